@@ -1,0 +1,95 @@
+/**
+ * Hashing for the hot path: MurmurHash3 (Austin Appleby, public domain) on 32-bit lanes,
+ * built from Math.imul so it never leaves int32 arithmetic and never allocates.
+ *
+ * Keys in floodscope are either byte ranges inside a chunk (URLs, user agents, referrers)
+ * or up to four 32-bit words (an IP address). Both produce a 64-bit identity as two
+ * independent 32-bit halves (`hashHi`, `hashLo`), written into module-level scratch
+ * variables instead of a returned object so a caller in a loop allocates nothing.
+ */
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/** Two 32-bit halves of the last hash computed; read right after the call. */
+export let hashHi = 0;
+export let hashLo = 0;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function mixK(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixH(h: number, k: number): number {
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * 64-bit hash of bytes[start, end): two MurmurHash3_x86_32 lanes with different seeds,
+ * computed in one pass over the input (one read, two mixes per 4-byte block).
+ */
+export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number): void {
+  let h1 = seed | 0;
+  let h2 = (seed ^ 0x9e3779b9) | 0;
+  const len = end - start;
+  const blocksEnd = start + (len & ~3);
+  let i = start;
+  for (; i < blocksEnd; i += 4) {
+    const k = mixK(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    h1 = mixH(h1, k);
+    h2 = mixH(h2 ^ 0x5bd1e995, k);
+  }
+  const rem = len & 3;
+  if (rem !== 0) {
+    let tail = bytes[i]!;
+    if (rem > 1) tail |= bytes[i + 1]! << 8;
+    if (rem > 2) tail |= bytes[i + 2]! << 16;
+    tail = mixK(tail);
+    h1 ^= tail;
+    h2 ^= tail;
+  }
+  hashHi = fmix32(h1 ^ len);
+  hashLo = fmix32(h2 ^ len ^ hashHi);
+}
+
+/** 64-bit hash of four 32-bit words (an IP address as stored by the parsers). */
+export function hashWords(w0: number, w1: number, w2: number, w3: number, seed: number): void {
+  let h1 = seed | 0;
+  let h2 = (seed ^ 0x9e3779b9) | 0;
+  let k = mixK(w0);
+  h1 = mixH(h1, k);
+  h2 = mixH(h2 ^ 0x5bd1e995, k);
+  k = mixK(w1);
+  h1 = mixH(h1, k);
+  h2 = mixH(h2 ^ 0x5bd1e995, k);
+  k = mixK(w2);
+  h1 = mixH(h1, k);
+  h2 = mixH(h2 ^ 0x5bd1e995, k);
+  k = mixK(w3);
+  h1 = mixH(h1, k);
+  h2 = mixH(h2 ^ 0x5bd1e995, k);
+  hashHi = fmix32(h1 ^ 16);
+  hashLo = fmix32(h2 ^ 16 ^ hashHi);
+}
+
+/** 32-bit hash of one 32-bit value: for deriving row hashes from a 64-bit identity. */
+export function hash32(x: number, seed: number): number {
+  return fmix32(mixH(seed | 0, mixK(x)) ^ 4);
+}
+
+/** Stable 32-bit fingerprint of a seed, written into serialized sketches (DataSketches' "seed hash"). */
+export function seedHash(seed: number): number {
+  return hash32(seed, 0x2f1b3c4d) & 0xffff;
+}

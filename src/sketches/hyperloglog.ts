@@ -1,0 +1,280 @@
+/**
+ * HyperLogLog distinct counter (Flajolet, Fusy, Gandouet, Meunier 2007) with the
+ * improved raw estimator of Ertl ("New cardinality estimation algorithms for
+ * HyperLogLog sketches", 2017), which is unbiased from 0 to far beyond 10^9 without the
+ * empirical bias tables of HLL++ and without a switch to linear counting.
+ *
+ * Standard error is about 1.04 / sqrt(m), m = 2^p:
+ *   p = 10 → 3.3 %,  p = 12 → 1.6 %,  p = 14 → 0.81 %,  p = 16 → 0.41 %.
+ *
+ * Input is a 64-bit hash given as two 32-bit halves: the top p bits of `hi` pick the
+ * register, and the rank of `lo` (leading zeros + 1, 1..33) is the value. So q = 32
+ * rank bits; registers hold 0..33.
+ *
+ * Two storage modes, same registers and therefore identical estimates:
+ * - sparse: an append-only Uint32Array of (index << 6 | rank) codes, compacted (sorted,
+ *   max rank per index) when full; used while the set is small, so the thousands of
+ *   short-lived per-bucket sketches of a sparse log cost bytes, not 2^p each;
+ * - dense: one byte per register, once the sparse list would outgrow m / 4 codes.
+ *
+ * Serialized layout (little endian), version 1:
+ *   byte 0      family = 1 (HLL)
+ *   byte 1      serial version = 1
+ *   byte 2      p
+ *   byte 3      flags: bit 0 = sparse
+ *   bytes 4-5   seed hash (u16): merge refuses sketches made with another seed
+ *   bytes 6-7   reserved, 0
+ *   bytes 8-11  n: number of u32 codes (sparse) or m (dense)
+ *   bytes 12-   payload: n × u32 codes (sparse, 4-byte aligned) or m register bytes
+ */
+import { SketchError } from './errors.js';
+import { seedHash } from './hash.js';
+
+export const HLL_FAMILY = 1;
+const SERIAL_VERSION = 1;
+const HEADER_BYTES = 12;
+const Q = 32;
+
+export const DEFAULT_SEED = 0x5eed;
+
+export class HyperLogLog {
+  readonly p: number;
+  readonly m: number;
+  readonly seed: number;
+  private dense: Uint8Array | null = null;
+  private sparse: Uint32Array | null;
+  private sparseLen = 0;
+  /** Sparse codes in [0, sortedLen) are sorted and unique per index. */
+  private sortedLen = 0;
+
+  constructor(p = 14, seed = DEFAULT_SEED) {
+    if (!Number.isInteger(p) || p < 4 || p > 18) {
+      throw new SketchError(
+        'HLL_BAD_PRECISION',
+        `HyperLogLog precision p must be an integer in [4, 18] (m = 2^p registers, error ≈ 1.04/sqrt(m)); got ${p}`,
+      );
+    }
+    this.p = p;
+    this.m = 1 << p;
+    this.seed = seed;
+    this.sparse = new Uint32Array(8);
+  }
+
+  /** Maximum sparse codes before switching to dense: 4 bytes each vs 1 byte per register. */
+  private get sparseLimit(): number {
+    return this.m >>> 2;
+  }
+
+  get isSparse(): boolean {
+    return this.dense === null;
+  }
+
+  /** Add one 64-bit hash. Allocation-free in dense mode; amortized O(1) in sparse mode. */
+  add(hi: number, lo: number): void {
+    const idx = hi >>> (32 - this.p);
+    const rank = lo === 0 ? Q + 1 : Math.clz32(lo) + 1;
+    const d = this.dense;
+    if (d !== null) {
+      if (rank > d[idx]!) d[idx] = rank;
+      return;
+    }
+    this.addSparse((idx << 6) | rank);
+  }
+
+  private addSparse(code: number): void {
+    let s = this.sparse!;
+    if (this.sparseLen === s.length) {
+      this.compact();
+      if (this.sparseLen > this.sparseLimit) {
+        this.toDense();
+        this.dense![code >>> 6] = Math.max(this.dense![code >>> 6]!, code & 63);
+        return;
+      }
+      s = this.sparse!;
+      if (this.sparseLen >= s.length >>> 1) {
+        const grown = new Uint32Array(Math.min(s.length * 2, this.sparseLimit * 2 + 8));
+        grown.set(s.subarray(0, this.sparseLen));
+        this.sparse = s = grown;
+      }
+    }
+    s[this.sparseLen++] = code;
+  }
+
+  /** Sort sparse codes and keep the maximum rank for each register index. */
+  private compact(): void {
+    const s = this.sparse!;
+    if (this.sortedLen === this.sparseLen) return;
+    const view = s.subarray(0, this.sparseLen);
+    view.sort();
+    // Codes sort by index, then rank; keep the last (largest rank) per index.
+    let w = 0;
+    for (let r = 0; r < view.length; r++) {
+      const c = view[r]!;
+      if (w > 0 && s[w - 1]! >>> 6 === c >>> 6) s[w - 1] = c;
+      else s[w++] = c;
+    }
+    this.sparseLen = w;
+    this.sortedLen = w;
+  }
+
+  private toDense(): void {
+    const d = new Uint8Array(this.m);
+    const s = this.sparse!;
+    for (let i = 0; i < this.sparseLen; i++) {
+      const c = s[i]!;
+      const idx = c >>> 6;
+      const r = c & 63;
+      if (r > d[idx]!) d[idx] = r;
+    }
+    this.dense = d;
+    this.sparse = null;
+    this.sparseLen = 0;
+    this.sortedLen = 0;
+  }
+
+  private checkCompatible(other: HyperLogLog): void {
+    if (other === this) throw new SketchError('HLL_SELF_MERGE', 'cannot merge a HyperLogLog with itself');
+    if (other.p !== this.p) {
+      throw new SketchError('HLL_PRECISION_MISMATCH', `cannot merge HyperLogLog p=${other.p} into p=${this.p}`);
+    }
+    if (other.seed !== this.seed) {
+      throw new SketchError('HLL_SEED_MISMATCH', 'cannot merge HyperLogLogs built with different hash seeds');
+    }
+  }
+
+  /** Register-wise maximum: the union of the two sets. */
+  merge(other: HyperLogLog): void {
+    this.checkCompatible(other);
+    if (other.dense === null) {
+      const s = other.sparse!;
+      for (let i = 0; i < other.sparseLen; i++) {
+        const c = s[i]!;
+        if (this.dense !== null) {
+          const idx = c >>> 6;
+          if ((c & 63) > this.dense[idx]!) this.dense[idx] = c & 63;
+        } else {
+          this.addSparse(c);
+        }
+      }
+      return;
+    }
+    if (this.dense === null) this.toDense();
+    const a = this.dense!;
+    const b = other.dense;
+    for (let i = 0; i < a.length; i++) if (b[i]! > a[i]!) a[i] = b[i]!;
+  }
+
+  /** Register histogram C[0..Q+1] (Ertl's notation). */
+  private histogram(): Float64Array {
+    const c = new Float64Array(Q + 2);
+    if (this.dense !== null) {
+      const d = this.dense;
+      for (let i = 0; i < d.length; i++) c[d[i]!]!++;
+      return c;
+    }
+    this.compact();
+    const s = this.sparse!;
+    for (let i = 0; i < this.sparseLen; i++) c[s[i]! & 63]!++;
+    c[0] = this.m - this.sparseLen;
+    return c;
+  }
+
+  /** Estimated number of distinct hashes added (Ertl 2017, algorithm 6). */
+  estimate(): number {
+    const m = this.m;
+    const c = this.histogram();
+    if (c[0] === m) return 0;
+    let z = m * tau(1 - c[Q + 1]! / m);
+    for (let k = Q; k >= 1; k--) z = 0.5 * (z + c[k]!);
+    z += m * sigma(c[0]! / m);
+    return (m * m) / (2 * Math.LN2 * z);
+  }
+
+  clear(): void {
+    this.dense = null;
+    this.sparse = new Uint32Array(8);
+    this.sparseLen = 0;
+    this.sortedLen = 0;
+  }
+
+  clone(): HyperLogLog {
+    return HyperLogLog.fromBytes(this.toBytes());
+  }
+
+  toBytes(): Uint8Array {
+    if (this.dense === null) this.compact();
+    const n = this.dense === null ? this.sparseLen : this.m;
+    const payload = this.dense === null ? n * 4 : n;
+    const out = new Uint8Array(HEADER_BYTES + payload);
+    const dv = new DataView(out.buffer);
+    out[0] = HLL_FAMILY;
+    out[1] = SERIAL_VERSION;
+    out[2] = this.p;
+    out[3] = this.dense === null ? 1 : 0;
+    dv.setUint16(4, seedHash(this.seed), true);
+    dv.setUint32(8, n, true);
+    if (this.dense === null) {
+      const s = this.sparse!;
+      for (let i = 0; i < n; i++) dv.setUint32(HEADER_BYTES + i * 4, s[i]!, true);
+    } else {
+      out.set(this.dense, HEADER_BYTES);
+    }
+    return out;
+  }
+
+  static fromBytes(bytes: Uint8Array, seed = DEFAULT_SEED): HyperLogLog {
+    if (bytes.length < HEADER_BYTES) throw new SketchError('HLL_SHORT', `HyperLogLog bytes too short (${bytes.length})`);
+    if (bytes[0] !== HLL_FAMILY) throw new SketchError('HLL_FAMILY', `not a HyperLogLog (family ${bytes[0]})`);
+    if (bytes[1] !== SERIAL_VERSION) {
+      throw new SketchError('HLL_VERSION', `unsupported HyperLogLog serial version ${bytes[1]} (this build reads ${SERIAL_VERSION})`);
+    }
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (dv.getUint16(4, true) !== seedHash(seed)) {
+      throw new SketchError('HLL_SEED_MISMATCH', 'HyperLogLog bytes were written with another hash seed');
+    }
+    const h = new HyperLogLog(bytes[2]!, seed);
+    const n = dv.getUint32(8, true);
+    const sparse = (bytes[3]! & 1) === 1;
+    const need = HEADER_BYTES + (sparse ? n * 4 : n);
+    if (bytes.length < need || (!sparse && n !== h.m)) {
+      throw new SketchError('HLL_CORRUPT', `HyperLogLog payload length mismatch (${bytes.length} bytes, need ${need})`);
+    }
+    if (sparse) {
+      const s = new Uint32Array(Math.max(8, n));
+      for (let i = 0; i < n; i++) s[i] = dv.getUint32(HEADER_BYTES + i * 4, true);
+      h.sparse = s;
+      h.sparseLen = n;
+      h.sortedLen = n;
+    } else {
+      h.dense = bytes.slice(HEADER_BYTES, HEADER_BYTES + n);
+      h.sparse = null;
+    }
+    return h;
+  }
+}
+
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let y = 1;
+  let z = x;
+  for (;;) {
+    x *= x;
+    const zPrev = z;
+    z += x * y;
+    y += y;
+    if (z === zPrev) return z;
+  }
+}
+
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let y = 1;
+  let z = 1 - x;
+  for (;;) {
+    x = Math.sqrt(x);
+    const zPrev = z;
+    y *= 0.5;
+    z -= (1 - x) * (1 - x) * y;
+    if (z === zPrev) return z / 3;
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * Space-saving top-k (Metwally, Agrawal, El Abbadi, "Efficient computation of frequent
+ * and top-k elements in data streams", 2005), weighted, with the mergeable-summary
+ * combine of Agarwal et al. ("Mergeable Summaries", 2012).
+ *
+ * Guarantee with capacity k over a stream of total weight N: every key whose true count
+ * exceeds N / k is present, and every reported count c satisfies
+ *     c - error ≤ true ≤ c,   error ≤ N / k.
+ *
+ * Keys are four 32-bit words: an IP address (IPv4 as ::ffff:a.b.c.d), or a 64-bit
+ * string hash in words 0-1 with words 2-3 zero. Storage is typed arrays only:
+ *
+ *   slot s:  keys[4s .. 4s+3]   counts[s]   errors[s]
+ *   heap:    min-heap of slots by count (heap[0] = the slot to evict), heapPos[s] = its place
+ *   index:   linear-probing table of (slot + 1), 0 = empty, backward-shift deletion
+ *
+ * so add() is O(log k) and allocation-free.
+ */
+import { SketchError } from './errors.js';
+
+export const SS_FAMILY = 3;
+const SERIAL_VERSION = 1;
+const HEADER_BYTES = 24;
+
+export interface TopEntry {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  count: number;
+  error: number;
+}
+
+function slotHash(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+export class SpaceSaving {
+  readonly capacity: number;
+  private readonly keys: Uint32Array;
+  private readonly counts: Float64Array;
+  private readonly errors: Float64Array;
+  private readonly heap: Int32Array;
+  private readonly heapPos: Int32Array;
+  private readonly index: Int32Array;
+  private readonly mask: number;
+  private n = 0;
+  private weight = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
+      throw new SketchError(
+        'SS_BAD_CAPACITY',
+        `space-saving capacity k must be an integer in [1, 2^20] (keys above N/k are guaranteed); got ${capacity}`,
+      );
+    }
+    this.capacity = capacity;
+    this.keys = new Uint32Array(capacity * 4);
+    this.counts = new Float64Array(capacity);
+    this.errors = new Float64Array(capacity);
+    this.heap = new Int32Array(capacity);
+    this.heapPos = new Int32Array(capacity);
+    let size = 4;
+    while (size < capacity * 2) size <<= 1;
+    this.index = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Total weight added (N). */
+  get total(): number {
+    return this.weight;
+  }
+
+  /** The count an absent key could at most have: the smallest counter once full, else 0. */
+  get minCount(): number {
+    return this.n < this.capacity ? 0 : this.counts[this.heap[0]!]!;
+  }
+
+  private find(w0: number, w1: number, w2: number, w3: number): number {
+    const k = this.keys;
+    let i = slotHash(w0, w1, w2, w3) & this.mask;
+    for (;;) {
+      const v = this.index[i]!;
+      if (v === 0) return -1;
+      const s = (v - 1) * 4;
+      if (k[s] === w0 >>> 0 && k[s + 1] === w1 >>> 0 && k[s + 2] === w2 >>> 0 && k[s + 3] === w3 >>> 0) return v - 1;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private indexInsert(slot: number): void {
+    const k = this.keys;
+    const s = slot * 4;
+    let i = slotHash(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & this.mask;
+    while (this.index[i] !== 0) i = (i + 1) & this.mask;
+    this.index[i] = slot + 1;
+  }
+
+  /** Remove a slot from the index with backward-shift deletion (no tombstones). */
+  private indexRemove(slot: number): void {
+    const k = this.keys;
+    const s = slot * 4;
+    const mask = this.mask;
+    let i = slotHash(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & mask;
+    while (this.index[i] !== slot + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const v = this.index[j]!;
+      if (v === 0) break;
+      const t = (v - 1) * 4;
+      const home = slotHash(k[t]!, k[t + 1]!, k[t + 2]!, k[t + 3]!) & mask;
+      // Move v back to i if its home is not cyclically within (i, j].
+      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+        this.index[i] = v;
+        i = j;
+      }
+    }
+    this.index[i] = 0;
+  }
+
+  private siftDown(pos: number): void {
+    const h = this.heap;
+    const c = this.counts;
+    const n = this.n;
+    const slot = h[pos]!;
+    const v = c[slot]!;
+    for (;;) {
+      let child = 2 * pos + 1;
+      if (child >= n) break;
+      if (child + 1 < n && c[h[child + 1]!]! < c[h[child]!]!) child++;
+      if (c[h[child]!]! >= v) break;
+      h[pos] = h[child]!;
+      this.heapPos[h[pos]!] = pos;
+      pos = child;
+    }
+    h[pos] = slot;
+    this.heapPos[slot] = pos;
+  }
+
+  private siftUp(pos: number): void {
+    const h = this.heap;
+    const c = this.counts;
+    const slot = h[pos]!;
+    const v = c[slot]!;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (c[h[parent]!]! <= v) break;
+      h[pos] = h[parent]!;
+      this.heapPos[h[pos]!] = pos;
+      pos = parent;
+    }
+    h[pos] = slot;
+    this.heapPos[slot] = pos;
+  }
+
+  /** Add `count` for a key (and carry `error` if the weight itself came from a summary). */
+  add(w0: number, w1: number, w2: number, w3: number, count = 1, error = 0): void {
+    this.weight += count;
+    const found = this.find(w0, w1, w2, w3);
+    if (found >= 0) {
+      this.counts[found]! += count;
+      this.errors[found]! += error;
+      this.siftDown(this.heapPos[found]!);
+      return;
+    }
+    let slot: number;
+    if (this.n < this.capacity) {
+      slot = this.n++;
+      this.counts[slot] = count;
+      this.errors[slot] = error;
+      this.heap[slot] = slot;
+      this.heapPos[slot] = slot;
+      this.writeKey(slot, w0, w1, w2, w3);
+      this.indexInsert(slot);
+      this.siftUp(slot);
+      return;
+    }
+    // Evict the minimum: the newcomer inherits its count as possible overestimate.
+    slot = this.heap[0]!;
+    const min = this.counts[slot]!;
+    this.indexRemove(slot);
+    this.writeKey(slot, w0, w1, w2, w3);
+    this.indexInsert(slot);
+    this.counts[slot] = min + count;
+    this.errors[slot] = min + error;
+    this.siftDown(0);
+  }
+
+  private writeKey(slot: number, w0: number, w1: number, w2: number, w3: number): void {
+    const s = slot * 4;
+    this.keys[s] = w0;
+    this.keys[s + 1] = w1;
+    this.keys[s + 2] = w2;
+    this.keys[s + 3] = w3;
+  }
+
+  /** Upper-bound count of a key (0 if absent and the summary is not full). */
+  estimate(w0: number, w1: number, w2: number, w3: number): number {
+    const s = this.find(w0, w1, w2, w3);
+    return s >= 0 ? this.counts[s]! : this.minCount;
+  }
+
+  /**
+   * Combine another summary into this one (Agarwal et al. 2012): a key missing from a
+   * full side is charged that side's minimum, counts add, the top k survive. The result
+   * keeps error ≤ (N1 + N2) / k.
+   */
+  merge(other: SpaceSaving): void {
+    if (other === this) throw new SketchError('SS_SELF_MERGE', 'cannot merge a space-saving summary with itself');
+    if (other.capacity !== this.capacity) {
+      throw new SketchError('SS_CAPACITY_MISMATCH', `cannot merge space-saving k=${other.capacity} into k=${this.capacity}`);
+    }
+    const mA = this.minCount;
+    const mB = other.minCount;
+    const cand: TopEntry[] = [];
+    for (let s = 0; s < this.n; s++) {
+      const k = s * 4;
+      const o = other.find(this.keys[k]!, this.keys[k + 1]!, this.keys[k + 2]!, this.keys[k + 3]!);
+      cand.push({
+        w0: this.keys[k]!,
+        w1: this.keys[k + 1]!,
+        w2: this.keys[k + 2]!,
+        w3: this.keys[k + 3]!,
+        count: this.counts[s]! + (o >= 0 ? other.counts[o]! : mB),
+        error: this.errors[s]! + (o >= 0 ? other.errors[o]! : mB),
+      });
+    }
+    for (let s = 0; s < other.n; s++) {
+      const k = s * 4;
+      if (this.find(other.keys[k]!, other.keys[k + 1]!, other.keys[k + 2]!, other.keys[k + 3]!) >= 0) continue;
+      cand.push({
+        w0: other.keys[k]!,
+        w1: other.keys[k + 1]!,
+        w2: other.keys[k + 2]!,
+        w3: other.keys[k + 3]!,
+        count: other.counts[s]! + mA,
+        error: other.errors[s]! + mA,
+      });
+    }
+    cand.sort(compareEntries);
+    const weight = this.weight + other.weight;
+    this.reset();
+    const keep = Math.min(cand.length, this.capacity);
+    for (let i = 0; i < keep; i++) {
+      const e = cand[i]!;
+      this.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    }
+    this.weight = weight;
+  }
+
+  private reset(): void {
+    this.n = 0;
+    this.weight = 0;
+    this.index.fill(0);
+  }
+
+  clear(): void {
+    this.reset();
+  }
+
+  /** Entries sorted by count descending, ties by key (deterministic). */
+  top(limit = this.capacity): TopEntry[] {
+    const out: TopEntry[] = [];
+    for (let s = 0; s < this.n; s++) {
+      const k = s * 4;
+      out.push({
+        w0: this.keys[k]!,
+        w1: this.keys[k + 1]!,
+        w2: this.keys[k + 2]!,
+        w3: this.keys[k + 3]!,
+        count: this.counts[s]!,
+        error: this.errors[s]!,
+      });
+    }
+    out.sort(compareEntries);
+    return out.length > limit ? out.slice(0, limit) : out;
+  }
+
+  /**
+   * Serialized layout (little endian), version 1: byte 0 family = 3, byte 1 version,
+   * bytes 2-3 reserved, 4-7 capacity, 8-11 size, 12-15 reserved, 16-23 N (f64), then per
+   * entry 4 × u32 key words, f64 count, f64 error (32 bytes), in top() order.
+   */
+  toBytes(): Uint8Array {
+    const entries = this.top();
+    const out = new Uint8Array(HEADER_BYTES + entries.length * 32);
+    const dv = new DataView(out.buffer);
+    out[0] = SS_FAMILY;
+    out[1] = SERIAL_VERSION;
+    dv.setUint32(4, this.capacity, true);
+    dv.setUint32(8, entries.length, true);
+    dv.setFloat64(16, this.weight, true);
+    let o = HEADER_BYTES;
+    for (const e of entries) {
+      dv.setUint32(o, e.w0, true);
+      dv.setUint32(o + 4, e.w1, true);
+      dv.setUint32(o + 8, e.w2, true);
+      dv.setUint32(o + 12, e.w3, true);
+      dv.setFloat64(o + 16, e.count, true);
+      dv.setFloat64(o + 24, e.error, true);
+      o += 32;
+    }
+    return out;
+  }
+
+  static fromBytes(bytes: Uint8Array): SpaceSaving {
+    if (bytes.length < HEADER_BYTES) throw new SketchError('SS_SHORT', `space-saving bytes too short (${bytes.length})`);
+    if (bytes[0] !== SS_FAMILY) throw new SketchError('SS_FAMILY', `not a space-saving summary (family ${bytes[0]})`);
+    if (bytes[1] !== SERIAL_VERSION) throw new SketchError('SS_VERSION', `unsupported space-saving serial version ${bytes[1]}`);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ss = new SpaceSaving(dv.getUint32(4, true));
+    const n = dv.getUint32(8, true);
+    if (n > ss.capacity || bytes.length !== HEADER_BYTES + n * 32) throw new SketchError('SS_CORRUPT', 'space-saving payload length mismatch');
+    let o = HEADER_BYTES;
+    for (let i = 0; i < n; i++) {
+      ss.add(dv.getUint32(o, true), dv.getUint32(o + 4, true), dv.getUint32(o + 8, true), dv.getUint32(o + 12, true), dv.getFloat64(o + 16, true), dv.getFloat64(o + 24, true));
+      o += 32;
+    }
+    ss.weight = dv.getFloat64(16, true);
+    return ss;
+  }
+}
+
+export function compareEntries(a: TopEntry, b: TopEntry): number {
+  return b.count - a.count || a.w0 - b.w0 || a.w1 - b.w1 || a.w2 - b.w2 || a.w3 - b.w3;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { SpaceSaving } from '../../src/sketches/space-saving.js';
+import { Random } from '../../src/util/random.js';
+
+function stream(n: number, keys: number, seed: number): Int32Array {
+  const rnd = new Random(seed);
+  const cdf = Random.zipfCdf(keys, 1.0);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rnd.fromCdf(cdf);
+  return out;
+}
+
+describe('SpaceSaving', () => {
+  it('returns every key above 1% of the stream, with count - error ≤ true ≤ count', () => {
+    const items = stream(300_000, 50_000, 7);
+    const truth = new Map<number, number>();
+    const ss = new SpaceSaving(200);
+    for (const k of items) {
+      truth.set(k, (truth.get(k) ?? 0) + 1);
+      ss.add(k, 0, 0, 0);
+    }
+    const top = ss.top();
+    const present = new Set(top.map((e) => e.w0));
+    let heavy = 0;
+    for (const [k, c] of truth) {
+      if (c > items.length / 100) {
+        heavy++;
+        expect(present.has(k)).toBe(true);
+      }
+    }
+    expect(heavy).toBeGreaterThan(3);
+    for (const e of top) {
+      const t = truth.get(e.w0) ?? 0;
+      expect(e.count).toBeGreaterThanOrEqual(t);
+      expect(e.count - e.error).toBeLessThanOrEqual(t);
+      expect(e.error).toBeLessThanOrEqual(items.length / ss.capacity);
+    }
+  });
+
+  it('merges two halves into a summary that still holds every key above 1%', () => {
+    const items = stream(200_000, 20_000, 11);
+    const a = new SpaceSaving(150);
+    const b = new SpaceSaving(150);
+    const truth = new Map<number, number>();
+    items.forEach((k, i) => {
+      truth.set(k, (truth.get(k) ?? 0) + 1);
+      (i % 3 === 0 ? a : b).add(k, 1, 2, 3);
+    });
+    a.merge(b);
+    expect(a.total).toBe(items.length);
+    const present = new Map(a.top().map((e) => [e.w0, e]));
+    for (const [k, c] of truth) {
+      if (c > items.length / 100) {
+        const e = present.get(k);
+        expect(e).toBeDefined();
+        expect(e!.count).toBeGreaterThanOrEqual(c);
+        expect(e!.count - e!.error).toBeLessThanOrEqual(c);
+      }
+    }
+  });
+
+  it('keeps 4-word keys (IPv6) intact, orders ties deterministically, round-trips bytes', () => {
+    const ss = new SpaceSaving(4);
+    ss.add(0x20010db8, 0, 0, 1, 5);
+    ss.add(0x20010db8, 0, 0, 2, 5);
+    ss.add(0, 0, 0xffff, 0x7f000001, 9);
+    const top = ss.top();
+    expect(top.map((e) => [e.w3, e.count])).toEqual([
+      [0x7f000001, 9],
+      [1, 5],
+      [2, 5],
+    ]);
+    expect(SpaceSaving.fromBytes(ss.toBytes()).top()).toEqual(top);
+    expect(() => ss.merge(ss)).toThrow(/itself/);
+    expect(() => ss.merge(new SpaceSaving(5))).toThrow(/k=5 into k=4/);
+  });
+
+  it('survives heavy eviction churn with a consistent index', () => {
+    const ss = new SpaceSaving(16);
+    const rnd = new Random(3);
+    for (let i = 0; i < 100_000; i++) ss.add(rnd.int(5000), 0, 0, 0);
+    ss.add(123_456, 0, 0, 0, 1_000_000);
+    expect(ss.top(1)[0]!.w0).toBe(123_456);
+    expect(ss.size).toBe(16);
+  });
+});
