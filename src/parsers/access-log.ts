@@ -1,0 +1,307 @@
+/**
+ * The hot path for logs: one line of bytes → one LogRecord, by walking a compiled Plan.
+ * No strings are made: fields are kept as offsets into the chunk, numbers are parsed
+ * digit by digit, the client address lands in four words. The record object is reused
+ * for every line (allocation-free); a failed line leaves an error code and the step it
+ * failed at, and only a sampled failure is turned into a message (`describeError`).
+ */
+import { F, type Plan, type Step } from './log-format.js';
+import { ipWords, parseIp } from './ip.js';
+import { parseClfTime, tsHasZone, tsSeconds, tsZoneMinutes } from './timestamp.js';
+
+export const E = {
+  OK: 0,
+  LITERAL: 1,
+  QUOTE: 2,
+  TIME: 3,
+  CLIENT: 4,
+  STATUS: 5,
+  NUMBER: 6,
+  TRAILING: 7,
+  SHORT: 8,
+  BINARY: 9,
+  LONG: 10,
+  NO_CLIENT: 11,
+} as const;
+export type ErrorCode = (typeof E)[keyof typeof E];
+
+export class LogRecord {
+  hasClient = false;
+  w0 = 0;
+  w1 = 0;
+  w2 = 0;
+  w3 = 0;
+  time = 0;
+  zoneMinutes = 0;
+  hasZone = true;
+  methodS = 0;
+  methodE = 0;
+  pathS = 0;
+  pathE = 0;
+  queryS = 0;
+  queryE = 0;
+  status = 0;
+  bytes = 0;
+  refS = 0;
+  refE = 0;
+  uaS = 0;
+  uaE = 0;
+  vhostS = 0;
+  vhostE = 0;
+  xffS = 0;
+  xffE = 0;
+  error: ErrorCode = E.OK;
+  errorStep = -1;
+  errorPos = 0;
+
+  reset(): void {
+    this.hasClient = false;
+    this.methodS = this.methodE = this.pathS = this.pathE = this.queryS = this.queryE = 0;
+    this.refS = this.refE = this.uaS = this.uaE = this.vhostS = this.vhostE = this.xffS = this.xffE = 0;
+    this.status = 0;
+    this.bytes = 0;
+    this.hasZone = true;
+    this.zoneMinutes = 0;
+    this.error = E.OK;
+    this.errorStep = -1;
+  }
+}
+
+function fail(r: LogRecord, code: ErrorCode, step: number, pos: number): boolean {
+  r.error = code;
+  r.errorStep = step;
+  r.errorPos = pos;
+  return false;
+}
+
+function digits(b: Uint8Array, s: number, e: number): number {
+  if (e - s === 1 && b[s] === 45) return 0; // "-"
+  if (s === e) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Split a request line "METHOD URL PROTO" into the record's ranges. */
+function splitRequest(b: Uint8Array, s: number, e: number, r: LogRecord): void {
+  let sp1 = -1;
+  for (let i = s; i < e; i++) {
+    if (b[i] === 32) {
+      sp1 = i;
+      break;
+    }
+  }
+  if (sp1 < 0) {
+    // "-", garbage, or a bare path: the whole field is the target.
+    r.methodS = r.methodE = s;
+    r.pathS = s;
+    r.pathE = e;
+    r.queryS = r.queryE = e;
+    return;
+  }
+  r.methodS = s;
+  r.methodE = sp1;
+  let us = sp1 + 1;
+  while (us < e && b[us] === 32) us++;
+  let ue = e;
+  for (let i = e - 1; i > us; i--) {
+    if (b[i] === 32) {
+      ue = i;
+      break;
+    }
+  }
+  splitUrl(b, us, ue, r);
+}
+
+function splitUrl(b: Uint8Array, s: number, e: number, r: LogRecord): void {
+  r.pathS = s;
+  for (let i = s; i < e; i++) {
+    if (b[i] === 63) {
+      r.pathE = i;
+      r.queryS = i;
+      r.queryE = e;
+      return;
+    }
+  }
+  r.pathE = e;
+  r.queryS = r.queryE = e;
+}
+
+/**
+ * Parse bytes[start, end) (no newline; a trailing CR already stripped) with `plan`.
+ * Returns true on success; on failure r.error says why.
+ */
+export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number, r: LogRecord): boolean {
+  r.reset();
+  const steps = plan.steps;
+  let pos = start;
+  let sawTime = false;
+  for (let k = 0; k < steps.length; k++) {
+    const st: Step = steps[k]!;
+    if (st.kind === 0) {
+      const lit = st.lit;
+      if (pos + lit.length > end) return fail(r, E.SHORT, k, pos);
+      for (let j = 0; j < lit.length; j++) if (b[pos + j] !== lit[j]) return fail(r, E.LITERAL, k, pos + j);
+      pos += lit.length;
+      continue;
+    }
+    let fs = pos;
+    let fe: number;
+    if (st.kind === F.TIME_CLF && b[pos] === 91) {
+      fs = pos + 1;
+      fe = fs;
+      while (fe < end && b[fe] !== 93) fe++;
+      if (fe === end) return fail(r, E.TIME, k, pos);
+      pos = fe + 1;
+    } else if (st.quoted) {
+      fe = pos;
+      while (fe < end) {
+        const c = b[fe]!;
+        if (c === 34) break;
+        fe += c === 92 ? 2 : 1; // backslash escapes the next byte
+      }
+      if (fe >= end) return fail(r, E.QUOTE, k, pos);
+      pos = fe;
+    } else {
+      const term = st.term < 0 ? 32 : st.term;
+      fe = pos;
+      while (fe < end && b[fe] !== term) fe++;
+      pos = fe;
+    }
+    switch (st.kind) {
+      case F.CLIENT:
+        if (!r.hasClient) {
+          if (!parseIp(b, fs, fe)) return fail(r, E.CLIENT, k, fs);
+          r.hasClient = true;
+          r.w0 = ipWords[0]!;
+          r.w1 = ipWords[1]!;
+          r.w2 = ipWords[2]!;
+          r.w3 = ipWords[3]!;
+        }
+        break;
+      case F.TIME_CLF:
+        if (!parseClfTime(b, fs, fe)) return fail(r, E.TIME, k, fs);
+        r.time = tsSeconds;
+        r.zoneMinutes = tsZoneMinutes;
+        r.hasZone = tsHasZone;
+        sawTime = true;
+        break;
+      case F.TIME_EPOCH_S:
+      case F.TIME_EPOCH_MS:
+      case F.TIME_EPOCH_US: {
+        let v = 0;
+        let i = fs;
+        for (; i < fe && b[i] !== 46; i++) {
+          const d = b[i]! - 48;
+          if (d < 0 || d > 9) return fail(r, E.TIME, k, fs);
+          v = v * 10 + d;
+        }
+        if (i === fs) return fail(r, E.TIME, k, fs);
+        r.time = Math.floor(st.kind === F.TIME_EPOCH_S ? v : st.kind === F.TIME_EPOCH_MS ? v / 1e3 : v / 1e6);
+        r.zoneMinutes = 0;
+        r.hasZone = true;
+        sawTime = true;
+        break;
+      }
+      case F.REQUEST:
+        splitRequest(b, fs, fe, r);
+        break;
+      case F.METHOD:
+        r.methodS = fs;
+        r.methodE = fe;
+        break;
+      case F.PATH:
+        splitUrl(b, fs, fe, r);
+        break;
+      case F.QUERY:
+        r.queryS = fs;
+        r.queryE = fe;
+        break;
+      case F.STATUS: {
+        const v = digits(b, fs, fe);
+        if (v < 0 || v > 999) return fail(r, E.STATUS, k, fs);
+        r.status = v;
+        break;
+      }
+      case F.BYTES: {
+        const v = digits(b, fs, fe);
+        if (v < 0) return fail(r, E.NUMBER, k, fs);
+        r.bytes = v;
+        break;
+      }
+      case F.REFERER:
+        r.refS = fs;
+        r.refE = fe;
+        break;
+      case F.UA:
+        r.uaS = fs;
+        r.uaE = fe;
+        break;
+      case F.XFF:
+        r.xffS = fs;
+        r.xffE = fe;
+        break;
+      case F.VHOST:
+        r.vhostS = fs;
+        r.vhostE = fe;
+        break;
+      default:
+        break; // PROTO, durations, ignored fields: boundaries checked, values unused
+    }
+  }
+  if (pos < end && !plan.allowTrailing) return fail(r, E.TRAILING, steps.length, pos);
+  if (!sawTime) return fail(r, E.TIME, -1, start);
+  return true;
+}
+
+/** True when the referrer field is absent or "-" (what floods send). */
+export function isEmptyReferrer(b: Uint8Array, r: LogRecord): boolean {
+  const n = r.refE - r.refS;
+  return n === 0 || (n === 1 && b[r.refS] === 45);
+}
+
+function printable(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e && out.length < 40; i++) {
+    const c = b[i]!;
+    out += c >= 32 && c < 127 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** A one-line reason for a failed line; only called for sampled failures. */
+export function describeError(plan: Plan, r: LogRecord, b: Uint8Array, lineStart: number, lineEnd: number): string {
+  const st = r.errorStep >= 0 ? plan.steps[r.errorStep] : undefined;
+  const col = r.errorPos - lineStart + 1;
+  const near = printable(b, r.errorPos, Math.min(lineEnd, r.errorPos + 24));
+  switch (r.error) {
+    case E.LITERAL:
+      return `expected ${st?.name ?? 'literal'} at column ${col}, found "${near}"`;
+    case E.SHORT:
+      return `line ends early: expected ${st?.name ?? 'more fields'} at column ${col}`;
+    case E.QUOTE:
+      return `unterminated quoted field ${st?.name ?? ''} starting at column ${col}`;
+    case E.TIME:
+      return st ? `bad timestamp for ${st.name} at column ${col}: "${near}"` : 'no timestamp';
+    case E.CLIENT:
+      return `client ${st?.name ?? ''} is not an IP address: "${near}"`;
+    case E.NO_CLIENT:
+      return 'no client address (X-Forwarded-For empty and no %h)';
+    case E.STATUS:
+      return `bad status ${st?.name ?? ''} at column ${col}: "${near}"`;
+    case E.NUMBER:
+      return `bad number for ${st?.name ?? ''} at column ${col}: "${near}"`;
+    case E.TRAILING:
+      return `unexpected data after the last field at column ${col}: "${near}"`;
+    case E.BINARY:
+      return 'binary data (NUL bytes) in line';
+    case E.LONG:
+      return 'line over 64 KiB, skipped';
+    default:
+      return 'unparsed';
+  }
+}

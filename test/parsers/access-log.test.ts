@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { compileLogFormat, PRESETS, resolveFormat } from '../../src/parsers/log-format.js';
+import { describeError, isEmptyReferrer, LogRecord, parseLine } from '../../src/parsers/access-log.js';
+import { formatIp, parseCidr, cidrContains, parseIpString } from '../../src/parsers/ip.js';
+import { isoWithOffset } from '../../src/parsers/timestamp.js';
+
+const rec = new LogRecord();
+function parse(format: string, line: string): { ok: boolean; b: Buffer; plan: ReturnType<typeof compileLogFormat> } {
+  const plan = resolveFormat(format);
+  const b = Buffer.from(line, 'latin1');
+  return { ok: parseLine(plan, b, 0, b.length, rec), b, plan };
+}
+const str = (b: Buffer, s: number, e: number) => b.toString('latin1', s, e);
+
+describe('access-log line parser', () => {
+  it('parses an Apache combined line into fields, honouring the zone offset', () => {
+    const { ok, b } = parse(
+      'combined',
+      '192.168.1.7 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?x=1 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08"',
+    );
+    expect(ok).toBe(true);
+    expect(formatIp(rec.w0, rec.w1, rec.w2, rec.w3)).toBe('192.168.1.7');
+    expect(new Date(rec.time * 1000).toISOString()).toBe('2000-10-10T20:55:36.000Z');
+    expect(rec.zoneMinutes).toBe(-420);
+    expect(isoWithOffset(rec.time, rec.zoneMinutes)).toBe('2000-10-10T13:55:36-07:00');
+    expect(str(b, rec.methodS, rec.methodE)).toBe('GET');
+    expect(str(b, rec.pathS, rec.pathE)).toBe('/apache_pb.gif');
+    expect(str(b, rec.queryS, rec.queryE)).toBe('?x=1');
+    expect(rec.status).toBe(200);
+    expect(rec.bytes).toBe(2326);
+    expect(str(b, rec.refS, rec.refE)).toBe('http://www.example.com/start.html');
+    expect(str(b, rec.uaS, rec.uaE)).toBe('Mozilla/4.08');
+    expect(isEmptyReferrer(b, rec)).toBe(false);
+  });
+
+  it('normalises ::ffff:a.b.c.d to IPv4 and compresses IPv6 for display', () => {
+    parse('common', '::ffff:10.1.2.3 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 -');
+    expect(formatIp(rec.w0, rec.w1, rec.w2, rec.w3)).toBe('10.1.2.3');
+    parse('common', '2001:0db8:85a3:0000:0000:8a2e:0370:7334 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 -');
+    expect(formatIp(rec.w0, rec.w1, rec.w2, rec.w3)).toBe('2001:db8:85a3::8a2e:370:7334');
+    expect(rec.bytes).toBe(0);
+  });
+
+  it('handles escaped quotes, empty referrers, garbage request lines and nginx trailing fields', () => {
+    const { ok, b } = parse(
+      'combined',
+      '1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "\\x16\\x03\\x01\\"x" 400 150 "-" "a \\"quoted\\" agent" "-"',
+    );
+    expect(ok).toBe(true);
+    expect(isEmptyReferrer(b, rec)).toBe(true);
+    expect(str(b, rec.pathS, rec.pathE)).toBe('\\x16\\x03\\x01\\"x');
+    expect(str(b, rec.uaS, rec.uaE)).toBe('a \\"quoted\\" agent');
+    expect(parse('combined', '1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "GET / HTTP/1.1" 200 1 "" ""').ok).toBe(true);
+  });
+
+  it('reads a timestamp without a zone as UTC and flags it', () => {
+    expect(parse('common', '1.2.3.4 - - [31/Jan/2015:14:29:44 ] "GET / HTTP/1.1" 200 1').ok).toBe(true);
+    expect(rec.hasZone).toBe(false);
+    expect(new Date(rec.time * 1000).toISOString()).toBe('2015-01-31T14:29:44.000Z');
+  });
+
+  it('compiles any LogFormat with %m %U%q %H, %D, %v and epoch time', () => {
+    const { ok, b } = parse('%v %a %{sec}t "%m %U%q %H" %>s %B %D "%{User-Agent}i"', 'example.com 10.0.0.1 1700000000 "POST /login?next=/ HTTP/2.0" 302 0 1234 "curl/8"');
+    expect(ok).toBe(true);
+    expect(rec.time).toBe(1_700_000_000);
+    expect(str(b, rec.vhostS, rec.vhostE)).toBe('example.com');
+    expect(str(b, rec.pathS, rec.pathE)).toBe('/login');
+    expect(str(b, rec.queryS, rec.queryE)).toBe('?next=/');
+    expect(str(b, rec.methodS, rec.methodE)).toBe('POST');
+  });
+
+  it('says where and why a line fails', () => {
+    const r = parse('combined', '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326 "-" "truncated agent');
+    expect(r.ok).toBe(false);
+    expect(describeError(r.plan, rec, r.b, 0, r.b.length)).toMatch(/unterminated quoted field %\{User-Agent\}i/);
+    const s = parse('combined', 'not a log line at all');
+    expect(s.ok).toBe(false);
+    expect(describeError(s.plan, rec, s.b, 0, s.b.length)).toMatch(/client %h is not an IP address/);
+    const t = parse('combined', '1.2.3.4 - - [10/Foo/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "-"');
+    expect(describeError(t.plan, rec, t.b, 0, t.b.length)).toMatch(/bad timestamp for %t/);
+  });
+
+  it('rejects format strings it cannot parse, with the column', () => {
+    expect(() => compileLogFormat('%h %Z %t "%r"')).toThrow(/unknown log format directive %Z at column 4/);
+    expect(() => compileLogFormat('%h%u %t "%r"')).toThrow(/not separated/);
+    expect(() => compileLogFormat('%h %u "%r"')).toThrow(/no time/);
+    expect(Object.keys(PRESETS)).toContain('vhost_combined');
+  });
+
+  it('matches CIDRs for IPv4 and IPv6', () => {
+    const c4 = parseCidr('10.0.0.0/8')!;
+    const a = parseIpString('10.9.8.7')!;
+    expect(cidrContains(c4, a[0]!, a[1]!, a[2]!, a[3]!)).toBe(true);
+    const c6 = parseCidr('2001:db8::/32')!;
+    const v6 = parseIpString('2001:db8:1::5')!;
+    expect(cidrContains(c6, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(true);
+    expect(cidrContains(c4, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(false);
+    expect(parseCidr('10.0.0.0/33')).toBeNull();
+  });
+});
