@@ -158,13 +158,16 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
       if (fe === end) return fail(r, E.TIME, k, pos);
       pos = fe + 1;
     } else if (st.quoted) {
-      fe = pos;
-      while (fe < end) {
-        const c = b[fe]!;
-        if (c === 34) break;
-        fe += c === 92 ? 2 : 1; // backslash escapes the next byte
+      // memchr for the closing quote (user agents run to 100+ bytes; a JS byte loop is
+      // ~3x slower here), then make sure it is not escaped by an odd run of backslashes.
+      fe = b.indexOf(34, pos);
+      while (fe >= 0 && fe < end && b[fe - 1] === 92) {
+        let bs = 1;
+        while (fe - 1 - bs >= pos && b[fe - 1 - bs] === 92) bs++;
+        if ((bs & 1) === 0) break;
+        fe = b.indexOf(34, fe + 1);
       }
-      if (fe >= end) return fail(r, E.QUOTE, k, pos);
+      if (fe < 0 || fe >= end) return fail(r, E.QUOTE, k, pos);
       pos = fe;
     } else {
       const term = st.term < 0 ? 32 : st.term;

@@ -1,0 +1,705 @@
+/**
+ * Worker-side fold of one chunk of access-log text into a Partial.
+ *
+ * Two passes, both allocation-free per record:
+ *
+ *  1. parse: each line → LogRecord (offsets into the chunk) → interned slots
+ *     (source, URL, user agent, referrer) + its bucket and second, stored in
+ *     per-record typed arrays; counters go straight into the bucket.
+ *  2. per bucket: exact counts per slot, then the top URLs and sources get their detail
+ *     (pair counts such as URL×source) from one more walk over that bucket's records.
+ *
+ * Exact counting is affordable inside a chunk (~5,000 lines per MiB); what leaves the
+ * worker is bounded (top lists, sketches), whatever the traffic.
+ */
+import { describeError, E, isEmptyReferrer, LogRecord, parseLine } from '../parsers/access-log.js';
+import { compileLogFormat, PRESETS, type Plan } from '../parsers/log-format.js';
+import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../parsers/ip.js';
+import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
+import { IntCounter, KeyTable } from './tables.js';
+
+export interface FoldConfig {
+  /** A preset name or an Apache LogFormat string. */
+  format: string;
+  /** Step length in seconds (bucket width). */
+  step: number;
+  clientIp: 'remote' | 'xff';
+  trustedProxies: string[];
+  maxSamples: number;
+  maxLineBytes: number;
+}
+
+/** Bounds on what one chunk-bucket sends back. */
+export const LIMITS = {
+  topSources: 256,
+  topPrefixes: 64,
+  detailUrls: 16,
+  urlSources: 1024,
+  detailSources: 8,
+  topTexts: 8,
+  srcHllP: 14,
+  urlHllP: 12,
+} as const;
+
+export const SOURCE_SEED = 0x51ce;
+const URL_SEED = 0x0e1;
+const TEXT_SEED = 0x7e7;
+const PAIR_SHIFT = 20;
+const MAX_SLOTS = 1 << PAIR_SHIFT;
+
+class Growable {
+  i32: Int32Array;
+  /** Value of slots not yet written (-1 for rank arrays). */
+  private readonly fillValue: number;
+  constructor(n: number, fillValue = 0) {
+    this.i32 = new Int32Array(n);
+    this.fillValue = fillValue;
+    if (fillValue !== 0) this.i32.fill(fillValue);
+  }
+  ensure(n: number): Int32Array {
+    if (n > this.i32.length) {
+      const g = new Int32Array(Math.max(n, this.i32.length * 2));
+      if (this.fillValue !== 0) g.fill(this.fillValue, this.i32.length);
+      g.set(this.i32);
+      this.i32 = g;
+    }
+    return this.i32;
+  }
+}
+
+class F64 {
+  a: Float64Array;
+  constructor(n: number) {
+    this.a = new Float64Array(n);
+  }
+  ensure(n: number): Float64Array {
+    if (n > this.a.length) {
+      const g = new Float64Array(Math.max(n, this.a.length * 2));
+      g.set(this.a);
+      this.a = g;
+    }
+    return this.a;
+  }
+}
+
+export class LogFolder {
+  readonly plan: Plan;
+  private readonly cfg: FoldConfig;
+  private readonly trusted: Cidr[];
+  private readonly rec = new LogRecord();
+
+  // Interned keys for the current chunk.
+  private readonly srcT = new KeyTable(4096);
+  private readonly urlT = new KeyTable(4096);
+  private readonly uaT = new KeyTable(1024);
+  private readonly refT = new KeyTable(1024);
+  private readonly pfxT = new KeyTable(1024);
+  // Slot side data.
+  private readonly srcHash = new Growable(8192); // hi, lo interleaved
+  private readonly urlOff = new Growable(8192); // pathS, pathE, vhostS, vhostE
+  private readonly uaOff = new Growable(2048);
+  private readonly refOff = new Growable(2048);
+  // Per-record columns.
+  private readonly rBucket = new Growable(8192);
+  private readonly rSec = new Growable(8192);
+  private readonly rSrc = new Growable(8192);
+  private readonly rUrl = new Growable(8192);
+  private readonly rUa = new Growable(8192);
+  private readonly rRef = new Growable(8192);
+  private readonly rFlags = new Growable(8192);
+  private readonly order = new Growable(8192);
+  // Per-bucket scratch.
+  private readonly srcCnt = new F64(8192);
+  private readonly urlCnt = new F64(8192);
+  private readonly urlEmpty = new F64(8192);
+  private readonly urlRef = new F64(8192);
+  private readonly pfxCnt = new F64(1024);
+  private readonly pfxSrc = new F64(1024);
+  private readonly urlRank = new Growable(8192, -1);
+  private readonly srcRank = new Growable(8192, -1);
+  private readonly touchedSrc = new Growable(8192);
+  private readonly touchedUrl = new Growable(8192);
+  private readonly pairUS = new IntCounter(4096);
+  private readonly pairUA = new IntCounter(1024);
+  private readonly pairUR = new IntCounter(1024);
+  private readonly pairSU = new IntCounter(1024);
+  private readonly pairSA = new IntCounter(256);
+  private readonly pairSR = new IntCounter(256);
+
+  constructor(cfg: FoldConfig) {
+    this.cfg = cfg;
+    const preset = (PRESETS as Record<string, string>)[cfg.format];
+    this.plan = compileLogFormat(preset ?? cfg.format);
+    this.trusted = cfg.trustedProxies.map((t) => {
+      const c = parseCidr(t);
+      if (c === null) throw new Error(`--trusted-proxies: not an address or CIDR: ${t}`);
+      return c;
+    });
+  }
+
+  /** Pick the client from X-Forwarded-For: the right-most address not in a trusted proxy range. */
+  private clientFromXff(b: Uint8Array, s: number, e: number): boolean {
+    let end = e;
+    let leftmostOk = false;
+    let lw0 = 0;
+    let lw1 = 0;
+    let lw2 = 0;
+    let lw3 = 0;
+    while (end > s) {
+      let start = end - 1;
+      while (start >= s && b[start] !== 44) start--;
+      let ps = start + 1;
+      let pe = end;
+      while (ps < pe && b[ps] === 32) ps++;
+      while (pe > ps && b[pe - 1] === 32) pe--;
+      if (parseIp(b, ps, pe)) {
+        const w0 = ipWords[0]!;
+        const w1 = ipWords[1]!;
+        const w2 = ipWords[2]!;
+        const w3 = ipWords[3]!;
+        let trusted = false;
+        for (const c of this.trusted) {
+          if (cidrContains(c, w0, w1, w2, w3)) {
+            trusted = true;
+            break;
+          }
+        }
+        if (!trusted) {
+          this.setClient(w0, w1, w2, w3);
+          return true;
+        }
+        leftmostOk = true;
+        lw0 = w0;
+        lw1 = w1;
+        lw2 = w2;
+        lw3 = w3;
+      }
+      end = start;
+    }
+    if (leftmostOk) {
+      // Every hop is a trusted proxy: the left-most is the best we know.
+      this.setClient(lw0, lw1, lw2, lw3);
+      return true;
+    }
+    return false;
+  }
+
+  private setClient(w0: number, w1: number, w2: number, w3: number): void {
+    const r = this.rec;
+    r.w0 = w0;
+    r.w1 = w1;
+    r.w2 = w2;
+    r.w3 = w3;
+    r.hasClient = true;
+  }
+
+  fold(chunk: Uint8Array, seq: number): Partial {
+    const cfg = this.cfg;
+    const step = cfg.step;
+    const plan = this.plan;
+    const r = this.rec;
+    const b = chunk;
+    const len = b.length;
+    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    const xff = cfg.clientIp === 'xff';
+
+    this.srcT.clear();
+    this.urlT.clear();
+    this.uaT.clear();
+    this.refT.clear();
+
+    const reasons = new Float64Array(16);
+    const samples: Partial['samples'] = [];
+    let lines = 0;
+    let parsed = 0;
+    let malformed = 0;
+    let blank = 0;
+    let overlong = 0;
+    let noZone = 0;
+    let zoneMinutes: number | null = null;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+
+    const bucketIndex: number[] = [];
+    const bucketPerSec: Float64Array[] = [];
+    const bucketCounters: Float64Array[] = [];
+    const bucketRecs: number[] = [];
+    let lastBucket = NaN;
+    let lastLocal = -1;
+    const localOf = new Map<number, number>();
+
+    // Upper bound on records in this chunk (no log line is shorter than 8 bytes), so the
+    // per-record columns are sized once per chunk, not checked per record.
+    const maxRecs = (len >>> 3) + 16;
+    const rBucket = this.rBucket.ensure(maxRecs);
+    const rSec = this.rSec.ensure(maxRecs);
+    const rSrc = this.rSrc.ensure(maxRecs);
+    const rUrl = this.rUrl.ensure(maxRecs);
+    const rUa = this.rUa.ensure(maxRecs);
+    const rRef = this.rRef.ensure(maxRecs);
+    const rFlags = this.rFlags.ensure(maxRecs);
+    let n = 0;
+    let pos = 0;
+    while (pos < len) {
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0) nl = len;
+      const ls = pos;
+      let le = nl;
+      pos = nl + 1;
+      lines++;
+      if (le > ls && b[le - 1] === 13) le--;
+      if (le === ls) {
+        blank++;
+        continue;
+      }
+      let ok: boolean;
+      if (le - ls > cfg.maxLineBytes) {
+        r.error = E.LONG;
+        ok = false;
+        overlong++;
+      } else {
+        ok = parseLine(plan, b, ls, le, r);
+        if (ok && xff && r.xffE > r.xffS) {
+          const had = r.hasClient;
+          if (!this.clientFromXff(b, r.xffS, r.xffE) && !had) ok = false;
+        }
+        if (ok && !r.hasClient) {
+          r.error = E.NO_CLIENT;
+          ok = false;
+        }
+        if (!ok && r.error !== E.NO_CLIENT && buf.indexOf(0, ls) >= 0 && buf.indexOf(0, ls) < le) r.error = E.BINARY;
+      }
+      if (!ok) {
+        malformed++;
+        reasons[r.error]!++;
+        if (samples.length < cfg.maxSamples) samples.push({ line: lines, reason: describeError(plan, r, b, ls, le) });
+        continue;
+      }
+      parsed++;
+      const t = r.time;
+      if (t < minTime) minTime = t;
+      if (t > maxTime) maxTime = t;
+      if (!r.hasZone) noZone++;
+      else if (zoneMinutes === null) zoneMinutes = r.zoneMinutes;
+
+      // Bucket of this record (records are nearly sorted: cache the last one).
+      const bi = Math.floor(t / step);
+      let local: number;
+      if (bi === lastBucket) local = lastLocal;
+      else {
+        const found = localOf.get(bi);
+        if (found === undefined) {
+          local = bucketIndex.length;
+          localOf.set(bi, local);
+          bucketIndex.push(bi);
+          bucketPerSec.push(new Float64Array(step));
+          bucketCounters.push(new Float64Array(N_COUNTERS));
+          bucketRecs.push(0);
+        } else local = found;
+        lastBucket = bi;
+        lastLocal = local;
+      }
+      const sec = t - bi * step;
+      bucketPerSec[local]![sec]!++;
+      const ctr = bucketCounters[local]!;
+      ctr[C.REQUESTS]!++;
+      ctr[C.BYTES]! += r.bytes;
+      const sc = (r.status / 100) | 0;
+      ctr[sc >= 1 && sc <= 5 ? C.S1XX + sc - 1 : C.SOTHER]!++;
+      const emptyRef = isEmptyReferrer(b, r);
+      ctr[emptyRef ? C.EMPTY_REF : C.REFERRED]!++;
+      bucketRecs[local]!++;
+
+      // Intern source.
+      const src = this.srcT.intern(r.w0, r.w1, r.w2, r.w3);
+      if (this.srcT.fresh) {
+        hashWords(r.w0, r.w1, r.w2, r.w3, SOURCE_SEED);
+        const sh = this.srcHash.ensure((src + 1) * 2);
+        sh[src * 2] = hashHi;
+        sh[src * 2 + 1] = hashLo;
+      }
+      // Intern URL (path, qualified by the virtual host when logged).
+      hashBytes(b, r.pathS, r.pathE, URL_SEED);
+      let uh = hashHi;
+      let ul = hashLo;
+      if (r.vhostE > r.vhostS) {
+        hashBytes(b, r.vhostS, r.vhostE, URL_SEED + 1);
+        uh = (uh ^ hash32(hashHi, 1)) >>> 0;
+        ul = (ul ^ hash32(hashLo, 2)) >>> 0;
+      }
+      const url = this.urlT.intern(uh, ul, 0, 0);
+      if (this.urlT.fresh) {
+        const uo = this.urlOff.ensure((url + 1) * 4);
+        uo[url * 4] = r.pathS;
+        uo[url * 4 + 1] = r.pathE;
+        uo[url * 4 + 2] = r.vhostS;
+        uo[url * 4 + 3] = r.vhostE;
+      }
+      const ua = this.uaT.intern(hashBytes32(b, r.uaS, r.uaE, TEXT_SEED), r.uaE - r.uaS, 0, 0);
+      if (this.uaT.fresh) {
+        const o = this.uaOff.ensure((ua + 1) * 2);
+        o[ua * 2] = r.uaS;
+        o[ua * 2 + 1] = r.uaE;
+      }
+      let ref = -1;
+      if (!emptyRef) {
+        ref = this.refT.intern(hashBytes32(b, r.refS, r.refE, TEXT_SEED), r.refE - r.refS, 0, 0);
+        if (this.refT.fresh) {
+          const o = this.refOff.ensure((ref + 1) * 2);
+          o[ref * 2] = r.refS;
+          o[ref * 2 + 1] = r.refE;
+        }
+      }
+      rBucket[n] = local;
+      rSec[n] = sec;
+      rSrc[n] = src;
+      rUrl[n] = url;
+      rUa[n] = ua;
+      rRef[n] = ref;
+      rFlags[n] = emptyRef ? 1 : 0;
+      n++;
+    }
+
+    if (this.srcT.size >= MAX_SLOTS || this.urlT.size >= MAX_SLOTS) {
+      throw new Error(`chunk too large: ${n} records (at most ${MAX_SLOTS - 1} distinct keys per chunk)`);
+    }
+
+    // Group record numbers by bucket (counting sort; identity when there is one bucket).
+    const nb = bucketIndex.length;
+    const starts = new Int32Array(nb + 1);
+    const order = this.order.ensure(n);
+    if (nb === 1) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      starts[1] = n;
+    } else if (nb > 1) {
+      for (let k = 0; k < nb; k++) starts[k + 1] = starts[k]! + bucketRecs[k]!;
+      const fill = starts.slice(0, nb);
+      for (let i = 0; i < n; i++) order[fill[rBucket[i]!]!++] = i;
+    }
+
+    const buckets: BucketPartial[] = [];
+    for (let k = 0; k < nb; k++) {
+      buckets.push(this.foldBucket(buf, step, bucketIndex[k]!, bucketPerSec[k]!, bucketCounters[k]!, starts[k]!, starts[k + 1]!));
+    }
+    // Deterministic order: by time.
+    buckets.sort((x, y) => x.index - y.index);
+
+    return {
+      seq,
+      lines,
+      parsed,
+      malformed,
+      blank,
+      overlong,
+      noZone,
+      zoneMinutes,
+      minTime: parsed > 0 ? minTime : 0,
+      maxTime: parsed > 0 ? maxTime : 0,
+      reasons,
+      samples,
+      buckets,
+    };
+  }
+
+  private foldBucket(
+    buf: Buffer,
+    step: number,
+    index: number,
+    perSecond: Float64Array,
+    counters: Float64Array,
+    from: number,
+    to: number,
+  ): BucketPartial {
+    const order = this.order.i32;
+    const rSrc = this.rSrc.i32;
+    const rUrl = this.rUrl.i32;
+    const rFlags = this.rFlags.i32;
+    const rRef = this.rRef.i32;
+    const srcCnt = this.srcCnt.ensure(this.srcT.size);
+    const urlCnt = this.urlCnt.ensure(this.urlT.size);
+    const urlEmpty = this.urlEmpty.ensure(this.urlT.size);
+    const urlRef = this.urlRef.ensure(this.urlT.size);
+    const touchedSrc = this.touchedSrc.ensure(to - from);
+    const touchedUrl = this.touchedUrl.ensure(to - from);
+    let nSrc = 0;
+    let nUrl = 0;
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const s = rSrc[i]!;
+      if (srcCnt[s] === 0) touchedSrc[nSrc++] = s;
+      srcCnt[s]!++;
+      const u = rUrl[i]!;
+      if (urlCnt[u] === 0) touchedUrl[nUrl++] = u;
+      urlCnt[u]!++;
+      if (rFlags[i] === 1) urlEmpty[u]!++;
+      else if (rRef[i]! >= 0) urlRef[u]!++;
+    }
+
+    // All sources → HLL; top sources by count (ties: first seen).
+    const srcHash = this.srcHash.i32;
+    const hll = new HyperLogLog(LIMITS.srcHllP);
+    if (nSrc > hll.m >>> 3) hll.densify();
+    for (let k = 0; k < nSrc; k++) {
+      const s = touchedSrc[k]!;
+      hll.add(srcHash[s * 2]! >>> 0, srcHash[s * 2 + 1]! >>> 0);
+    }
+    const srcOrder = topSlots(touchedSrc, nSrc, srcCnt, LIMITS.topSources);
+    const srcKeys = this.srcT.keys;
+    const srcWords = new Uint32Array(srcOrder.length * 4);
+    const srcCounts = new Float64Array(srcOrder.length);
+    srcOrder.forEach((s, k) => {
+      srcWords.set(srcKeys.subarray(s * 4, s * 4 + 4), k * 4);
+      srcCounts[k] = srcCnt[s]!;
+    });
+
+    // Prefixes: /24 for IPv4, /64 for IPv6, over every source of the bucket.
+    this.pfxT.clear();
+    const pfxCnt = this.pfxCnt.ensure(nSrc);
+    const pfxSrc = this.pfxSrc.ensure(nSrc);
+    const touchedPfx: number[] = [];
+    for (let k = 0; k < nSrc; k++) {
+      const s = touchedSrc[k]!;
+      const o = s * 4;
+      const w0 = srcKeys[o]!;
+      const w1 = srcKeys[o + 1]!;
+      const w2 = srcKeys[o + 2]!;
+      const w3 = srcKeys[o + 3]!;
+      const p = isV4(w0, w1, w2) ? this.pfxT.intern(0, 0, 0xffff, (w3 & 0xffffff00) >>> 0) : this.pfxT.intern(w0, w1, 0, 0);
+      if (this.pfxT.fresh) {
+        pfxCnt[p] = 0;
+        pfxSrc[p] = 0;
+        touchedPfx.push(p);
+      }
+      pfxCnt[p]! += srcCnt[s]!;
+      pfxSrc[p]!++;
+    }
+    const pfxOrder = topSlots(Int32Array.from(touchedPfx), touchedPfx.length, pfxCnt, LIMITS.topPrefixes);
+    const pfxWords = new Uint32Array(pfxOrder.length * 4);
+    const pfxCounts = new Float64Array(pfxOrder.length);
+    const pfxSources = new Float64Array(pfxOrder.length);
+    pfxOrder.forEach((p, k) => {
+      pfxWords.set(this.pfxT.keys.subarray(p * 4, p * 4 + 4), k * 4);
+      pfxCounts[k] = pfxCnt[p]!;
+      pfxSources[k] = pfxSrc[p]!;
+    });
+
+    // Hot subjects get detail from one more walk over the bucket's records.
+    const urlOrder = topSlots(touchedUrl, nUrl, urlCnt, LIMITS.detailUrls);
+    const detailSrc = srcOrder.slice(0, LIMITS.detailSources);
+    const urlRank = this.urlRank.ensure(this.urlT.size);
+    const srcRank = this.srcRank.ensure(this.srcT.size);
+    urlOrder.forEach((u, k) => (urlRank[u] = k));
+    detailSrc.forEach((s, k) => (srcRank[s] = k));
+    const urlSec = new Float64Array(urlOrder.length * step);
+    const srcSec = new Float64Array(detailSrc.length * step);
+    const { pairUS, pairUA, pairUR, pairSU, pairSA, pairSR } = this;
+    pairUS.clear();
+    pairUA.clear();
+    pairUR.clear();
+    pairSU.clear();
+    pairSA.clear();
+    pairSR.clear();
+    const rUa = this.rUa.i32;
+    const rSec = this.rSec.i32;
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const u = rUrl[i]!;
+      const s = rSrc[i]!;
+      const ur = urlRank[u]!;
+      if (ur >= 0) {
+        const key = ur << PAIR_SHIFT;
+        pairUS.add(key | s, 1);
+        pairUA.add(key | rUa[i]!, 1);
+        if (rRef[i]! >= 0) pairUR.add(key | rRef[i]!, 1);
+        urlSec[ur * step + rSec[i]!]!++;
+      }
+      const sr = srcRank[s]!;
+      if (sr >= 0) {
+        const key = sr << PAIR_SHIFT;
+        pairSU.add(key | u, 1);
+        pairSA.add(key | rUa[i]!, 1);
+        if (rRef[i]! >= 0) pairSR.add(key | rRef[i]!, 1);
+        srcSec[sr * step + rSec[i]!]!++;
+      }
+    }
+
+    const urlUS = groupPairs(pairUS, urlOrder.length);
+    const urlUA = groupPairs(pairUA, urlOrder.length);
+    const urlUR = groupPairs(pairUR, urlOrder.length);
+    const urls: SubjectDetail[] = urlOrder.map((u, k) => {
+      const pairs = urlUS[k]!;
+      const h = new HyperLogLog(LIMITS.urlHllP);
+      if (pairs.length / 2 > h.m >>> 3) h.densify();
+      for (let q = 0; q < pairs.length; q += 2) {
+        const s = pairs[q]!;
+        h.add(srcHash[s * 2]! >>> 0, srcHash[s * 2 + 1]! >>> 0);
+      }
+      const top = topPairs(pairs, LIMITS.urlSources);
+      const words = new Uint32Array(top.length * 2);
+      const counts = new Float64Array(top.length / 2);
+      for (let q = 0; q < top.length; q += 2) {
+        const s = top[q]!;
+        words.set(srcKeys.subarray(s * 4, s * 4 + 4), q * 2);
+        counts[q / 2] = top[q + 1]!;
+      }
+      const urlKeys = this.urlT.keys;
+      return {
+        w0: urlKeys[u * 4]!,
+        w1: urlKeys[u * 4 + 1]!,
+        w2: 0,
+        w3: 0,
+        text: this.urlText(buf, u),
+        count: urlCnt[u]!,
+        emptyRef: urlEmpty[u]!,
+        referred: urlRef[u]!,
+        perSecond: urlSec.slice(k * step, (k + 1) * step),
+        srcWords: words,
+        srcCounts: counts,
+        hll: h.toBytes(),
+        urls: [],
+        uas: this.texts(buf, urlUA[k]!, this.uaOff.i32),
+        refs: this.texts(buf, urlUR[k]!, this.refOff.i32),
+      };
+    });
+
+    const srcSU = groupPairs(pairSU, detailSrc.length);
+    const srcSA = groupPairs(pairSA, detailSrc.length);
+    const srcSR = groupPairs(pairSR, detailSrc.length);
+    const sources: SubjectDetail[] = detailSrc.map((s, k) => {
+      let referred = 0;
+      const su = srcSU[k]!;
+      const uTop = topPairs(su, LIMITS.topTexts);
+      const urlList: TextCount[] = [];
+      for (let q = 0; q < uTop.length; q += 2) urlList.push({ text: this.urlText(buf, uTop[q]!), count: uTop[q + 1]! });
+      const sr = srcSR[k]!;
+      for (let q = 1; q < sr.length; q += 2) referred += sr[q]!;
+      const empty = srcCnt[s]! - referred;
+      return {
+        w0: srcKeys[s * 4]!,
+        w1: srcKeys[s * 4 + 1]!,
+        w2: srcKeys[s * 4 + 2]!,
+        w3: srcKeys[s * 4 + 3]!,
+        text: '',
+        count: srcCnt[s]!,
+        emptyRef: empty,
+        referred,
+        perSecond: srcSec.slice(k * step, (k + 1) * step),
+        srcWords: new Uint32Array(0),
+        srcCounts: new Float64Array(0),
+        hll: null,
+        urls: urlList,
+        uas: this.texts(buf, srcSA[k]!, this.uaOff.i32),
+        refs: this.texts(buf, sr, this.refOff.i32),
+      };
+    });
+
+    // Reset scratch for the next bucket.
+    for (let k = 0; k < nSrc; k++) srcCnt[touchedSrc[k]!] = 0;
+    for (let k = 0; k < nUrl; k++) {
+      const u = touchedUrl[k]!;
+      urlCnt[u] = 0;
+      urlEmpty[u] = 0;
+      urlRef[u] = 0;
+    }
+    for (const u of urlOrder) urlRank[u] = -1;
+    for (const s of detailSrc) srcRank[s] = -1;
+
+    return { index, perSecond, counters, hll: hll.toBytes(), srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources };
+  }
+
+  private urlText(buf: Buffer, u: number): string {
+    const o = this.urlOff.i32;
+    const path = buf.toString('utf8', o[u * 4]!, o[u * 4 + 1]!);
+    const vs = o[u * 4 + 2]!;
+    const ve = o[u * 4 + 3]!;
+    return ve > vs ? `${buf.toString('utf8', vs, ve)} ${path}` : path;
+  }
+
+  private texts(buf: Buffer, pairs: number[], offsets: Int32Array): TextCount[] {
+    const top = topPairs(pairs, LIMITS.topTexts);
+    const out: TextCount[] = [];
+    for (let q = 0; q < top.length; q += 2) {
+      const t = top[q]!;
+      out.push({ text: buf.toString('utf8', offsets[t * 2]!, offsets[t * 2 + 1]!), count: top[q + 1]! });
+    }
+    return out;
+  }
+}
+
+/**
+ * The `limit` slots with the largest counts, largest first; ties by slot (first seen).
+ * Full sort only when few; otherwise a threshold from quickselect keeps the sort small.
+ */
+function topSlots(slots: Int32Array, n: number, counts: Float64Array, limit: number): number[] {
+  let arr: number[];
+  if (n <= limit * 2) {
+    arr = Array.from(slots.subarray(0, n));
+  } else {
+    const vals = new Float64Array(n);
+    for (let k = 0; k < n; k++) vals[k] = counts[slots[k]!]!;
+    const cut = kthLargest(vals, limit);
+    arr = [];
+    for (let k = 0; k < n; k++) if (counts[slots[k]!]! >= cut) arr.push(slots[k]!);
+  }
+  arr.sort((a, b) => counts[b]! - counts[a]! || a - b);
+  return arr.length > limit ? arr.slice(0, limit) : arr;
+}
+
+/** The k-th largest value (1-based) of vals, which is reordered (Hoare quickselect). */
+function kthLargest(vals: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = vals.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = vals[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (vals[i]! > pivot) i++;
+      while (vals[j]! < pivot) j--;
+      if (i <= j) {
+        const t = vals[i]!;
+        vals[i] = vals[j]!;
+        vals[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return vals[target]!;
+}
+
+/** Split pair-table entries (rank << 20 | slot) into per-rank flat [slot, count, …] lists. */
+function groupPairs(t: IntCounter, ranks: number): number[][] {
+  const out: number[][] = [];
+  for (let k = 0; k < ranks; k++) out.push([]);
+  for (let i = 0; i < t.size; i++) {
+    const key = t.keyAt(i);
+    out[key >>> PAIR_SHIFT]!.push(key & (MAX_SLOTS - 1), t.countAt(i));
+  }
+  return out;
+}
+
+/** Top `limit` of a flat [slot, count, …] list, largest count first; ties by slot. */
+function topPairs(pairs: number[], limit: number): number[] {
+  const n = pairs.length / 2;
+  let idx: number[] = [];
+  if (n <= limit * 2) {
+    for (let k = 0; k < n; k++) idx.push(k);
+  } else {
+    const vals = new Float64Array(n);
+    for (let k = 0; k < n; k++) vals[k] = pairs[k * 2 + 1]!;
+    const cut = kthLargest(vals, limit);
+    for (let k = 0; k < n; k++) if (pairs[k * 2 + 1]! >= cut) idx.push(k);
+  }
+  idx.sort((a, b) => pairs[b * 2 + 1]! - pairs[a * 2 + 1]! || pairs[a * 2]! - pairs[b * 2]!);
+  if (idx.length > limit) idx = idx.slice(0, limit);
+  const out: number[] = [];
+  for (const k of idx) out.push(pairs[k * 2]!, pairs[k * 2 + 1]!);
+  return out;
+}

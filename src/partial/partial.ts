@@ -1,0 +1,128 @@
+/**
+ * A Partial is what a worker sends back for one chunk: the chunk's records folded into
+ * per-step buckets of mergeable summaries. It crosses threads by transfer (every typed
+ * array owns its buffer) and is folded by the merger in chunk order.
+ *
+ * Time resolution: per-second counts (requests per second, per hot URL and per hot
+ * source) and, at step resolution (default 10 s), the summaries: a HyperLogLog of
+ * sources, the top sources and /24 or /64 prefixes with counts, and the top URLs and
+ * sources with their own detail (sources, user agents, referrers, per-second counts).
+ * Windows only ever slide by a whole step, so step is the finest resolution detectors
+ * can use; keeping sketches per second would multiply memory and merge work by `step`
+ * for nothing.
+ */
+
+/** Indices into BucketPartial.counters. */
+export const C = {
+  REQUESTS: 0,
+  BYTES: 1,
+  S1XX: 2,
+  S2XX: 3,
+  S3XX: 4,
+  S4XX: 5,
+  S5XX: 6,
+  SOTHER: 7,
+  EMPTY_REF: 8,
+  REFERRED: 9,
+} as const;
+export const N_COUNTERS = 10;
+
+export interface TextCount {
+  text: string;
+  count: number;
+}
+
+/** Detail of one hot subject (a URL, or a source) inside one bucket of one chunk. */
+export interface SubjectDetail {
+  /** URL: 64-bit hash in w0, w1 (w2 = w3 = 0). Source: the IP words. */
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  /** URL text ('' for a source subject). */
+  text: string;
+  count: number;
+  emptyRef: number;
+  referred: number;
+  perSecond: Float64Array;
+  /** URL subjects: its sources (4 words each) and their counts, the largest first. */
+  srcWords: Uint32Array;
+  srcCounts: Float64Array;
+  /** URL subjects: serialized HyperLogLog of all its sources in this chunk-bucket. */
+  hll: Uint8Array | null;
+  /** Source subjects: the URLs it requested. */
+  urls: TextCount[];
+  uas: TextCount[];
+  refs: TextCount[];
+}
+
+export interface BucketPartial {
+  /** Step index: floor(epochSeconds / step). */
+  index: number;
+  /** Requests in each second of the step. */
+  perSecond: Float64Array;
+  counters: Float64Array;
+  /** Serialized HyperLogLog (p = 14) of every source in this chunk-bucket. */
+  hll: Uint8Array;
+  /** Top sources (4 words each) and counts. */
+  srcWords: Uint32Array;
+  srcCounts: Float64Array;
+  /** Top /24 (IPv4) or /64 (IPv6) prefixes: network words, requests, distinct sources. */
+  pfxWords: Uint32Array;
+  pfxCounts: Float64Array;
+  pfxSources: Float64Array;
+  urls: SubjectDetail[];
+  sources: SubjectDetail[];
+}
+
+export interface MalformedSample {
+  /** 1-based line number within the chunk. */
+  line: number;
+  reason: string;
+}
+
+export interface Partial {
+  seq: number;
+  /** Lines seen (including blank and malformed). */
+  lines: number;
+  parsed: number;
+  malformed: number;
+  blank: number;
+  /** Lines over the length limit (also counted in malformed). */
+  overlong: number;
+  /** Parsed lines whose timestamp had no zone. */
+  noZone: number;
+  /** Zone offset (minutes) of the first parsed line, or null. */
+  zoneMinutes: number | null;
+  minTime: number;
+  maxTime: number;
+  /** Malformed counts by reason code (see parsers/access-log E). */
+  reasons: Float64Array;
+  samples: MalformedSample[];
+  buckets: BucketPartial[];
+}
+
+/** Every ArrayBuffer in a Partial, for the transfer list. */
+export function partialTransferList(p: Partial): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [p.reasons.buffer as ArrayBuffer];
+  const add = (a: { buffer: ArrayBufferLike } | null) => {
+    if (a !== null && a.buffer.byteLength > 0) out.push(a.buffer as ArrayBuffer);
+  };
+  for (const b of p.buckets) {
+    add(b.perSecond);
+    add(b.counters);
+    add(b.hll);
+    add(b.srcWords);
+    add(b.srcCounts);
+    add(b.pfxWords);
+    add(b.pfxCounts);
+    add(b.pfxSources);
+    for (const d of b.urls.concat(b.sources)) {
+      add(d.perSecond);
+      add(d.srcWords);
+      add(d.srcCounts);
+      add(d.hll);
+    }
+  }
+  return out;
+}

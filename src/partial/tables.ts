@@ -1,0 +1,155 @@
+/**
+ * Growable open-addressing tables over typed arrays, for the per-chunk exact aggregation
+ * in workers. A chunk holds a bounded number of records (~1 MiB of text), so exact
+ * counting inside a chunk is affordable; the tables are cleared and reused for the next
+ * chunk, so steady state allocates nothing.
+ */
+
+/**
+ * Interns keys of four 32-bit words to dense slot numbers 0..size-1 (insertion order).
+ * Slot-indexed side data (counts, offsets, hashes) is kept by the caller.
+ *
+ *   index[i] = slot + 1 (0 = empty), linear probing on mixWords(key)
+ *   keys[4·slot .. 4·slot+3]
+ */
+export class KeyTable {
+  size = 0;
+  /** True when the last intern() created a new slot. */
+  fresh = false;
+  private index: Int32Array;
+  keys: Uint32Array;
+  private mask: number;
+
+  constructor(initial = 1024) {
+    let cap = 16;
+    while (cap < initial * 2) cap <<= 1;
+    this.index = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.keys = new Uint32Array(initial * 4);
+  }
+
+  clear(): void {
+    if (this.size > 0) this.index.fill(0);
+    this.size = 0;
+  }
+
+  intern(w0: number, w1: number, w2: number, w3: number): number {
+    const keys = this.keys;
+    let i = mixWords(w0, w1, w2, w3) & this.mask;
+    for (;;) {
+      const v = this.index[i]!;
+      if (v === 0) break;
+      const s = (v - 1) << 2;
+      if (keys[s] === w0 >>> 0 && keys[s + 1] === w1 >>> 0 && keys[s + 2] === w2 >>> 0 && keys[s + 3] === w3 >>> 0) {
+        this.fresh = false;
+        return v - 1;
+      }
+      i = (i + 1) & this.mask;
+    }
+    const slot = this.size++;
+    if ((slot + 1) << 2 > keys.length) {
+      const grown = new Uint32Array(keys.length * 2);
+      grown.set(keys);
+      this.keys = grown;
+    }
+    const s = slot << 2;
+    this.keys[s] = w0;
+    this.keys[s + 1] = w1;
+    this.keys[s + 2] = w2;
+    this.keys[s + 3] = w3;
+    this.index[i] = slot + 1;
+    this.fresh = true;
+    if (this.size * 2 > this.mask) this.rehash();
+    return slot;
+  }
+
+  private rehash(): void {
+    const cap = (this.mask + 1) * 2;
+    this.index = new Int32Array(cap);
+    this.mask = cap - 1;
+    const k = this.keys;
+    for (let slot = 0; slot < this.size; slot++) {
+      const s = slot << 2;
+      let i = mixWords(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & this.mask;
+      while (this.index[i] !== 0) i = (i + 1) & this.mask;
+      this.index[i] = slot + 1;
+    }
+  }
+}
+
+export function mixWords(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/**
+ * Integer key → accumulated count, for pair keys such as (rank << 20 | slot).
+ * Keys must be non-negative int32. Iterate with `keyAt(i)` / `countAt(i)` for i < size.
+ */
+export class IntCounter {
+  size = 0;
+  private index: Int32Array;
+  private mask: number;
+  private keyList: Int32Array;
+  private countList: Float64Array;
+
+  constructor(initial = 1024) {
+    let cap = 16;
+    while (cap < initial * 2) cap <<= 1;
+    this.index = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.keyList = new Int32Array(initial);
+    this.countList = new Float64Array(initial);
+  }
+
+  clear(): void {
+    if (this.size > 0) this.index.fill(0);
+    this.size = 0;
+  }
+
+  add(key: number, count: number): void {
+    let i = Math.imul(key, 0x9e3779b1) & this.mask;
+    for (;;) {
+      const v = this.index[i]!;
+      if (v === 0) break;
+      if (this.keyList[v - 1] === key) {
+        this.countList[v - 1]! += count;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+    const n = this.size++;
+    if (n === this.keyList.length) {
+      const k = new Int32Array(n * 2);
+      k.set(this.keyList);
+      this.keyList = k;
+      const c = new Float64Array(n * 2);
+      c.set(this.countList);
+      this.countList = c;
+    }
+    this.keyList[n] = key;
+    this.countList[n] = count;
+    this.index[i] = n + 1;
+    if (this.size * 2 > this.mask) {
+      const cap = (this.mask + 1) * 2;
+      this.index = new Int32Array(cap);
+      this.mask = cap - 1;
+      for (let s = 0; s < this.size; s++) {
+        let j = Math.imul(this.keyList[s]!, 0x9e3779b1) & this.mask;
+        while (this.index[j] !== 0) j = (j + 1) & this.mask;
+        this.index[j] = s + 1;
+      }
+    }
+  }
+
+  keyAt(i: number): number {
+    return this.keyList[i]!;
+  }
+
+  countAt(i: number): number {
+    return this.countList[i]!;
+  }
+}
