@@ -1,0 +1,221 @@
+/**
+ * argv → options → library call → output. The only place that decides exit codes:
+ *
+ *   0  success (attacks found or not, unless --fail-on-attack)
+ *   1  internal error (a bug: please report it)
+ *   2  usage error, or an input that cannot be read at all (missing file, format that
+ *      fits nothing, a malformed line under --strict)
+ *   3  --fail-on-attack and at least one attack (info findings do not count)
+ *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
+ *      everything read is still printed
+ */
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { analyze, defaultThreads, type Progress } from '../pipeline/analyze.js';
+import { InputError } from '../sources/errors.js';
+import { renderJson } from '../sinks/json.js';
+import { renderText } from '../sinks/text.js';
+import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
+import { VERSION } from '../version.js';
+
+export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4 } as const;
+
+const HELP = `floodscope ${VERSION} — what is being attacked, by whom, since when: DDoS analysis of access logs
+
+Usage:
+  floodscope [options] [FILE|GLOB|-]...     analyze logs (plain or gzip; stdin when piped or "-")
+  floodscope bench [--lines N]              detection throughput benchmark (also: npm run bench)
+
+Input:
+  --log-format FMT     preset (combined, common, vhost_combined, nginx, nginx_main) or an Apache
+                       LogFormat string, e.g. '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"'
+                       (default: detected from the first lines)
+  --client-ip MODE     remote (default) or xff: the right-most X-Forwarded-For address
+                       that is not in --trusted-proxies
+  --trusted-proxies L  comma-separated addresses/CIDRs of your own proxies
+  --strict             a malformed line is fatal (exit 2)
+
+Detection (rates are requests per second averaged over the window):
+  --window D           sliding window width (default ${DEFAULT_DETECT.window}s)
+  --step D             window step and bucket width (default ${DEFAULT_DETECT.step}s)
+  --lateness D         event-time lateness allowed before a step is sealed (default ${DEFAULT_DETECT.lateness}s)
+  --quiet N            steps without firing before an alert closes (default ${DEFAULT_DETECT.quiet})
+  --url-min-rate R     http.repeated-url: minimum rate on one URL (default ${DEFAULT_DETECT.urlMinRate})
+  --url-factor F       … times above its baseline (default ${DEFAULT_DETECT.urlFactor})
+  --url-share S        … share of all requests (default ${DEFAULT_DETECT.urlMinShare})
+  --url-min-sources N  … distinct sources (default ${DEFAULT_DETECT.urlMinSources})
+  --source-rate R      http.source-rate: one address above R req/s (default ${DEFAULT_DETECT.sourceRate})
+  --prefix-rate R      http.prefix-rate: one /24 or /64 above R req/s (default ${DEFAULT_DETECT.prefixRate})
+
+Output:
+  --format F           text (default) or json
+  -o, --output FILE    write the report to FILE instead of stdout
+  --tz Z               zone for times: log (the log's own offset, default), UTC, or ±HH:MM
+  --threads N          worker threads (default: available cores, here ${defaultThreads()})
+  --fail-on-attack     exit 3 when an attack is found
+  --no-progress        no progress bar on stderr
+  -q, --quiet          no notices on stderr
+  -h, --help           this help
+  --version            print the version
+
+Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found (--fail-on-attack),
+4 input damaged (report of what was read still printed).
+`;
+
+/** "60", "60s", "2m", "1h" → seconds. */
+export function parseDuration(s: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(s.trim());
+  if (!m) throw new InputError('FS_BAD_OPTION', '', `${name}: expected a duration like 60s, 2m or 1h; got ${JSON.stringify(s)}`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+function num(s: string, name: string): number {
+  const v = Number(s);
+  if (!Number.isFinite(v) || s.trim() === '') throw new InputError('FS_BAD_OPTION', '', `${name}: expected a number; got ${JSON.stringify(s)}`);
+  return v;
+}
+
+class ProgressBar {
+  private last = 0;
+  private shown = false;
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+  update(p: Progress): void {
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+    let line: string;
+    if (p.totalBytes) {
+      const f = Math.min(1, p.rawBytes / p.totalBytes);
+      const w = 30;
+      const done = Math.round(f * w);
+      line = `[${'#'.repeat(done)}${'-'.repeat(w - done)}] ${(f * 100).toFixed(0).padStart(3)}% ${mb(p.rawBytes)}/${mb(p.totalBytes)} ${p.lines.toLocaleString('en-US')} lines`;
+    } else {
+      line = `${mb(p.rawBytes)} read, ${p.lines.toLocaleString('en-US')} lines`;
+    }
+    this.stream.write(`\r${line}\x1b[K`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (this.shown) this.stream.write('\r\x1b[K');
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'bench') {
+    const { runBench } = await import('../../bench/run.js');
+    return runBench(argv.slice(1));
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'log-format': { type: 'string' },
+        'client-ip': { type: 'string' },
+        'trusted-proxies': { type: 'string' },
+        strict: { type: 'boolean' },
+        window: { type: 'string' },
+        step: { type: 'string' },
+        lateness: { type: 'string' },
+        quiet: { type: 'string' },
+        'url-min-rate': { type: 'string' },
+        'url-factor': { type: 'string' },
+        'url-share': { type: 'string' },
+        'url-min-sources': { type: 'string' },
+        'source-rate': { type: 'string' },
+        'prefix-rate': { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        tz: { type: 'string' },
+        threads: { type: 'string' },
+        'fail-on-attack': { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+        quiet_: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`floodscope: ${(e as Error).message}\nTry 'floodscope --help'.\n`);
+    return EXIT.USAGE;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return EXIT.OK;
+  }
+  if (v.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.OK;
+  }
+  const quietNotices = v.quiet_ === true;
+  const notice = (m: string) => {
+    if (!quietNotices) process.stderr.write(`floodscope: ${m}\n`);
+  };
+  try {
+    const format = v.format ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new InputError('FS_BAD_OPTION', '', `--format must be text or json; got ${format}`);
+    const clientIp = v['client-ip'] ?? 'remote';
+    if (clientIp !== 'remote' && clientIp !== 'xff') throw new InputError('FS_BAD_OPTION', '', `--client-ip must be remote or xff; got ${clientIp}`);
+    const detect: { [K in keyof DetectConfig]?: DetectConfig[K] } = {};
+    if (v.window !== undefined) detect.window = parseDuration(v.window, '--window');
+    if (v.step !== undefined) detect.step = parseDuration(v.step, '--step');
+    if (v.lateness !== undefined) detect.lateness = parseDuration(v.lateness, '--lateness');
+    if (v.quiet !== undefined) detect.quiet = num(v.quiet, '--quiet');
+    if (v['url-min-rate'] !== undefined) detect.urlMinRate = num(v['url-min-rate'], '--url-min-rate');
+    if (v['url-factor'] !== undefined) detect.urlFactor = num(v['url-factor'], '--url-factor');
+    if (v['url-share'] !== undefined) detect.urlMinShare = num(v['url-share'], '--url-share');
+    if (v['url-min-sources'] !== undefined) detect.urlMinSources = num(v['url-min-sources'], '--url-min-sources');
+    if (v['source-rate'] !== undefined) detect.sourceRate = num(v['source-rate'], '--source-rate');
+    if (v['prefix-rate'] !== undefined) detect.prefixRate = num(v['prefix-rate'], '--prefix-rate');
+    const inputs = parsed.positionals;
+    if (inputs.length === 0 && process.stdin.isTTY) {
+      throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
+    }
+    const bar = !v['no-progress'] && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+    let report;
+    try {
+      report = await analyze({
+        inputs,
+        format: v['log-format'],
+        threads: v.threads !== undefined ? num(v.threads, '--threads') : undefined,
+        detect,
+        clientIp,
+        trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
+        strict: v.strict === true,
+        timeZone: v.tz,
+        onProgress: bar ? (p) => bar.update(p) : undefined,
+        onNotice: (m) => {
+          bar?.clear();
+          notice(m);
+        },
+      });
+    } finally {
+      bar?.clear();
+    }
+    const toFile = v.output !== undefined;
+    const text =
+      format === 'json' ? renderJson(report) : renderText(report, { color: !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR });
+    if (toFile) {
+      await new Promise<void>((resolve, reject) => {
+        const ws = createWriteStream(v.output!);
+        ws.on('error', (e) => reject(new InputError('FS_OUTPUT', v.output!, `${v.output}: cannot write (${e.message})`)));
+        ws.end(text, () => resolve());
+      });
+    } else {
+      await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+    }
+    if (report.input.errors.length > 0) return EXIT.DAMAGED;
+    if (v['fail-on-attack'] && report.summary.attacks > 0) return EXIT.ATTACK;
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`floodscope: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`floodscope: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.INTERNAL;
+  }
+}

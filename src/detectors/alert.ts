@@ -1,0 +1,165 @@
+/**
+ * An alert is a finding followed through time: opened by the first window that fires,
+ * updated while windows keep firing, closed after `quiet` steps that do not. While open it
+ * absorbs the target's detail from every step bucket in which the target was active
+ * (at least `level` requests in some second), so its start, end, peak, totals and top
+ * lists describe the attack itself and not the background before and after it.
+ */
+import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import { SpaceSaving } from '../sketches/space-saving.js';
+import { SOURCE_SEED } from '../partial/log-folder.js';
+import { addMapInto, type StepBucket } from '../windows/bucket.js';
+import { SEVERITY_RANK, type Finding, type Severity, type Signature, type TargetKind } from './finding.js';
+import { prefixOf } from './prefix-rate.js';
+
+export type AlertState = 'open' | 'closed';
+
+export class Alert {
+  readonly id: number;
+  readonly signature: Signature;
+  readonly kind: TargetKind;
+  readonly key: string;
+  readonly target: string;
+  readonly words: [number, number, number, number];
+  readonly level: number;
+  severity: Severity;
+  state: AlertState = 'open';
+  start = Infinity;
+  end = -Infinity;
+  peakRate = 0;
+  peakAt = 0;
+  requests = 0;
+  /** Highest window rate seen, and the evidence of that window. */
+  maxWindowRate = 0;
+  evidence: Record<string, number | string>;
+  readonly openedStep: number;
+  lastFiredStep: number;
+  quietSteps = 0;
+  readonly hll = new HyperLogLog(12);
+  readonly sources = new SpaceSaving(4096);
+  readonly uas = new Map<string, number>();
+  readonly refs = new Map<string, number>();
+  readonly urls = new Map<string, number>();
+  private readonly absorbed = new Set<number>();
+
+  constructor(id: number, f: Finding, step: number) {
+    this.id = id;
+    this.signature = f.signature;
+    this.kind = f.kind;
+    this.key = f.key;
+    this.target = f.target;
+    this.words = f.words;
+    this.level = f.level;
+    this.severity = f.severity;
+    this.evidence = f.evidence;
+    this.maxWindowRate = f.rate;
+    this.openedStep = step;
+    this.lastFiredStep = step;
+  }
+
+  /** A later window fired again for this target. */
+  update(f: Finding, step: number): void {
+    this.lastFiredStep = step;
+    this.quietSteps = 0;
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[this.severity]) this.severity = f.severity;
+    if (f.rate > this.maxWindowRate) {
+      this.maxWindowRate = f.rate;
+      this.evidence = f.evidence;
+    }
+  }
+
+  private activeSeconds(start: number, perSecond: Float64Array): boolean {
+    let any = false;
+    for (let i = 0; i < perSecond.length; i++) {
+      const c = perSecond[i]!;
+      if (c < this.level) continue;
+      any = true;
+      const t = start + i;
+      if (t < this.start) this.start = t;
+      if (t > this.end) this.end = t;
+      if (c > this.peakRate) {
+        this.peakRate = c;
+        this.peakAt = t;
+      }
+    }
+    return any;
+  }
+
+  /** Fold the target's detail from one sealed bucket (each bucket at most once). */
+  absorb(b: StepBucket): void {
+    if (this.absorbed.has(b.index)) return;
+    this.absorbed.add(b.index);
+    const [w0, w1, w2, w3] = this.words;
+    if (this.kind === 'url') {
+      const u = b.urls.get(this.key);
+      if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
+      this.requests += u.count;
+      this.hll.merge(u.hll);
+      for (const e of u.sources.top()) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      addMapInto(this.uas, u.uas);
+      addMapInto(this.refs, u.refs);
+      return;
+    }
+    if (this.kind === 'source') {
+      const d = b.sourceDetail.get(this.key);
+      if (d !== undefined) {
+        if (!this.activeSeconds(b.start, d.perSecond)) return;
+        this.requests += d.count;
+        this.sources.add(w0, w1, w2, w3, d.count);
+        addMapInto(this.urls, d.urls);
+        addMapInto(this.uas, d.uas);
+        addMapInto(this.refs, d.refs);
+      } else {
+        // Not among a chunk's detailed sources: bucket resolution from the top-k count.
+        const c = b.sources.estimate(w0, w1, w2, w3);
+        if (c / b.step < this.level) return;
+        this.bucketSpan(b, c);
+        this.requests += c;
+        this.sources.add(w0, w1, w2, w3, c);
+      }
+      hashWords(w0, w1, w2, w3, SOURCE_SEED);
+      this.hll.add(hashHi, hashLo);
+      return;
+    }
+    // Prefix: bucket resolution; members from the bucket's top sources.
+    const c = b.prefixes.estimate(w0, w1, w2, w3);
+    if (c / b.step < this.level) return;
+    this.bucketSpan(b, c);
+    this.requests += c;
+    for (const e of b.topSources()) {
+      const p = prefixOf([e.w0, e.w1, e.w2, e.w3]);
+      if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
+      this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      hashWords(e.w0, e.w1, e.w2, e.w3, SOURCE_SEED);
+      this.hll.add(hashHi, hashLo);
+    }
+  }
+
+  private bucketSpan(b: StepBucket, count: number): void {
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < b.step; i++) {
+      if (b.perSecond[i]! > 0) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    if (first < 0) return;
+    this.start = Math.min(this.start, b.start + first);
+    this.end = Math.max(this.end, b.start + last);
+    const rate = count / (last - first + 1);
+    if (rate > this.peakRate) {
+      this.peakRate = rate;
+      this.peakAt = b.start + first;
+    }
+  }
+
+  get distinctSources(): number {
+    return Math.round(this.hll.estimate());
+  }
+
+  get isAttack(): boolean {
+    return this.severity !== 'info';
+  }
+}

@@ -1,0 +1,22 @@
+/** Every HTTP signature, run over one window in a fixed order. */
+import type { Baseline } from '../windows/baseline.js';
+import type { WindowView } from '../windows/window.js';
+import type { DetectConfig } from './config.js';
+import { emptyReferrer } from './empty-referrer.js';
+import type { Finding } from './finding.js';
+import { flashCrowd } from './flash-crowd.js';
+import { prefixRate } from './prefix-rate.js';
+import { repeatedUrl } from './repeated-url.js';
+import { sourceRate } from './source-rate.js';
+import { urlSurges } from './url-surge.js';
+
+export function detectHttp(view: WindowView, baseline: Baseline, cfg: DetectConfig): Finding[] {
+  const surges = urlSurges(view, baseline, cfg);
+  return [
+    ...repeatedUrl(surges, cfg),
+    ...emptyReferrer(surges, baseline, view.seconds, cfg),
+    ...flashCrowd(surges, cfg),
+    ...sourceRate(view, cfg),
+    ...prefixRate(view, cfg),
+  ];
+}

@@ -1,0 +1,30 @@
+/**
+ * http.source-rate: one source above a request rate over the window — the per-source
+ * limit operators set with iptables hashlimit or nginx limit_req.
+ */
+import { formatIp } from '../parsers/ip.js';
+import type { WindowView } from '../windows/window.js';
+import type { DetectConfig } from './config.js';
+import { round, severityFor, type Finding } from './finding.js';
+
+export function sourceRate(view: WindowView, cfg: DetectConfig): Finding[] {
+  const out: Finding[] = [];
+  const min = cfg.sourceRate * view.seconds;
+  for (const s of view.sources.values()) {
+    if (s.count < min) continue;
+    const rate = s.count / view.seconds;
+    out.push({
+      signature: 'http.source-rate',
+      severity: severityFor(rate, cfg.sourceRate),
+      kind: 'source',
+      key: s.key,
+      words: s.words,
+      target: formatIp(...s.words),
+      rate,
+      level: Math.max(1, cfg.sourceRate / 2),
+      evidence: { windowRate: round(rate), limit: cfg.sourceRate, windowRequests: s.count },
+    });
+  }
+  out.sort((a, b) => b.rate - a.rate || (a.key < b.key ? -1 : 1));
+  return out;
+}

@@ -1,0 +1,43 @@
+/**
+ * The shared first test of the URL signatures: which URLs surged in this window — a rate
+ * above the minimum, a large share of all requests, far above the URL's own baseline.
+ * http.repeated-url, http.empty-referrer and http.flash-crowd then tell the surges apart.
+ */
+import type { Baseline } from '../windows/baseline.js';
+import type { UrlWindow, WindowView } from '../windows/window.js';
+import type { DetectConfig } from './config.js';
+
+export interface UrlSurge {
+  url: UrlWindow;
+  rate: number;
+  share: number;
+  baselineRate: number;
+  /** The rate that makes this URL fire: max(minimum, factor × baseline). */
+  trigger: number;
+  distinct: number;
+}
+
+export function urlSurges(view: WindowView, baseline: Baseline, cfg: DetectConfig): UrlSurge[] {
+  const out: UrlSurge[] = [];
+  if (view.requests === 0) return out;
+  for (const u of view.urls.values()) {
+    const rate = u.count / view.seconds;
+    if (rate < cfg.urlMinRate) continue;
+    const share = u.count / view.requests;
+    if (share < cfg.urlMinShare) continue;
+    const baselineRate = baseline.urlRate(u.w0, u.w1);
+    const trigger = Math.max(cfg.urlMinRate, cfg.urlFactor * Math.max(baselineRate, cfg.baselineFloor));
+    if (rate < trigger) continue;
+    out.push({ url: u, rate, share, baselineRate, trigger, distinct: view.urlDistinct(u) });
+  }
+  // Deterministic order for everything downstream.
+  out.sort((a, b) => b.url.count - a.url.count || (a.url.key < b.url.key ? -1 : 1));
+  return out;
+}
+
+/** True when a surge looks like people following a link: mostly referred, few requests each. */
+export function looksLikeFlashCrowd(s: UrlSurge, cfg: DetectConfig): boolean {
+  const referredShare = s.url.referred / s.url.count;
+  const perSource = s.url.count / Math.max(1, s.distinct);
+  return referredShare >= cfg.flashMinReferred && perSource <= cfg.flashMaxPerSource;
+}

@@ -1,0 +1,346 @@
+/**
+ * Batch analysis of access logs, end to end:
+ *
+ *   inputs ──► ByteSource (file/stdin, gzip by magic) ──► frameLines (~1 MiB, newline-cut)
+ *          ──► piscina pool (LogFolder: chunk → Partial, transferred both ways)
+ *          ──► Engine (main thread, Partials folded in chunk order) ──► Report
+ *
+ * At most `2 × threads` chunks are in flight; the reader waits for the oldest before
+ * reading more (backpressure), and Partials are folded strictly in chunk order, so the
+ * report is the same for any thread count.
+ */
+import { availableParallelism } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Piscina } from 'piscina';
+import { E, LogRecord, parseLine } from '../parsers/access-log.js';
+import { detectFormat, sampleLines } from '../parsers/detect.js';
+import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js';
+import { parseCidr } from '../parsers/ip.js';
+import { zoneLabel } from '../parsers/timestamp.js';
+import { frameLines } from '../framing/lines.js';
+import { ByteSource, type InputSpec } from '../sources/byte-source.js';
+import { InputError } from '../sources/errors.js';
+import type { FoldConfig } from '../partial/log-folder.js';
+import type { Partial } from '../partial/partial.js';
+import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
+import { Engine, type EngineHooks } from '../windows/engine.js';
+import { buildReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { VERSION } from '../version.js';
+
+export interface Progress {
+  rawBytes: number;
+  totalBytes: number | null;
+  lines: number;
+}
+
+export interface AnalyzeOptions {
+  /** Paths, glob patterns, or "-" for stdin. Empty: stdin. */
+  inputs: string[];
+  /** Preset name or Apache LogFormat string; detected from the first lines when absent. */
+  format?: string;
+  threads?: number;
+  detect?: { [K in keyof DetectConfig]?: DetectConfig[K] };
+  clientIp?: 'remote' | 'xff';
+  trustedProxies?: string[];
+  /** Make the first malformed line fatal. */
+  strict?: boolean;
+  /** Zone for reported times: 'log' (the log's own offset, default), 'UTC', or ±HH:MM. */
+  timeZone?: string;
+  chunkSize?: number;
+  maxSamples?: number;
+  stdin?: Readable;
+  onProgress?: (p: Progress) => void;
+  /** One-line notices meant for stderr: detected format, file order, zone warnings. */
+  onNotice?: (msg: string) => void;
+  hooks?: EngineHooks;
+}
+
+export const MAX_LINE_BYTES = 65536;
+const HEAD_BYTES = 64 * 1024;
+
+const REASON_NAMES: Record<number, string> = {
+  [E.LITERAL]: 'format mismatch',
+  [E.QUOTE]: 'unterminated quote',
+  [E.TIME]: 'bad timestamp',
+  [E.CLIENT]: 'client not an IP address',
+  [E.STATUS]: 'bad status',
+  [E.NUMBER]: 'bad number',
+  [E.TRAILING]: 'trailing data',
+  [E.SHORT]: 'line too short',
+  [E.BINARY]: 'binary data',
+  [E.LONG]: 'line over 64 KiB',
+  [E.NO_CLIENT]: 'no client address',
+};
+
+function hasGlob(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i);
+      if (close < 0) re += '\\[';
+      else {
+        re += `[${pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Expand the inputs: "-" is stdin, a pattern with * ? [ is matched against its directory
+ * (for shells that pass patterns through, or quoted patterns), anything else is a path.
+ */
+export function resolveInputs(inputs: string[]): InputSpec[] {
+  if (inputs.length === 0) return [{ name: '(stdin)', path: null }];
+  const out: InputSpec[] = [];
+  for (const i of inputs) {
+    if (i === '-') {
+      out.push({ name: '(stdin)', path: null });
+      continue;
+    }
+    if (hasGlob(basename(i)) && !hasGlob(dirname(i))) {
+      const dir = dirname(i);
+      const re = globToRegExp(basename(i));
+      let names: string[];
+      try {
+        names = readdirSync(dir).filter((n) => re.test(n)).sort();
+      } catch {
+        names = [];
+      }
+      if (names.length === 0) throw new InputError('FS_INPUT_NOT_FOUND', i, `${i}: no file matches this pattern`);
+      for (const n of names) out.push({ name: dir === '.' && !i.startsWith('./') ? n : join(dir, n), path: join(dir, n) });
+      continue;
+    }
+    out.push({ name: i, path: i });
+  }
+  return out;
+}
+
+function parseZone(tz: string): number | null {
+  if (tz === 'UTC' || tz === 'Z' || tz === 'utc') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
+  if (!m) return null;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+interface Opened {
+  src: ByteSource;
+  head: Buffer;
+  firstTime: number | null;
+  stats: FileReport;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export async function analyze(opts: AnalyzeOptions): Promise<Report> {
+  const detect: DetectConfig = { ...DEFAULT_DETECT, ...opts.detect };
+  const bad = validateDetect(detect);
+  if (bad) throw new InputError('FS_BAD_OPTION', '', bad);
+  const threads = opts.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new InputError('FS_BAD_OPTION', '', `--threads must be a whole number in [1, 256]; got ${threads}`);
+  const trusted = opts.trustedProxies ?? [];
+  for (const t of trusted) if (parseCidr(t) === null) throw new InputError('FS_BAD_OPTION', '', `--trusted-proxies: not an address or CIDR: ${t}`);
+  const notice = opts.onNotice ?? (() => {});
+  let zoneOverride: number | null = null;
+  if (opts.timeZone !== undefined && opts.timeZone !== 'log') {
+    zoneOverride = parseZone(opts.timeZone);
+    if (zoneOverride === null) throw new InputError('FS_BAD_OPTION', '', `--tz must be 'log', 'UTC' or ±HH:MM; got ${opts.timeZone}`);
+  }
+
+  const specs = resolveInputs(opts.inputs);
+  if (specs.filter((s) => s.path === null).length > 1) throw new InputError('FS_BAD_OPTION', '-', 'stdin ("-") can be read only once');
+  const opened: Opened[] = [];
+  try {
+    for (const spec of specs) {
+      const src = await ByteSource.open(spec, opts.stdin);
+      const head = await src.peek(HEAD_BYTES);
+      opened.push({
+        src,
+        head,
+        firstTime: null,
+        stats: { name: spec.name, compressed: src.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
+      });
+    }
+
+    // Format: given, or detected from the first input that has lines.
+    let format: string;
+    let formatSource: 'given' | 'detected';
+    if (opts.format !== undefined) {
+      try {
+        compileLogFormat((PRESETS as Record<string, string>)[opts.format] ?? opts.format);
+      } catch (e) {
+        if (e instanceof FormatError) throw new InputError(e.code, '', `--log-format: ${e.message}`);
+        throw e;
+      }
+      format = opts.format;
+      formatSource = 'given';
+    } else {
+      const probe = opened.find((o) => sampleLines(o.head, 1).length > 0);
+      if (probe === undefined) {
+        format = 'combined';
+        formatSource = 'detected';
+      } else {
+        const d = detectFormat(probe.head);
+        if (d.preset === null) {
+          const [s, e] = sampleLines(probe.head, 1)[0]!;
+          const first = Buffer.from(probe.head.subarray(s, Math.min(e, s + 120))).toString('latin1').replace(/[^\x20-\x7e]/g, '?');
+          throw new InputError(
+            'FS_UNKNOWN_FORMAT',
+            probe.src.name,
+            `${probe.src.name}: no known log format fits its first ${d.sampled} lines (tried ${d.tried.join(', ')}); first line: "${first}". Give the format with --log-format '<Apache LogFormat>'`,
+          );
+        }
+        format = d.preset;
+        formatSource = 'detected';
+        notice(`format: ${d.preset} (detected: ${d.matched} of the first ${d.sampled} lines of ${probe.src.name} match)`);
+      }
+    }
+    const plan = compileLogFormat((PRESETS as Record<string, string>)[format] ?? format);
+
+    // Inputs whose time runs backwards (access.log access.log.1 access.log.2.gz, as a glob
+    // lists them) are read oldest first, so event time moves forward.
+    const rec = new LogRecord();
+    for (const o of opened) {
+      for (const [s, e] of sampleLines(o.head)) {
+        if (parseLine(plan, o.head, s, e, rec)) {
+          o.firstTime = rec.time;
+          break;
+        }
+      }
+    }
+    const timed = opened.filter((o) => o.firstTime !== null);
+    const backwards = timed.some((o, i) => i > 0 && o.firstTime! < timed[i - 1]!.firstTime!);
+    let order = opened;
+    if (backwards) {
+      order = [...opened].sort((a, b) => (a.firstTime ?? Infinity) - (b.firstTime ?? Infinity));
+      notice(`reading inputs oldest first: ${order.map((o) => o.src.name).join(', ')}`);
+    }
+
+    const fold: FoldConfig = {
+      format,
+      step: detect.step,
+      clientIp: opts.clientIp ?? 'remote',
+      trustedProxies: trusted,
+      maxSamples: opts.maxSamples ?? 10,
+      maxLineBytes: MAX_LINE_BYTES,
+    };
+    if (fold.clientIp === 'xff' && !plan.has.has(19 /* F.XFF */)) {
+      throw new InputError('FS_BAD_OPTION', '', `--client-ip xff needs a format with %{X-Forwarded-For}i (for example nginx_main); format ${format} has none`);
+    }
+
+    const engine = new Engine(detect, opts.hooks);
+    const samples: MalformedSample[] = [];
+    const reasons: Record<string, number> = {};
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    let zone: number | null = zoneOverride;
+    let noZone = 0;
+    const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
+    let rawDone = 0;
+    let linesDone = 0;
+
+    const pool = new Piscina({
+      filename: new URL('../../workers/log-worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 1000,
+      concurrentTasksPerWorker: 1,
+    });
+    try {
+      for (const o of order) {
+        const st = o.stats;
+        let lineBase = 0;
+        const sample = (line: number, reason: string) => {
+          if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: st.name, line, reason });
+          if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', st.name, `${st.name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
+        };
+        const merge = (p: Partial, skippedLong: number) => {
+          for (let i = 0; i < skippedLong; i++) {
+            lineBase++;
+            st.lines++;
+            st.malformed++;
+            st.overlong++;
+            reasons[REASON_NAMES[E.LONG]!] = (reasons[REASON_NAMES[E.LONG]!] ?? 0) + 1;
+            sample(lineBase, 'line over 64 KiB, skipped');
+          }
+          st.lines += p.lines;
+          st.parsed += p.parsed;
+          st.malformed += p.malformed;
+          st.blank += p.blank;
+          st.overlong += p.overlong;
+          p.reasons.forEach((n, code) => {
+            if (n > 0) {
+              const name = REASON_NAMES[code] ?? `reason ${code}`;
+              reasons[name] = (reasons[name] ?? 0) + n;
+            }
+          });
+          for (const s of p.samples) sample(lineBase + s.line, s.reason);
+          lineBase += p.lines;
+          linesDone += p.lines + skippedLong;
+          noZone += p.noZone;
+          if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
+          for (const b of p.buckets) engine.add(b);
+          engine.advance();
+        };
+
+        const inflight: { promise: Promise<Partial>; skippedLong: number }[] = [];
+        let seq = 0;
+        for await (const chunk of frameLines(o.src.chunks(), opts.chunkSize ?? 1 << 20, MAX_LINE_BYTES)) {
+          const bytes = chunk.bytes;
+          const promise = pool.run({ chunk: bytes, seq: seq++, config: fold }, { transferList: [bytes.buffer as ArrayBuffer] }) as Promise<Partial>;
+          inflight.push({ promise, skippedLong: chunk.skippedLong });
+          if (inflight.length >= threads * 2) {
+            const head = inflight.shift()!;
+            merge(await head.promise, head.skippedLong);
+          }
+          opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone });
+        }
+        while (inflight.length > 0) {
+          const head = inflight.shift()!;
+          merge(await head.promise, head.skippedLong);
+        }
+        rawDone += o.src.rawBytes;
+        st.bytes = o.src.bytes;
+        st.compressed = o.src.compressed;
+        if (o.src.damage !== null) {
+          st.damage = o.src.damage;
+          errors.push(o.src.damage);
+          notice(`error: ${o.src.damage}`);
+        }
+        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone });
+      }
+    } finally {
+      await pool.destroy();
+    }
+    engine.finish();
+
+    if (noZone > 0) {
+      const w = `${noZone} timestamp${noZone === 1 ? ' has' : 's have'} no zone offset; read as UTC`;
+      warnings.push(w);
+      notice(`warning: ${w}`);
+    }
+    const report = buildReport(
+      engine,
+      { files: opened.map((o) => o.stats), format, formatSource, samples, reasons, warnings, errors },
+      { ...detect, clientIp: fold.clientIp },
+      VERSION,
+      zone ?? 0,
+    );
+    if (zone === null) report.input.timeZone = zoneLabel(0);
+    return report;
+  } finally {
+    for (const o of opened) o.src.close();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The materialized report: one plain object every sink reads (text, JSON, later NDJSON,
+ * HTML, block lists). Its JSON form is the documented `--format json` schema
+ * (README "JSON report"). Nothing in it depends on thread count or wall-clock time, so
+ * the same input gives the same report.
+ */
+import { formatIp } from '../parsers/ip.js';
+import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
+import type { Alert } from '../detectors/alert.js';
+import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
+import type { DetectConfig } from '../detectors/config.js';
+import { C } from '../partial/partial.js';
+import type { Engine } from '../windows/engine.js';
+import { urlKey } from '../windows/bucket.js';
+
+export const REPORT_SCHEMA = 'floodscope.report/v1';
+export const TOP_SOURCES_JSON = 1000;
+
+export interface SourceCount {
+  ip: string;
+  count: number;
+}
+
+export interface ValueCount {
+  value: string;
+  count: number;
+}
+
+export interface AttackReport {
+  id: number;
+  signature: Signature;
+  severity: Severity;
+  /** false for info-level findings (a flash crowd): reported, not an attack. */
+  attack: boolean;
+  target: string;
+  targetKind: TargetKind;
+  start: string;
+  end: string;
+  durationSeconds: number;
+  /** Highest requests per second on the target (per-second resolution). */
+  peakRate: number;
+  peakAt: string;
+  /** Highest window-average rate, req/s. */
+  windowRate: number;
+  requests: number;
+  distinctSources: number;
+  topSources: SourceCount[];
+  topUserAgents: ValueCount[];
+  topReferrers: ValueCount[];
+  topUrls: ValueCount[];
+  evidence: Record<string, number | string>;
+}
+
+export interface FileReport {
+  name: string;
+  compressed: boolean;
+  bytes: number;
+  lines: number;
+  parsed: number;
+  malformed: number;
+  blank: number;
+  overlong: number;
+  /** Set when the input ended badly (truncated gzip …). */
+  damage: string | null;
+}
+
+export interface MalformedSample {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: 'floodscope'; version: string };
+  input: {
+    files: FileReport[];
+    format: string;
+    formatSource: 'given' | 'detected';
+    lines: number;
+    parsed: number;
+    malformed: number;
+    blank: number;
+    overlong: number;
+    late: number;
+    start: string | null;
+    end: string | null;
+    durationSeconds: number;
+    timeZone: string;
+    malformedSamples: MalformedSample[];
+    malformedByReason: Record<string, number>;
+    warnings: string[];
+    errors: string[];
+  };
+  settings: DetectConfig & { clientIp: 'remote' | 'xff' };
+  summary: {
+    requests: number;
+    bytes: number;
+    distinctSources: number;
+    peakRate: number;
+    peakAt: string | null;
+    averageRate: number;
+    status: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other', number>;
+    emptyReferrerShare: number;
+    topUrls: ValueCount[];
+    topSources: SourceCount[];
+    attacks: number;
+    infoFindings: number;
+    verdict: string;
+  };
+  /** Requests per minute from the first to the last minute of the input. */
+  timeline: { resolution: 60; start: string | null; counts: number[] };
+  attacks: AttackReport[];
+}
+
+export interface InputStats {
+  files: FileReport[];
+  format: string;
+  formatSource: 'given' | 'detected';
+  samples: MalformedSample[];
+  reasons: Record<string, number>;
+  warnings: string[];
+  errors: string[];
+}
+
+function sortedTexts(m: Map<string, number>, n: number): ValueCount[] {
+  return [...m.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, n)
+    .map(([value, count]) => ({ value, count }));
+}
+
+export function alertReport(a: Alert, zone: number): AttackReport {
+  const start = Number.isFinite(a.start) ? a.start : 0;
+  const end = Number.isFinite(a.end) ? a.end : start;
+  return {
+    id: a.id,
+    signature: a.signature,
+    severity: a.severity,
+    attack: a.isAttack,
+    target: a.target,
+    targetKind: a.kind,
+    start: isoWithOffset(start, zone),
+    end: isoWithOffset(end, zone),
+    durationSeconds: end - start + 1,
+    peakRate: Math.round(a.peakRate * 100) / 100,
+    peakAt: isoWithOffset(a.peakAt, zone),
+    windowRate: Math.round(a.maxWindowRate * 100) / 100,
+    requests: a.requests,
+    distinctSources: a.distinctSources,
+    topSources: a.sources.top(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    topUserAgents: sortedTexts(a.uas, 10),
+    topReferrers: sortedTexts(a.refs, 10),
+    topUrls: sortedTexts(a.urls, 10),
+    evidence: a.evidence,
+  };
+}
+
+export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
+  const files = stats.files;
+  const sum = (k: keyof FileReport) => files.reduce((acc, f) => acc + (f[k] as number), 0);
+  const t = engine.totals;
+  const requests = t[C.REQUESTS]!;
+  const has = engine.maxTime > -Infinity;
+  const firstMinute = has ? Math.floor(engine.minTime / 60) : 0;
+  const lastMinute = has ? Math.floor(engine.maxTime / 60) : -1;
+  const counts: number[] = [];
+  for (let m = firstMinute; m <= lastMinute; m++) counts.push(engine.perMinute.get(m) ?? 0);
+  const duration = has ? engine.maxTime - engine.minTime + 1 : 0;
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone));
+  const nAttacks = attacks.filter((a) => a.attack).length;
+  const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
+  const verdict =
+    nAttacks === 0
+      ? requests === 0
+        ? 'no requests parsed'
+        : 'no attack found'
+      : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`;
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'floodscope', version },
+    input: {
+      files,
+      format: stats.format,
+      formatSource: stats.formatSource,
+      lines: sum('lines'),
+      parsed: sum('parsed'),
+      malformed: sum('malformed'),
+      blank: sum('blank'),
+      overlong: sum('overlong'),
+      late: engine.lateRequests,
+      start: has ? isoWithOffset(engine.minTime, zone) : null,
+      end: has ? isoWithOffset(engine.maxTime, zone) : null,
+      durationSeconds: duration,
+      timeZone: zoneLabel(zone),
+      malformedSamples: stats.samples,
+      malformedByReason: stats.reasons,
+      warnings: stats.warnings,
+      errors: stats.errors,
+    },
+    settings,
+    summary: {
+      requests,
+      bytes: t[C.BYTES]!,
+      distinctSources: Math.round(engine.allSources.estimate()),
+      peakRate: engine.peakSecondRate,
+      peakAt: has && engine.peakSecondRate > 0 ? isoWithOffset(engine.peakSecondAt, zone) : null,
+      averageRate: duration > 0 ? Math.round((requests / duration) * 100) / 100 : 0,
+      status: { '1xx': t[C.S1XX]!, '2xx': t[C.S2XX]!, '3xx': t[C.S3XX]!, '4xx': t[C.S4XX]!, '5xx': t[C.S5XX]!, other: t[C.SOTHER]! },
+      emptyReferrerShare: requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
+      topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
+      topSources: engine.topSources.top(10).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+      attacks: nAttacks,
+      infoFindings: attacks.length - nAttacks,
+      verdict,
+    },
+    timeline: { resolution: 60, start: has ? isoWithOffset(firstMinute * 60, zone) : null, counts },
+    attacks,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The terminal report: what an operator reads first — input summary, a request-rate
+ * timeline, then every finding with its time span, peak, sources and evidence.
+ */
+import type { AttackReport, Report } from '../report/report.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** Top sources listed per finding. */
+  topSources?: number;
+}
+
+const BAR = '█';
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function duration(s: number): string {
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h ${m}m ${sec}s` : `${m}m ${sec}s`;
+}
+
+/** "2025-03-14T09:15:00+02:00" → "2025-03-14 09:15:00". */
+function when(iso: string): string {
+  return iso.slice(0, 19).replace('T', ' ');
+}
+
+function clip(s: string, n: number): string {
+  const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
+  return clean.length > n ? `${clean.slice(0, n - 1)}…` : clean;
+}
+
+export function renderText(r: Report, o: TextOptions): string {
+  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const bold = (s: string) => c('1', s);
+  const dim = (s: string) => c('2', s);
+  const sev = (a: AttackReport) =>
+    a.severity === 'high' ? c('1;31', 'HIGH  ') : a.severity === 'medium' ? c('1;33', 'MEDIUM') : a.severity === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');
+  const out: string[] = [];
+  const i = r.input;
+  out.push(bold(`floodscope ${r.tool.version}`) + dim(' — access-log analysis'));
+  for (const f of i.files) {
+    out.push(
+      `Input    ${f.name}${f.compressed ? ' (gzip)' : ''}: ${bytes(f.bytes)}, ${fmt(f.lines)} lines, ${fmt(f.parsed)} parsed, ${fmt(f.malformed)} malformed` +
+        (f.blank ? `, ${fmt(f.blank)} blank` : '') +
+        (f.damage ? c('31', `  [${f.damage}]`) : ''),
+    );
+  }
+  out.push(`Format   ${i.format} (${i.formatSource})`);
+  if (i.start && i.end) out.push(`Span     ${when(i.start)} → ${when(i.end)} ${i.timeZone} (${duration(i.durationSeconds)})`);
+  const s = r.summary;
+  out.push(
+    `Traffic  ${fmt(s.requests)} requests from ~${fmt(s.distinctSources)} sources, avg ${s.averageRate} req/s` +
+      (s.peakAt ? `, peak ${fmt(s.peakRate)} req/s at ${when(s.peakAt).slice(11)}` : '') +
+      (i.late ? `, ${fmt(i.late)} late` : ''),
+  );
+  if (i.malformed > 0) {
+    const reasons = Object.entries(i.malformedByReason)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ');
+    out.push(`Malformed ${fmt(i.malformed)} lines (${reasons}); first ${i.malformedSamples.length}:`);
+    for (const m of i.malformedSamples) out.push(dim(`  ${m.file}:${m.line}: ${m.reason}`));
+  }
+  for (const w of i.warnings) out.push(c('33', `Warning  ${w}`));
+  for (const e of i.errors) out.push(c('31', `Error    ${e}`));
+
+  // Timeline: per minute, or per N minutes so it fits in about 60 rows.
+  const counts = r.timeline.counts;
+  if (counts.length > 0 && r.timeline.start) {
+    const per = Math.max(1, Math.ceil(counts.length / 60));
+    const bins: number[] = [];
+    for (let k = 0; k < counts.length; k += per) bins.push(counts.slice(k, k + per).reduce((a, b) => a + b, 0));
+    const max = Math.max(...bins);
+    const startMs = Date.parse(r.timeline.start);
+    const zoneShift = Date.parse(`${r.timeline.start.slice(0, 19)}Z`) - startMs;
+    out.push('');
+    out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})`));
+    const attackMinutes = r.attacks.filter((a) => a.attack).map((a) => [Date.parse(a.start), Date.parse(a.end)] as const);
+    bins.forEach((n, k) => {
+      const t0 = startMs + k * per * 60000;
+      const label = new Date(t0 + zoneShift).toISOString();
+      const stamp = per >= 1440 || counts.length > 1440 ? `${label.slice(5, 10)} ${label.slice(11, 16)}` : label.slice(11, 16);
+      const width = max > 0 ? Math.round((n / max) * 50) : 0;
+      const hit = attackMinutes.some(([a, b]) => a < t0 + per * 60000 && b >= t0);
+      const bar = BAR.repeat(width) || (n > 0 ? '▏' : '');
+      out.push(`${stamp}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}`);
+    });
+  }
+
+  out.push('');
+  out.push(bold(`Verdict: ${s.verdict}`));
+  const shown = o.topSources ?? 10;
+  r.attacks.forEach((a) => {
+    out.push('');
+    out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
+    out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ~${fmt(a.distinctSources)} sources`);
+    const ev = Object.entries(a.evidence)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    out.push(dim(`  evidence: ${ev}`));
+    if (a.topSources.length > 0) {
+      out.push(`  top sources:`);
+      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${fmt(t.count).padStart(9)}`);
+      if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+    }
+    if (a.topUrls.length > 0) out.push(`  top URLs: ${a.topUrls.slice(0, 5).map((u) => `${clip(u.value, 60)} (${fmt(u.count)})`).join(', ')}`);
+    if (a.topUserAgents.length > 0) {
+      out.push(`  top user agents:`);
+      for (const u of a.topUserAgents.slice(0, 3)) out.push(`    ${fmt(u.count).padStart(9)}  ${clip(u.value, 100)}`);
+    }
+    const emptyShare = typeof a.evidence.emptyReferrerShare === 'number' ? a.evidence.emptyReferrerShare : null;
+    if (a.topReferrers.length > 0 || emptyShare !== null) {
+      out.push(`  top referrers:${emptyShare !== null ? ` ("-" on ${Math.round(emptyShare * 100)}% of requests)` : ''}`);
+      for (const u of a.topReferrers.slice(0, 3)) out.push(`    ${fmt(u.count).padStart(9)}  ${clip(u.value, 100)}`);
+    }
+  });
+  out.push('');
+  return out.join('\n');
+}

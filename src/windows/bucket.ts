@@ -1,0 +1,178 @@
+/**
+ * One step of event time (default 10 s) as merged on the main thread from every chunk's
+ * BucketPartial for that step. Windows are made of consecutive buckets; detectors read
+ * them, alerts absorb them, the baseline learns from them once they leave the window.
+ *
+ * Memory per bucket is bounded whatever the traffic: a HyperLogLog (p = 14, ≤ 16 KiB),
+ * space-saving summaries of sources (k = 1024) and prefixes (k = 256), and detail for at
+ * most MAX_URLS hot URLs and MAX_SOURCES hot sources.
+ */
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } from '../partial/partial.js';
+
+const MAX_URLS = 48;
+const MAX_SOURCES = 32;
+const URL_SOURCES = 512;
+const MAX_TEXTS = 32;
+
+export function urlKey(w0: number, w1: number): string {
+  return `${w0 >>> 0}:${w1 >>> 0}`;
+}
+
+export function ipKey(w0: number, w1: number, w2: number, w3: number): string {
+  return `${w0 >>> 0}:${w1 >>> 0}:${w2 >>> 0}:${w3 >>> 0}`;
+}
+
+/** Add text counts into a map, keeping it bounded (drop the smallest half when full). */
+export function addTexts(into: Map<string, number>, items: readonly TextCount[], limit = MAX_TEXTS): void {
+  for (const t of items) into.set(t.text, (into.get(t.text) ?? 0) + t.count);
+  if (into.size > limit * 2) {
+    const keep = [...into.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    into.clear();
+    for (const [k, v] of keep) into.set(k, v);
+  }
+}
+
+export function addMapInto(into: Map<string, number>, from: Map<string, number>, limit = MAX_TEXTS): void {
+  addTexts(
+    into,
+    [...from.entries()].map(([text, count]) => ({ text, count })),
+    limit,
+  );
+}
+
+export class UrlAgg {
+  readonly w0: number;
+  readonly w1: number;
+  readonly text: string;
+  count = 0;
+  emptyRef = 0;
+  referred = 0;
+  readonly perSecond: Float64Array;
+  readonly sources = new SpaceSaving(URL_SOURCES);
+  readonly hll = new HyperLogLog(12);
+  readonly uas = new Map<string, number>();
+  readonly refs = new Map<string, number>();
+
+  constructor(d: SubjectDetail, step: number) {
+    this.w0 = d.w0;
+    this.w1 = d.w1;
+    this.text = d.text;
+    this.perSecond = new Float64Array(step);
+  }
+
+  add(d: SubjectDetail): void {
+    this.count += d.count;
+    this.emptyRef += d.emptyRef;
+    this.referred += d.referred;
+    for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
+    const w = d.srcWords;
+    for (let k = 0; k < d.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
+    if (d.hll !== null) this.hll.merge(HyperLogLog.fromBytes(d.hll));
+    addTexts(this.uas, d.uas);
+    addTexts(this.refs, d.refs);
+  }
+}
+
+export class SourceAgg {
+  readonly words: [number, number, number, number];
+  count = 0;
+  referred = 0;
+  readonly perSecond: Float64Array;
+  readonly urls = new Map<string, number>();
+  readonly uas = new Map<string, number>();
+  readonly refs = new Map<string, number>();
+
+  constructor(d: SubjectDetail, step: number) {
+    this.words = [d.w0, d.w1, d.w2, d.w3];
+    this.perSecond = new Float64Array(step);
+  }
+
+  add(d: SubjectDetail): void {
+    this.count += d.count;
+    this.referred += d.referred;
+    for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
+    addTexts(this.urls, d.urls);
+    addTexts(this.uas, d.uas);
+    addTexts(this.refs, d.refs);
+  }
+}
+
+export class StepBucket {
+  readonly index: number;
+  readonly step: number;
+  readonly perSecond: Float64Array;
+  readonly counters = new Float64Array(N_COUNTERS);
+  readonly hll = new HyperLogLog(14);
+  readonly sources = new SpaceSaving(1024);
+  readonly prefixes = new SpaceSaving(256);
+  readonly urls = new Map<string, UrlAgg>();
+  readonly sourceDetail = new Map<string, SourceAgg>();
+  private cachedSources: TopEntry[] | null = null;
+  private cachedPrefixes: TopEntry[] | null = null;
+
+  constructor(index: number, step: number) {
+    this.index = index;
+    this.step = step;
+    this.perSecond = new Float64Array(step);
+  }
+
+  get start(): number {
+    return this.index * this.step;
+  }
+
+  get requests(): number {
+    return this.counters[0]!;
+  }
+
+  add(p: BucketPartial): void {
+    this.cachedSources = null;
+    this.cachedPrefixes = null;
+    for (let i = 0; i < N_COUNTERS; i++) this.counters[i]! += p.counters[i]!;
+    for (let i = 0; i < this.step; i++) this.perSecond[i]! += p.perSecond[i]!;
+    this.hll.merge(HyperLogLog.fromBytes(p.hll));
+    const w = p.srcWords;
+    for (let k = 0; k < p.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, p.srcCounts[k]!);
+    const pw = p.pfxWords;
+    for (let k = 0; k < p.pfxCounts.length; k++) this.prefixes.add(pw[k * 4]!, pw[k * 4 + 1]!, pw[k * 4 + 2]!, pw[k * 4 + 3]!, p.pfxCounts[k]!);
+    for (const d of p.urls) {
+      const key = urlKey(d.w0, d.w1);
+      let u = this.urls.get(key);
+      if (u === undefined) {
+        u = new UrlAgg(d, this.step);
+        this.urls.set(key, u);
+      }
+      u.add(d);
+    }
+    if (this.urls.size > MAX_URLS * 2) prune(this.urls, MAX_URLS);
+    for (const d of p.sources) {
+      const key = ipKey(d.w0, d.w1, d.w2, d.w3);
+      let s = this.sourceDetail.get(key);
+      if (s === undefined) {
+        s = new SourceAgg(d, this.step);
+        this.sourceDetail.set(key, s);
+      }
+      s.add(d);
+    }
+    if (this.sourceDetail.size > MAX_SOURCES * 2) prune(this.sourceDetail, MAX_SOURCES);
+  }
+
+  /** Top sources, computed once per change (buckets are read many times once sealed). */
+  topSources(): TopEntry[] {
+    this.cachedSources ??= this.sources.top();
+    return this.cachedSources;
+  }
+
+  topPrefixes(): TopEntry[] {
+    this.cachedPrefixes ??= this.prefixes.top();
+    return this.cachedPrefixes;
+  }
+}
+
+/** Keep the `keep` largest entries by count; ties by key for determinism. */
+function prune<T extends { count: number }>(m: Map<string, T>, keep: number): void {
+  const sorted = [...m.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+  m.clear();
+  for (const [k, v] of sorted.slice(0, keep)) m.set(k, v);
+}
