@@ -22,6 +22,7 @@ export const E = {
   BINARY: 9,
   LONG: 10,
   NO_CLIENT: 11,
+  COMMENT: 12,
 } as const;
 export type ErrorCode = (typeof E)[keyof typeof E];
 
@@ -304,6 +305,8 @@ export function describeError(plan: Plan, r: LogRecord, b: Uint8Array, lineStart
       return 'binary data (NUL bytes) in line';
     case E.LONG:
       return 'line over 64 KiB, skipped';
+    case E.COMMENT:
+      return 'comment line (starts with #)';
     default:
       return 'unparsed';
   }

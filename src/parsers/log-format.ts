@@ -96,8 +96,13 @@ const SIMPLE: Record<string, FieldKind> = {
 
 const enc = new TextEncoder();
 
-/** Compile an Apache LogFormat string. Throws FormatError with the offending position. */
-export function compileLogFormat(format: string, allowTrailing = true): Plan {
+/**
+ * Compile an Apache LogFormat string. Throws FormatError with the offending position.
+ * Extra fields after the last one are accepted only when the format ends with a closing
+ * quote (nginx appends quoted fields to combined); a format ending in a bare field such
+ * as common's %b must match the whole line, or it would swallow combined lines.
+ */
+export function compileLogFormat(format: string, allowTrailing?: boolean): Plan {
   const raw: { kind: 0 | FieldKind; text: string; name: string }[] = [];
   let lit = '';
   const pushLit = () => {
@@ -176,7 +181,9 @@ export function compileLogFormat(format: string, allowTrailing = true): Plan {
     throw new FormatError(`log format has no time (%t): ${JSON.stringify(format)}`);
   }
   if (!has.has(F.REQUEST) && !has.has(F.PATH)) throw new FormatError(`log format has no request (%r or %U): ${JSON.stringify(format)}`);
-  return { format, steps, has, allowTrailing };
+  const last = raw[raw.length - 1];
+  const endsQuoted = last !== undefined && last.kind === 0 && last.text.endsWith('"');
+  return { format, steps, has, allowTrailing: allowTrailing ?? endsQuoted };
 }
 
 /** Named formats: Apache's stock LogFormat nicknames and nginx's defaults. */

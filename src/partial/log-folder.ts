@@ -269,7 +269,11 @@ export class LogFolder {
           r.error = E.NO_CLIENT;
           ok = false;
         }
-        if (!ok && r.error !== E.NO_CLIENT && buf.indexOf(0, ls) >= 0 && buf.indexOf(0, ls) < le) r.error = E.BINARY;
+        if (!ok && r.error !== E.NO_CLIENT) {
+          const nul = buf.indexOf(0, ls);
+          if (nul >= 0 && nul < le) r.error = E.BINARY;
+          else if (b[ls] === 35) r.error = E.COMMENT;
+        }
       }
       if (!ok) {
         malformed++;

@@ -72,6 +72,7 @@ const REASON_NAMES: Record<number, string> = {
   [E.BINARY]: 'binary data',
   [E.LONG]: 'line over 64 KiB',
   [E.NO_CLIENT]: 'no client address',
+  [E.COMMENT]: 'comment line',
 };
 
 function hasGlob(s: string): boolean {

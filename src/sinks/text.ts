@@ -111,7 +111,7 @@ export function renderText(r: Report, o: TextOptions): string {
     out.push('');
     out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
-    out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ~${fmt(a.distinctSources)} sources`);
+    out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
     const ev = Object.entries(a.evidence)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
