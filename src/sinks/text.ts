@@ -42,7 +42,9 @@ function when(iso: string): string {
 }
 
 function clip(s: string, n: number): string {
-  const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
+  // Never let log bytes move the cursor or recolour the terminal.
+  let clean = '';
+  for (const ch of s) clean += ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? '?' : ch;
   return clean.length > n ? `${clean.slice(0, n - 1)}…` : clean;
 }
 

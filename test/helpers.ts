@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateAccessLog, sampleScenario, type GroundTruth, type ScenarioOptions } from '../dist/src/index.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = join(ROOT, 'dist/src/cli/bin.js');
+export const CORPUS = resolve(ROOT, '../shared/corpus');
+export const HAVE_CORPUS = existsSync(join(CORPUS, 'logs'));
+export const NO_CORPUS_MESSAGE = `../shared/corpus not found beside the project (${CORPUS}): corpus tests skipped. They need the shared test corpus, present in CI and the team's checkouts.`;
+
+export function tmp(prefix = 'floodscope-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Write a generated log into a temp dir; returns its path and the ground truth. */
+export function generated(opts: ScenarioOptions = sampleScenario(), name = 'access.log'): { path: string; truth: GroundTruth; text: string } {
+  const parts: string[] = [];
+  const truth = generateAccessLog(opts, (s) => parts.push(s));
+  const text = parts.join('');
+  const path = join(tmp(), name);
+  writeFileSync(path, text);
+  return { path, truth, text };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI as a subprocess. */
+export function run(args: string[], opts: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    else child.stdin.end();
+  });
+}
