@@ -1,0 +1,159 @@
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generated, run, tmp, ROOT } from '../helpers.js';
+
+const LINE = (ip: string, t: string, path = '/') => `${ip} - - [${t} +0000] "GET ${path} HTTP/1.1" 200 100 "-" "curl/8"`;
+let dir: string;
+let sample: { path: string; text: string };
+
+beforeAll(() => {
+  dir = tmp();
+  const g = generated();
+  sample = { path: g.path, text: g.text };
+});
+
+function json(stdout: string) {
+  return JSON.parse(stdout) as {
+    input: { lines: number; parsed: number; malformed: number; blank: number; overlong: number; errors: string[]; malformedSamples: { file: string; line: number; reason: string }[]; files: { damage: string | null }[] };
+    attacks: { signature: string; target: string }[];
+    summary: { requests: number };
+  };
+}
+
+describe('CLI on bad input: a clear message, nothing lost', () => {
+  it('names a missing file in one line and exits 2', async () => {
+    const r = await run(['/nonexistent/access.log']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['floodscope: /nonexistent/access.log: no such file']);
+    expect(r.stdout).toBe('');
+  });
+
+  it('keeps and prints the results of a truncated gzip, names the file and offset, exits 4', async () => {
+    const gz = gzipSync(sample.text);
+    const cut = join(dir, 'cut.log.gz');
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const r = await run(['--format', 'json', cut]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/cut\.log\.gz: truncated gzip data at compressed byte offset \d+/);
+    const rep = json(r.stdout);
+    expect(rep.input.errors[0]).toMatch(/cut\.log\.gz: truncated gzip/);
+    expect(rep.input.parsed).toBeGreaterThan(5000);
+    expect(rep.summary.requests).toBe(rep.input.parsed);
+  });
+
+  it('detects gzip by magic bytes, not by name', async () => {
+    const p = join(dir, 'plain-name.log');
+    writeFileSync(p, gzipSync(sample.text));
+    const r = await run(['--format', 'json', '-q', p]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout).input.lines).toBe(sample.text.split('\n').length - 1);
+  });
+
+  it('counts and samples malformed lines with file:line, and --strict makes the first fatal', async () => {
+    const p = join(dir, 'mixed.log');
+    const lines = [LINE('10.0.0.1', '01/Jan/2024:00:00:00'), 'garbage here', LINE('10.0.0.2', '01/Jan/2024:00:00:01'), '# a comment', LINE('10.0.0.3', '01/Jan/2024:00:00:02')];
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await run(['--format', 'json', '-q', p]);
+    expect(r.code).toBe(0);
+    const rep = json(r.stdout);
+    expect([rep.input.lines, rep.input.parsed, rep.input.malformed]).toEqual([5, 3, 2]);
+    expect(rep.input.malformedSamples.map((s) => `${s.line}`)).toEqual(['2', '4']);
+    expect(rep.input.malformedSamples[0]!.file).toBe(p);
+    expect(rep.input.malformedSamples[1]!.reason).toMatch(/comment/);
+    const t = await run([p]);
+    expect(t.stdout).toContain(`${p}:2: client %h is not an IP address`);
+    const s = await run(['--strict', p]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain(`${p}:2:`);
+    expect(s.stderr).toContain('--strict');
+  });
+
+  it('shows at most 10 malformed samples but counts them all', async () => {
+    const p = join(dir, 'many-bad.log');
+    const lines = [LINE('10.0.0.1', '01/Jan/2024:00:00:00')];
+    for (let i = 0; i < 25; i++) lines.push(`bad ${i}`);
+    writeFileSync(p, lines.join('\n'));
+    const rep = json((await run(['--format', 'json', '-q', '--log-format', 'combined', p])).stdout);
+    expect(rep.input.malformed).toBe(25);
+    expect(rep.input.malformedSamples).toHaveLength(10);
+  });
+
+  it('handles CRLF, no final newline, blank lines and binary garbage', async () => {
+    const p = join(dir, 'crlf.log');
+    const body = [LINE('10.0.0.1', '01/Jan/2024:00:00:00'), '', LINE('10.0.0.2', '01/Jan/2024:00:00:01')].join('\r\n');
+    writeFileSync(p, Buffer.concat([Buffer.from(body + '\r\n'), Buffer.from([0, 1, 2, 255, 254, 10]), Buffer.from(LINE('10.0.0.3', '01/Jan/2024:00:00:02'))]));
+    const r = await run(['--format', 'json', '-q', p]);
+    expect(r.code).toBe(0);
+    const rep = json(r.stdout);
+    expect([rep.input.lines, rep.input.parsed, rep.input.malformed, rep.input.blank]).toEqual([5, 3, 1, 1]);
+    expect(rep.input.malformedSamples[0]).toMatchObject({ line: 4, reason: 'binary data (NUL bytes) in line' });
+  });
+
+  it('skips and counts lines over 64 KiB, inside a chunk and across chunks, with their line numbers', async () => {
+    const p = join(dir, 'long.log');
+    const long = `10.0.0.9 - - [01/Jan/2024:00:00:00 +0000] "GET /${'a'.repeat(70_000)} HTTP/1.1" 200 1 "-" "x"`;
+    const huge = `10.0.0.9 - - [01/Jan/2024:00:00:00 +0000] "GET /${'b'.repeat(3_000_000)} HTTP/1.1" 200 1 "-" "x"`;
+    writeFileSync(p, [LINE('10.0.0.1', '01/Jan/2024:00:00:00'), long, LINE('10.0.0.2', '01/Jan/2024:00:00:01'), huge, LINE('10.0.0.3', '01/Jan/2024:00:00:02')].join('\n') + '\n');
+    const rep = json((await run(['--format', 'json', '-q', p])).stdout);
+    expect([rep.input.lines, rep.input.parsed, rep.input.malformed, rep.input.overlong]).toEqual([5, 3, 2, 2]);
+    expect(rep.input.malformedSamples.map((s) => [s.line, s.reason])).toEqual([
+      [2, 'line over 64 KiB, skipped'],
+      [4, 'line over 64 KiB, skipped'],
+    ]);
+  });
+
+  it('reports an empty file as empty, not as an error', async () => {
+    const p = join(dir, 'empty.log');
+    writeFileSync(p, '');
+    const r = await run(['--format', 'json', '-q', p]);
+    expect(r.code).toBe(0);
+    const rep = json(r.stdout);
+    expect(rep.input.lines).toBe(0);
+    expect(rep.attacks).toEqual([]);
+    const t = await run([p]);
+    expect(t.stdout).toContain('Verdict: no requests parsed');
+  });
+
+  it('says what it tried when no format fits, exit 2', async () => {
+    const p = join(dir, 'error.log');
+    writeFileSync(p, '2021/12/02 10:00:00 [error] 12#12: *1 limiting requests, excess: 5.1 by zone "one", client: ::1\n');
+    const r = await run([p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no known log format fits its first 1 lines \(tried nginx_main, vhost_combined, combined, common\)/);
+    expect(r.stderr).toMatch(/--log-format/);
+  });
+
+  it('rejects a bad --log-format with the column of the problem', async () => {
+    const r = await run(['--log-format', '%h %Q %t "%r"', sample.path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown log format directive %Q at column 4/);
+  });
+
+  it('names an unreadable file', async () => {
+    if (process.getuid?.() === 0) return; // root reads everything; nothing to test here
+    const p = join(dir, 'secret.log');
+    writeFileSync(p, 'x\n');
+    chmodSync(p, 0o000);
+    const r = await run([p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${p}: permission denied`);
+  });
+
+  it('names a directory given as input', async () => {
+    const r = await run([ROOT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is a directory');
+  });
+
+  it('rejects bad options with a usage message, exit 2', async () => {
+    expect((await run(['--window', 'abc', sample.path])).stderr).toMatch(/--window: expected a duration/);
+    expect((await run(['--window', '65s', sample.path])).stderr).toMatch(/--window must be a multiple of --step/);
+    expect((await run(['--bogus'])).code).toBe(2);
+  });
+
+  it('keeps the sample files intact (sanity)', () => {
+    expect(readFileSync(sample.path, 'utf8')).toBe(sample.text);
+  });
+});

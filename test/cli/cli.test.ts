@@ -1,0 +1,131 @@
+import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generated, run, tmp, ROOT } from '../helpers.js';
+import { VERSION } from '../../dist/src/index.js';
+
+interface J {
+  schema: string;
+  input: { lines: number; parsed: number; format: string; formatSource: string; files: { name: string }[]; timeZone: string; start: string };
+  summary: { attacks: number; requests: number };
+  attacks: { signature: string; severity: string; target: string; start: string; end: string; peakRate: number; requests: number; distinctSources: number; topSources: { ip: string; count: number }[] }[];
+}
+let sample: { path: string; text: string };
+let dir: string;
+
+beforeAll(() => {
+  const g = generated();
+  sample = { path: g.path, text: g.text };
+  dir = tmp();
+});
+
+describe('floodscope CLI', () => {
+  it('prints a text report with input summary, timeline and each finding', async () => {
+    const r = await run([sample.path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Input {4}.*access\.log: [\d.]+ MiB, 25,869 lines, 25,869 parsed, 0 malformed/m);
+    expect(r.stdout).toMatch(/^Span {5}2025-03-14 09:00:00 → 2025-03-14 09:39:59 \+0200 \(40m 0s\)/m);
+    expect(r.stdout).toMatch(/^Requests per minute \(\+0200\)/m);
+    expect(r.stdout).toMatch(/^09:16 +█+/m);
+    expect(r.stdout).toMatch(/^HIGH +http\.repeated-url +\/wp-login\.php/m);
+    expect(r.stdout).toMatch(/^ {2}2025-03-14 09:15:00 → 09:18:59 \+0200 +\(4m 0s\)/m);
+    expect(r.stdout).toMatch(/top sources:\n( {4}\S+ +[\d,]+\n){10}/);
+    expect(r.stdout).toMatch(/INFO +http\.flash-crowd .*\(not an attack\)/);
+    expect(r.stderr).toMatch(/format: combined \(detected/);
+    expect(r.stderr).not.toMatch(/\r/); // no progress bar when stderr is not a terminal
+  });
+
+  it('writes the documented JSON schema, to -o FILE', async () => {
+    const out = join(dir, 'report.json');
+    const r = await run(['--format', 'json', '-o', out, '-q', sample.path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const j = JSON.parse(readFileSync(out, 'utf8')) as J;
+    expect(j.schema).toBe('floodscope.report/v1');
+    const a = j.attacks.find((x) => x.signature === 'http.repeated-url')!;
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(['signature', 'severity', 'target', 'start', 'end', 'peakRate', 'requests', 'distinctSources', 'topSources']));
+    expect(a.start).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    expect(['info', 'low', 'medium', 'high']).toContain(a.severity);
+    expect(a.topSources[0]).toEqual({ ip: expect.any(String), count: expect.any(Number) });
+    expect(j.input).toMatchObject({ lines: 25869, parsed: 25869, format: 'combined', formatSource: 'detected' });
+  });
+
+  it('exits 3 with --fail-on-attack when an attack is found, 0 when only info findings or none', async () => {
+    expect((await run(['--fail-on-attack', '-q', sample.path])).code).toBe(3);
+    const calm = join(dir, 'calm.log');
+    // Background only: the hot scraper starts at 09:05, about 1,200 lines in.
+    writeFileSync(calm, sample.text.split('\n').slice(0, 1000).join('\n'));
+    expect((await run(['--fail-on-attack', '-q', calm])).code).toBe(0);
+  });
+
+  it('reads stdin when piped and with "-", gzip included', async () => {
+    const a = await run(['--format', 'json', '-q'], { stdin: sample.text });
+    const b = await run(['--format', 'json', '-q', '-'], { stdin: gzipSync(sample.text) });
+    const ja = JSON.parse(a.stdout) as J;
+    const jb = JSON.parse(b.stdout) as J;
+    expect(ja.input.files[0]!.name).toBe('(stdin)');
+    expect(ja.summary.requests).toBe(25869);
+    expect(ja.attacks).toEqual(jb.attacks);
+  });
+
+  it('reads rotated files given newest first (a glob) oldest first, and says so', async () => {
+    const lines = sample.text.split('\n').filter(Boolean);
+    const d = tmp();
+    const third = Math.floor(lines.length / 3);
+    writeFileSync(join(d, 'access.log.2.gz'), gzipSync(lines.slice(0, third).join('\n') + '\n'));
+    writeFileSync(join(d, 'access.log.1'), lines.slice(third, 2 * third).join('\n') + '\n');
+    writeFileSync(join(d, 'access.log'), lines.slice(2 * third).join('\n') + '\n');
+    const r = await run(['--format', 'json', join(d, 'access.log*')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/reading inputs oldest first: .*access\.log\.2\.gz, .*access\.log\.1, .*access\.log\b/);
+    const j = JSON.parse(r.stdout) as J;
+    const whole = JSON.parse((await run(['--format', 'json', '-q', sample.path])).stdout) as J;
+    expect(j.input.files.map((f) => f.name.split('/').pop())).toEqual(['access.log', 'access.log.1', 'access.log.2.gz']);
+    expect(j.attacks).toEqual(whole.attacks);
+  });
+
+  it('parses any Apache LogFormat given with --log-format', async () => {
+    const p = join(dir, 'custom.log');
+    const rows: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t = 1_700_000_000 + Math.floor(i / 30);
+      rows.push(`shop.example 203.0.113.${(i % 200) + 1} ${t} "GET /cart?i=${i} HTTP/1.1" 200 512 1234 "-"`);
+    }
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await run(['--format', 'json', '-q', '--log-format', '%v %a %{sec}t "%r" %>s %B %D "%{Referer}i"', '--url-min-sources', '5', p]);
+    const j = JSON.parse(r.stdout) as J;
+    expect(j.input.parsed).toBe(3000);
+    expect(j.input.timeZone).toBe('+0000');
+    expect(j.attacks.some((a) => a.signature === 'http.repeated-url' && a.target === 'shop.example /cart')).toBe(true);
+  });
+
+  it('takes the client from X-Forwarded-For with --client-ip xff, skipping trusted proxies', async () => {
+    const p = join(dir, 'xff.log');
+    const rows: string[] = [];
+    for (let i = 0; i < 900; i++) {
+      const t = `01/Jan/2024:00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000`;
+      rows.push(`10.0.0.5 - - [${t}] "GET /x HTTP/1.1" 200 1 "-" "curl" "198.51.100.7, 10.1.2.3"`);
+    }
+    writeFileSync(p, rows.join('\n') + '\n');
+    const plain = JSON.parse((await run(['--format', 'json', '-q', '--source-rate', '0.5', p])).stdout) as J;
+    expect(plain.attacks.find((a) => a.signature === 'http.source-rate')?.target).toBe('10.0.0.5');
+    const viaXff = JSON.parse((await run(['--format', 'json', '-q', '--source-rate', '0.5', '--client-ip', 'xff', '--trusted-proxies', '10.0.0.0/8', p])).stdout) as J;
+    expect(viaXff.input.format).toBe('nginx_main');
+    expect(viaXff.attacks.find((a) => a.signature === 'http.source-rate')?.target).toBe('198.51.100.7');
+  });
+
+  it('shows times in another zone with --tz', async () => {
+    const j = JSON.parse((await run(['--format', 'json', '-q', '--tz', 'UTC', sample.path])).stdout) as J;
+    expect(j.input.timeZone).toBe('+0000');
+    expect(j.input.start).toBe('2025-03-14T07:00:00+00:00');
+  });
+
+  it('prints help and its version', async () => {
+    const h = await run(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found/);
+    expect((await run(['--version'])).stdout.trim()).toBe(VERSION);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version).toBe(VERSION);
+  });
+});
