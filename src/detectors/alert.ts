@@ -95,10 +95,9 @@ export class Alert {
       const u = b.urls.get(this.key);
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
-      this.hll.merge(u.hll);
-      for (const e of u.sources.top()) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
-      addMapInto(this.uas, u.uas);
-      addMapInto(this.refs, u.refs);
+      u.mergeHllInto(this.hll);
+      u.addSourcesTo(this.sources);
+      u.addTextsTo(this.uas, this.refs);
       return;
     }
     if (this.kind === 'source') {

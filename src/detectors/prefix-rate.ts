@@ -20,22 +20,24 @@ export function prefixText(words: readonly number[]): string {
 
 export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
-  const min = cfg.prefixRate * view.seconds;
-  let members: Map<string, { n: number; max: number }> | null = null;
-  for (const p of view.prefixes.values()) {
-    if (p.count < min) continue;
-    if (members === null) {
-      members = new Map();
-      for (const s of view.sources.values()) {
-        const k = prefixOf(s.words).join(':');
-        const m = members.get(k) ?? { n: 0, max: 0 };
-        m.n++;
-        m.max = Math.max(m.max, s.count);
-        members.set(k, m);
-      }
+  const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
+  if (heavy.length === 0) return out;
+  // Member sources of the heavy prefixes, from every bucket's top sources.
+  const members = new Map<string, Map<string, number>>();
+  for (const p of heavy) members.set(p.key, new Map());
+  for (const b of view.buckets) {
+    for (const e of b.topSources()) {
+      const pk = prefixOf([e.w0, e.w1, e.w2, e.w3]).join(':');
+      const m = members.get(pk);
+      if (m === undefined) continue;
+      const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
+      m.set(sk, (m.get(sk) ?? 0) + e.count);
     }
-    const m = members.get(p.words.map((w) => w >>> 0).join(':'));
-    if (m === undefined || m.n < cfg.prefixMinSources || m.max > 0.9 * p.count) continue;
+  }
+  for (const p of heavy) {
+    const m = members.get(p.key)!;
+    const largest = Math.max(0, ...m.values());
+    if (m.size < cfg.prefixMinSources || largest > 0.9 * p.count) continue;
     const rate = p.count / view.seconds;
     out.push({
       signature: 'http.prefix-rate',
@@ -46,7 +48,7 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
       target: prefixText(p.words),
       rate,
       level: Math.max(1, cfg.prefixRate / 2),
-      evidence: { windowRate: round(rate), limit: cfg.prefixRate, memberSources: m.n, windowRequests: p.count },
+      evidence: { windowRate: round(rate), limit: cfg.prefixRate, memberSources: m.size, windowRequests: p.count },
     });
   }
   out.sort((a, b) => b.rate - a.rate || (a.key < b.key ? -1 : 1));

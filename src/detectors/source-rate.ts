@@ -9,9 +9,7 @@ import { round, severityFor, type Finding } from './finding.js';
 
 export function sourceRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
-  const min = cfg.sourceRate * view.seconds;
-  for (const s of view.sources.values()) {
-    if (s.count < min) continue;
+  for (const s of view.heavy('sources', cfg.sourceRate * view.seconds)) {
     const rate = s.count / view.seconds;
     out.push({
       signature: 'http.source-rate',

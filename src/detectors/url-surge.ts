@@ -17,14 +17,22 @@ export interface UrlSurge {
   distinct: number;
 }
 
+/**
+ * Share a URL needs before the baseline has one window of history: with nothing learned
+ * yet every busy URL is "far above baseline", so only a URL taking most of the traffic
+ * counts (a flood already under way when the log starts still does).
+ */
+export const COLD_START_SHARE = 0.5;
+
 export function urlSurges(view: WindowView, baseline: Baseline, cfg: DetectConfig): UrlSurge[] {
   const out: UrlSurge[] = [];
   if (view.requests === 0) return out;
+  const minShare = baseline.learned < cfg.window / cfg.step ? Math.max(cfg.urlMinShare, COLD_START_SHARE) : cfg.urlMinShare;
   for (const u of view.urls.values()) {
     const rate = u.count / view.seconds;
     if (rate < cfg.urlMinRate) continue;
     const share = u.count / view.requests;
-    if (share < cfg.urlMinShare) continue;
+    if (share < minShare) continue;
     const baselineRate = baseline.urlRate(u.w0, u.w1);
     const trigger = Math.max(cfg.urlMinRate, cfg.urlFactor * Math.max(baselineRate, cfg.baselineFloor));
     if (rate < trigger) continue;

@@ -172,6 +172,38 @@ export class HyperLogLog {
     for (let i = 0; i < a.length; i++) if (b[i]! > a[i]!) a[i] = b[i]!;
   }
 
+  /**
+   * Merge a serialized sketch without building it (the main thread merges one per chunk
+   * and step; allocating a sketch for each would be pure garbage).
+   */
+  mergeBytes(bytes: Uint8Array): void {
+    if (bytes.length < HEADER_BYTES || bytes[0] !== HLL_FAMILY || bytes[1] !== SERIAL_VERSION) {
+      throw new SketchError('HLL_CORRUPT', 'not a version-1 HyperLogLog');
+    }
+    if (bytes[2] !== this.p) throw new SketchError('HLL_PRECISION_MISMATCH', `cannot merge HyperLogLog p=${bytes[2]} into p=${this.p}`);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (dv.getUint16(4, true) !== seedHash(this.seed)) throw new SketchError('HLL_SEED_MISMATCH', 'cannot merge HyperLogLogs built with different hash seeds');
+    const n = dv.getUint32(8, true);
+    if ((bytes[3]! & 1) === 1) {
+      if (bytes.length < HEADER_BYTES + n * 4) throw new SketchError('HLL_CORRUPT', 'HyperLogLog payload length mismatch');
+      for (let i = 0; i < n; i++) {
+        const c = dv.getUint32(HEADER_BYTES + i * 4, true);
+        if (this.dense !== null) {
+          const idx = c >>> 6;
+          if ((c & 63) > this.dense[idx]!) this.dense[idx] = c & 63;
+        } else this.addSparse(c);
+      }
+      return;
+    }
+    if (n !== this.m || bytes.length < HEADER_BYTES + n) throw new SketchError('HLL_CORRUPT', 'HyperLogLog payload length mismatch');
+    if (this.dense === null) this.toDense();
+    const a = this.dense!;
+    for (let i = 0; i < n; i++) {
+      const v = bytes[HEADER_BYTES + i]!;
+      if (v > a[i]!) a[i] = v;
+    }
+  }
+
   /** Register histogram C[0..Q+1] (Ertl's notation). */
   private histogram(): Float64Array {
     const c = new Float64Array(Q + 2);

@@ -209,6 +209,12 @@ export class SpaceSaving {
     return s >= 0 ? this.counts[s]! : this.minCount;
   }
 
+  /** Count of a key if it is tracked, else 0 (a lower bound; `estimate` is the upper one). */
+  countOf(w0: number, w1: number, w2: number, w3: number): number {
+    const s = this.find(w0, w1, w2, w3);
+    return s >= 0 ? this.counts[s]! : 0;
+  }
+
   /**
    * Combine another summary into this one (Agarwal et al. 2012): a key missing from a
    * full side is charged that side's minimum, counts add, the top k survive. The result

@@ -13,7 +13,8 @@ import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } fr
 
 const MAX_URLS = 48;
 const MAX_SOURCES = 32;
-const URL_SOURCES = 512;
+const URL_SOURCES = 1024;
+const PENDING_PARTS = 8;
 const MAX_TEXTS = 32;
 
 export function urlKey(w0: number, w1: number): string {
@@ -42,6 +43,13 @@ export function addMapInto(into: Map<string, number>, from: Map<string, number>,
   );
 }
 
+/**
+ * One hot URL within one step. Counts are summed as chunks arrive; the heavier detail
+ * (its sources, their HyperLogLog, user agents, referrers) is kept as the workers' lists
+ * and folded only when asked — by an alert on this URL or a surge test — because most
+ * URLs in most steps are never asked about. Past PENDING_PARTS chunks the lists are
+ * folded into fixed-size summaries, so memory stays bounded at any request rate.
+ */
 export class UrlAgg {
   readonly w0: number;
   readonly w1: number;
@@ -50,10 +58,11 @@ export class UrlAgg {
   emptyRef = 0;
   referred = 0;
   readonly perSecond: Float64Array;
-  readonly sources = new SpaceSaving(URL_SOURCES);
-  readonly hll = new HyperLogLog(12);
-  readonly uas = new Map<string, number>();
-  readonly refs = new Map<string, number>();
+  private pending: SubjectDetail[] = [];
+  private foldedSources: SpaceSaving | null = null;
+  private foldedHll: HyperLogLog | null = null;
+  private readonly foldedUas = new Map<string, number>();
+  private readonly foldedRefs = new Map<string, number>();
 
   constructor(d: SubjectDetail, step: number) {
     this.w0 = d.w0;
@@ -67,11 +76,45 @@ export class UrlAgg {
     this.emptyRef += d.emptyRef;
     this.referred += d.referred;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
-    const w = d.srcWords;
-    for (let k = 0; k < d.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
-    if (d.hll !== null) this.hll.merge(HyperLogLog.fromBytes(d.hll));
-    addTexts(this.uas, d.uas);
-    addTexts(this.refs, d.refs);
+    this.pending.push(d);
+    if (this.pending.length > PENDING_PARTS) this.fold();
+  }
+
+  private fold(): void {
+    this.foldedSources ??= new SpaceSaving(URL_SOURCES);
+    this.foldedHll ??= new HyperLogLog(12);
+    for (const d of this.pending) {
+      const w = d.srcWords;
+      for (let k = 0; k < d.srcCounts.length; k++) this.foldedSources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
+      if (d.hll !== null) this.foldedHll.mergeBytes(d.hll);
+      addTexts(this.foldedUas, d.uas);
+      addTexts(this.foldedRefs, d.refs);
+    }
+    this.pending = [];
+  }
+
+  /** Union this URL's sources into `into` (an HLL with p = 12). */
+  mergeHllInto(into: HyperLogLog): void {
+    if (this.foldedHll !== null) into.merge(this.foldedHll);
+    for (const d of this.pending) if (d.hll !== null) into.mergeBytes(d.hll);
+  }
+
+  /** Add this URL's sources and their counts into a summary. */
+  addSourcesTo(into: SpaceSaving): void {
+    if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    for (const d of this.pending) {
+      const w = d.srcWords;
+      for (let k = 0; k < d.srcCounts.length; k++) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
+    }
+  }
+
+  addTextsTo(uas: Map<string, number>, refs: Map<string, number>): void {
+    addMapInto(uas, this.foldedUas);
+    addMapInto(refs, this.foldedRefs);
+    for (const d of this.pending) {
+      addTexts(uas, d.uas);
+      addTexts(refs, d.refs);
+    }
   }
 }
 
@@ -131,7 +174,7 @@ export class StepBucket {
     this.cachedPrefixes = null;
     for (let i = 0; i < N_COUNTERS; i++) this.counters[i]! += p.counters[i]!;
     for (let i = 0; i < this.step; i++) this.perSecond[i]! += p.perSecond[i]!;
-    this.hll.merge(HyperLogLog.fromBytes(p.hll));
+    this.hll.mergeBytes(p.hll);
     const w = p.srcWords;
     for (let k = 0; k < p.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, p.srcCounts[k]!);
     const pw = p.pfxWords;

@@ -1,8 +1,8 @@
 /**
  * A read-only view of one sliding window: the consecutive step buckets it covers, with
- * per-URL, per-source and per-prefix totals summed across them. Built once per step and
- * handed to every detector; distinct-source counts are computed lazily (an HLL union
- * per URL) because detectors only need them for the few URLs that pass the rate tests.
+ * per-URL totals summed across them. Built once per step and handed to every detector.
+ * Heavy sources and prefixes, and distinct-source counts, are computed on demand, only
+ * for what can pass a detector's threshold.
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { ipKey, type StepBucket, type UrlAgg } from './bucket.js';
@@ -24,6 +24,8 @@ export interface CountedKey {
   count: number;
 }
 
+type Summary = 'sources' | 'prefixes';
+
 export class WindowView {
   /** Inclusive first and exclusive last epoch second. */
   readonly start: number;
@@ -32,8 +34,6 @@ export class WindowView {
   readonly buckets: readonly StepBucket[];
   readonly requests: number;
   readonly urls = new Map<string, UrlWindow>();
-  readonly sources = new Map<string, CountedKey>();
-  readonly prefixes = new Map<string, CountedKey>();
   /** The step index the window ends with. */
   readonly lastStep: number;
 
@@ -57,26 +57,42 @@ export class WindowView {
         w.referred += u.referred;
         w.parts.push(u);
       }
-      sumTop(this.sources, b.topSources());
-      sumTop(this.prefixes, b.topPrefixes());
     }
     this.requests = req;
   }
 
+  /**
+   * Every source (or prefix) with at least `min` requests over the window, with its
+   * window count. Pigeonhole: a key that reaches `min` over n buckets has at least min/n
+   * in one of them, so only the head of each bucket's sorted top list is read, and the
+   * candidates' counts are then summed by lookup. No per-key work for the long tail.
+   */
+  heavy(which: Summary, min: number): CountedKey[] {
+    const n = this.buckets.length;
+    if (n === 0) return [];
+    const floor = min / n;
+    const cand = new Map<string, [number, number, number, number]>();
+    for (const b of this.buckets) {
+      for (const e of which === 'sources' ? b.topSources() : b.topPrefixes()) {
+        if (e.count < floor) break;
+        const key = ipKey(e.w0, e.w1, e.w2, e.w3);
+        if (!cand.has(key)) cand.set(key, [e.w0, e.w1, e.w2, e.w3]);
+      }
+    }
+    const out: CountedKey[] = [];
+    for (const [key, words] of cand) {
+      let count = 0;
+      for (const b of this.buckets) count += (which === 'sources' ? b.sources : b.prefixes).countOf(words[0], words[1], words[2], words[3]);
+      if (count >= min) out.push({ key, words, count });
+    }
+    return out;
+  }
+
   /** Estimated distinct sources of a URL over the window. */
   urlDistinct(u: UrlWindow): number {
-    if (u.parts.length === 1) return u.parts[0]!.hll.estimate();
     const h = new HyperLogLog(12);
-    for (const p of u.parts) h.merge(p.hll);
+    for (const p of u.parts) p.mergeHllInto(h);
     return h.estimate();
   }
 }
 
-function sumTop(into: Map<string, CountedKey>, top: readonly { w0: number; w1: number; w2: number; w3: number; count: number }[]): void {
-  for (const e of top) {
-    const key = ipKey(e.w0, e.w1, e.w2, e.w3);
-    const c = into.get(key);
-    if (c === undefined) into.set(key, { key, words: [e.w0, e.w1, e.w2, e.w3], count: e.count });
-    else c.count += e.count;
-  }
-}
