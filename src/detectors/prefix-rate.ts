@@ -22,16 +22,23 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
   const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
   if (heavy.length === 0) return out;
-  // Member sources of the heavy prefixes, from every bucket's top sources.
+  // Member sources of the heavy prefixes, from every bucket's top sources. Compared as
+  // numbers; a string key is made only for the members themselves.
   const members = new Map<string, Map<string, number>>();
   for (const p of heavy) members.set(p.key, new Map());
   for (const b of view.buckets) {
     for (const e of b.topSources()) {
-      const pk = prefixOf([e.w0, e.w1, e.w2, e.w3]).join(':');
-      const m = members.get(pk);
-      if (m === undefined) continue;
-      const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
-      m.set(sk, (m.get(sk) ?? 0) + e.count);
+      const v4 = isV4(e.w0, e.w1, e.w2);
+      const m3 = v4 ? (e.w3 & 0xffffff00) >>> 0 : 0;
+      for (const p of heavy) {
+        const [p0, p1, p2, p3] = p.words;
+        const hit = v4 ? p2 === 0xffff && p0 === 0 && p1 === 0 && p3 === m3 : p2 === 0 && p0 === e.w0 && p1 === e.w1;
+        if (!hit) continue;
+        const m = members.get(p.key)!;
+        const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
+        m.set(sk, (m.get(sk) ?? 0) + e.count);
+        break;
+      }
     }
   }
   for (const p of heavy) {
