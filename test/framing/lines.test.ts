@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { frameLines } from '../../src/framing/lines.js';
+
+async function* pieces(text: string, size: number): AsyncGenerator<Uint8Array> {
+  const b = Buffer.from(text);
+  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+}
+
+async function collect(text: string, piece: number, chunk: number, maxLine: number) {
+  const out: { text: string; skipped: number; own: boolean }[] = [];
+  for await (const c of frameLines(pieces(text, piece), chunk, maxLine)) {
+    out.push({ text: Buffer.from(c.bytes).toString(), skipped: c.skippedLong, own: c.bytes.byteOffset === 0 });
+  }
+  return out;
+}
+
+describe('frameLines', () => {
+  it('cuts only at newlines, loses no byte, whatever the input piece size', async () => {
+    const text = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(i % 37)}`).join('\n');
+    for (const piece of [1, 7, 100, 4096]) {
+      const chunks = await collect(text, piece, 256, 200);
+      expect(chunks.map((c) => c.text).join('')).toBe(text);
+      for (const c of chunks.slice(0, -1)) expect(c.text.endsWith('\n')).toBe(true);
+      expect(chunks.every((c) => c.own)).toBe(true);
+      expect(chunks.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('skips a line longer than the limit that crosses a chunk end, and counts it before the next chunk', async () => {
+    const text = `a\n${'L'.repeat(1000)}\nb\nc`;
+    const chunks = await collect(text, 64, 256, 100);
+    expect(chunks.map((c) => c.text).join('')).toBe('a\nb\nc');
+    expect(chunks.reduce((a, c) => a + c.skipped, 0)).toBe(1);
+    const after = chunks.find((c) => c.skipped === 1)!;
+    expect(after.text.startsWith('b\n')).toBe(true);
+  });
+
+  it('counts an overlong line at the very end of the input', async () => {
+    const chunks = await collect(`a\n${'L'.repeat(5000)}`, 100, 256, 100);
+    expect(chunks.map((c) => c.text).join('')).toBe('a\n');
+    expect(chunks.reduce((a, c) => a + c.skipped, 0)).toBe(1);
+  });
+
+  it('yields nothing for empty input', async () => {
+    expect(await collect('', 10, 256, 100)).toEqual([]);
+  });
+});
