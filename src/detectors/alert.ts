@@ -36,6 +36,8 @@ export class Alert {
   readonly openedStep: number;
   lastFiredStep: number;
   quietSteps = 0;
+  /** Step at which the alert last closed (for reopening within one window). */
+  closedStep = -Infinity;
   readonly hll = new HyperLogLog(12);
   readonly sources = new SpaceSaving(4096);
   readonly uas = new Map<string, number>();

@@ -62,21 +62,27 @@ export function sampleScenario(seed = 20250314, scale = 1): ScenarioOptions {
   };
 }
 
-/** A scenario sized to about `lines` lines, for the benchmark (same shape, denser). */
+/**
+ * A scenario sized to about `lines` lines for the benchmark: the same shape at a constant
+ * rate (~550 lines/s), so a larger `lines` means a longer log, not a denser one — the
+ * memory-flatness check compares lengths. Events sit at fixed fractions of the log.
+ */
 export function benchScenario(lines: number, seed = 7): ScenarioOptions {
-  const duration = 3600;
+  const rate = 550;
+  const duration = Math.max(600, Math.round(lines / rate));
+  const at = (f: number) => Math.round(duration * f);
+  const floodLen = at(1 / 6);
   // Background ≈ 70% of the lines, flood ≈ 25%, the rest flash crowd and hot source.
-  const bg = (lines * 0.7) / duration;
   return {
     seed,
     start: Date.UTC(2025, 5, 1, 0, 0, 0) / 1000,
     zoneMinutes: 0,
     duration,
-    backgroundRate: bg,
+    backgroundRate: rate * 0.7,
     backgroundUsers: Math.max(1000, Math.round(lines / 200)),
-    flood: { from: 1200, to: 1800, rate: (lines * 0.25) / 600, sources: 2000, target: '/search' },
-    flashCrowd: { from: 2400, to: 3000, peakRate: Math.max(20, (lines * 0.04) / 300), sources: 20000, target: '/news/launch', referrer: 'https://news.ycombinator.com/item?id=1' },
-    hotSource: { from: 600, to: 900, rate: 40 },
+    flood: { from: at(1 / 3), to: at(1 / 3) + floodLen, rate: (rate * 0.25 * duration) / floodLen, sources: 2000, target: '/search' },
+    flashCrowd: { from: at(2 / 3), to: at(5 / 6), peakRate: rate * 0.1, sources: 20000, target: '/news/launch', referrer: 'https://news.ycombinator.com/item?id=1' },
+    hotSource: { from: at(1 / 6), to: at(1 / 4), rate: 40 },
   };
 }
 

@@ -39,6 +39,8 @@ export class Engine {
   readonly baseline: Baseline;
   readonly alerts: Alert[] = [];
   private readonly open = new Map<string, Alert>();
+  /** Alerts closed less than one window ago: a new finding on the same target reopens them. */
+  private readonly recentlyClosed = new Map<string, Alert>();
   private nextId = 1;
 
   // Totals over the whole input.
@@ -150,7 +152,16 @@ export class Engine {
       const id = `${f.signature}|${f.key}`;
       fired.add(id);
       let a = this.open.get(id);
-      if (a === undefined) {
+      const reopen = a === undefined ? this.recentlyClosed.get(id) : undefined;
+      if (reopen !== undefined) {
+        // A rate hovering around its limit would otherwise flap open/closed every few steps.
+        this.recentlyClosed.delete(id);
+        reopen.state = 'open';
+        reopen.update(f, s);
+        for (const b of inWindow) reopen.absorb(b);
+        this.open.set(id, reopen);
+        this.hooks.onAlert?.('alert.open', reopen);
+      } else if (a === undefined) {
         a = new Alert(this.nextId++, f, s);
         for (const b of inWindow) a.absorb(b);
         // A window can fire before any single second reaches the activity level (a
@@ -177,6 +188,7 @@ export class Engine {
       if (a.quietSteps >= this.cfg.quiet) this.close(a);
     }
     this.hooks.onWindow?.(view, [...this.open.values()]);
+    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
 
     // The bucket leaving the window becomes history.
     const leaving = this.buckets.get(s - this.k + 1);
@@ -191,7 +203,10 @@ export class Engine {
 
   private close(a: Alert): void {
     a.state = 'closed';
-    this.open.delete(`${a.signature}|${a.key}`);
+    a.closedStep = this.sealedThrough + 1;
+    const id = `${a.signature}|${a.key}`;
+    this.open.delete(id);
+    this.recentlyClosed.set(id, a);
     this.hooks.onAlert?.('alert.close', a);
   }
 
