@@ -7,13 +7,17 @@
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { SpaceSaving } from '../sketches/space-saving.js';
+import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { addMapInto, type StepBucket } from '../windows/bucket.js';
 import { SEVERITY_RANK, type Finding, type Severity, type Signature, type TargetKind } from './finding.js';
 import { prefixOf } from './prefix-rate.js';
 
 export type AlertState = 'open' | 'closed';
+
+/** Source summary size by target: a URL can have any number of sources, a source has one. */
+const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, prefix: 1024, source: 1 };
+const FROZEN_SOURCES = 1000;
 
 export class Alert {
   readonly id: number;
@@ -39,7 +43,9 @@ export class Alert {
   /** Step at which the alert last closed (for reopening within one window). */
   closedStep = -Infinity;
   readonly hll = new HyperLogLog(12);
-  readonly sources = new SpaceSaving(4096);
+  /** Sources while open; a closed alert keeps only its frozen top list (see freeze()). */
+  private sources: SpaceSaving;
+  private frozen: TopEntry[] | null = null;
   readonly uas = new Map<string, number>();
   readonly refs = new Map<string, number>();
   readonly urls = new Map<string, number>();
@@ -58,6 +64,26 @@ export class Alert {
     this.maxWindowRate = f.rate;
     this.openedStep = step;
     this.lastFiredStep = step;
+    this.sources = new SpaceSaving(SOURCE_CAPACITY[f.kind]);
+  }
+
+  /** Closed: keep the top list the report shows and let the summary go (bounded memory per alert). */
+  freeze(): void {
+    if (this.frozen !== null) return;
+    this.frozen = this.sources.top(FROZEN_SOURCES);
+    this.sources = new SpaceSaving(1);
+  }
+
+  /** Reopened within a window: continue from the frozen list. */
+  thaw(): void {
+    if (this.frozen === null) return;
+    this.sources = new SpaceSaving(SOURCE_CAPACITY[this.kind]);
+    for (const e of this.frozen) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    this.frozen = null;
+  }
+
+  topSources(n: number): TopEntry[] {
+    return this.frozen !== null ? this.frozen.slice(0, n) : this.sources.top(n);
   }
 
   /** A later window fired again for this target. */

@@ -148,7 +148,7 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     windowRate: Math.round(a.maxWindowRate * 100) / 100,
     requests: a.requests,
     distinctSources: a.distinctSources,
-    topSources: a.sources.top(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),

@@ -157,6 +157,7 @@ export class Engine {
         // A rate hovering around its limit would otherwise flap open/closed every few steps.
         this.recentlyClosed.delete(id);
         reopen.state = 'open';
+        reopen.thaw();
         reopen.update(f, s);
         for (const b of inWindow) reopen.absorb(b);
         this.open.set(id, reopen);
@@ -203,6 +204,7 @@ export class Engine {
 
   private close(a: Alert): void {
     a.state = 'closed';
+    a.freeze();
     a.closedStep = this.sealedThrough + 1;
     const id = `${a.signature}|${a.key}`;
     this.open.delete(id);
