@@ -19,7 +19,7 @@ import { detectFormat, sampleLines } from '../parsers/detect.js';
 import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js';
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
-import { frameLines } from '../framing/lines.js';
+import { frameFrom } from '../framing/lines.js';
 import { ByteSource, type InputSpec } from '../sources/byte-source.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
@@ -299,7 +299,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
 
         const inflight: { promise: Promise<Partial>; skippedLong: number }[] = [];
         let seq = 0;
-        for await (const chunk of frameLines(o.src.chunks(), opts.chunkSize ?? 1 << 20, MAX_LINE_BYTES)) {
+        for await (const chunk of frameFrom((t, off, len) => o.src.read(t, off, len), opts.chunkSize ?? 1 << 20, MAX_LINE_BYTES)) {
           const bytes = chunk.bytes;
           const promise = pool.run({ chunk: bytes, seq: seq++, config: fold }, { transferList: [bytes.buffer as ArrayBuffer] }) as Promise<Partial>;
           inflight.push({ promise, skippedLong: chunk.skippedLong });

@@ -1,13 +1,15 @@
 /**
  * Bytes in: a file or stdin, plain or gzip (told apart by the magic bytes 1f 8b, never by
- * the name), as a stream of Buffers. `peek()` reads the first decompressed bytes for
- * format detection without losing them: they are replayed by `chunks()`.
+ * the name). `peek()` reads the first decompressed bytes for format detection without
+ * losing them; `read(target, offset, length)` then delivers everything from the start.
+ * A plain file is read by the kernel straight into the caller's buffer (the chunk that
+ * goes to a worker); gzip and stdin arrive as pieces that are copied once.
  *
  * Damage is reported, not thrown away: a truncated or corrupt gzip member ends the
  * stream with `damage` set (file name and compressed byte offset), after everything that
  * could be decompressed has been yielded.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp, type promises } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { InputError } from './errors.js';
@@ -37,26 +39,30 @@ export class ByteSource {
   private headLen = 0;
   private iter: AsyncIterator<Buffer> | null = null;
   private done = false;
-  private readonly raw: Readable;
+  private raw: Readable | null;
+  private readonly fh: promises.FileHandle | null;
+  /** Plain file: read from fh directly once the peeked head is used up. */
+  private plain = false;
   private gunzip: Gunzip | null = null;
+  private piece: Buffer | null = null;
+  private pieceOff = 0;
 
-  private constructor(spec: InputSpec, raw: Readable, size: number | null) {
+  private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null) {
     this.name = spec.name;
     this.path = spec.path;
     this.raw = raw;
+    this.fh = fh;
     this.size = size;
   }
 
   /** Open an input; a missing or unreadable file is an InputError naming it. */
   static async open(spec: InputSpec, stdin: Readable = process.stdin): Promise<ByteSource> {
-    if (spec.path === null) return new ByteSource(spec, stdin, null);
-    let size: number;
+    if (spec.path === null) return new ByteSource(spec, stdin, null, null);
     try {
       const st = await fsp.stat(spec.path);
       if (st.isDirectory()) throw new InputError('FS_INPUT_IS_DIRECTORY', spec.name, `${spec.name}: is a directory`);
-      size = st.size;
       const fh = await fsp.open(spec.path, 'r');
-      await fh.close();
+      return new ByteSource(spec, null, fh, st.size);
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
@@ -64,12 +70,50 @@ export class ByteSource {
       if (code === 'EACCES' || code === 'EPERM') throw new InputError('FS_INPUT_UNREADABLE', spec.name, `${spec.name}: permission denied`);
       throw new InputError('FS_INPUT_UNREADABLE', spec.name, `${spec.name}: cannot read (${(e as Error).message})`);
     }
-    return new ByteSource(spec, createReadStream(spec.path, { highWaterMark: READ_SIZE }), size);
   }
 
   private async start(): Promise<void> {
     if (this.iter !== null) return;
-    const rawIter = this.raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    if (this.fh !== null) {
+      // Look at the first bytes of the file for the gzip magic.
+      const first = Buffer.allocUnsafe(READ_SIZE);
+      let n: number;
+      try {
+        n = (await this.fh.read(first, 0, first.length, null)).bytesRead;
+      } catch (e) {
+        throw new InputError('FS_INPUT_UNREADABLE', this.name, `${this.name}: cannot read (${(e as Error).message})`);
+      }
+      this.rawBytes = n;
+      const head = first.subarray(0, n);
+      if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+        this.raw = Readable.from(
+          async function* (this: ByteSource): AsyncGenerator<Buffer> {
+            yield head;
+            for (;;) {
+              const b = Buffer.allocUnsafe(READ_SIZE);
+              const r = await this.fh!.read(b, 0, b.length, null);
+              if (r.bytesRead === 0) return;
+              this.rawBytes += r.bytesRead;
+              yield b.subarray(0, r.bytesRead);
+            }
+          }.call(this),
+        );
+        this.iter = this.decompress(this.raw);
+        return;
+      }
+      // Plain: the head is served from memory, the rest read straight into the caller's buffers.
+      this.plain = true;
+      let served = n === 0;
+      this.iter = {
+        next: async () => {
+          if (served) return { done: true, value: undefined };
+          served = true;
+          return { done: false, value: head };
+        },
+      };
+      return;
+    }
+    const rawIter = this.raw![Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let first: IteratorResult<Buffer>;
     try {
       first = await rawIter.next();
@@ -81,7 +125,6 @@ export class ByteSource {
       return;
     }
     const firstChunk = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
-    // Count raw bytes as they are consumed.
     const counted = async function* (this: ByteSource): AsyncGenerator<Buffer> {
       this.rawBytes += firstChunk.length;
       yield firstChunk;
@@ -94,16 +137,19 @@ export class ByteSource {
       }
     }.call(this);
     if (firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b) {
-      this.compressed = true;
-      const gz = createGunzip({ chunkSize: 1 << 18 });
-      this.gunzip = gz;
-      const src = Readable.from(counted);
-      src.on('error', (e) => gz.destroy(e));
-      src.pipe(gz);
-      this.iter = gz[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.iter = this.decompress(Readable.from(counted));
     } else {
       this.iter = counted;
     }
+  }
+
+  private decompress(src: Readable): AsyncIterator<Buffer> {
+    this.compressed = true;
+    const gz = createGunzip({ chunkSize: 1 << 18 });
+    this.gunzip = gz;
+    src.on('error', (e) => gz.destroy(e));
+    src.pipe(gz);
+    return gz[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
   private async pull(): Promise<Buffer | null> {
@@ -141,23 +187,48 @@ export class ByteSource {
     return Buffer.concat(this.head, Math.min(this.headLen, Math.max(n, 0)));
   }
 
-  /** All decompressed bytes, starting with any peeked ones. */
-  async *chunks(): AsyncGenerator<Buffer> {
-    while (this.head.length > 0) {
-      const c = this.head.shift()!;
-      this.bytes += c.length;
-      yield c;
-    }
+  /**
+   * Fill target[offset, offset + length) with the next decompressed bytes (peeked bytes
+   * first); resolves to the number of bytes, 0 at the end. Plain files go straight from
+   * the kernel into `target`.
+   */
+  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     for (;;) {
+      if (this.piece !== null && this.pieceOff < this.piece.length) {
+        const n = Math.min(length, this.piece.length - this.pieceOff);
+        target.set(this.piece.subarray(this.pieceOff, this.pieceOff + n), offset);
+        this.pieceOff += n;
+        this.bytes += n;
+        return n;
+      }
+      if (this.head.length > 0) {
+        this.piece = this.head.shift()!;
+        this.pieceOff = 0;
+        continue;
+      }
       const c = await this.pull();
-      if (c === null) return;
-      this.bytes += c.length;
-      yield c;
+      if (c !== null) {
+        this.piece = c;
+        this.pieceOff = 0;
+        continue;
+      }
+      if (!this.plain || this.fh === null) return 0;
+      let n: number;
+      try {
+        n = (await this.fh.read(target, offset, length, null)).bytesRead;
+      } catch (e) {
+        this.damage = `${this.name}: read error after ${this.rawBytes} bytes (${(e as Error).message}); the results so far are kept`;
+        return 0;
+      }
+      this.rawBytes += n;
+      this.bytes += n;
+      return n;
     }
   }
 
   close(): void {
-    this.raw.destroy();
+    this.raw?.destroy();
     this.gunzip?.destroy();
+    void this.fh?.close().catch(() => {});
   }
 }
