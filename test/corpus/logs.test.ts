@@ -100,6 +100,7 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
 });
 
 if (!HAVE_CORPUS) {
+  console.warn(`floodscope: ${NO_CORPUS_MESSAGE}`);
   describe('corpus logs', () => {
     it.skip(NO_CORPUS_MESSAGE, () => {});
   });
