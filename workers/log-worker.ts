@@ -1,20 +1,19 @@
 /**
- * Piscina worker entry: a chunk of log text in (transferred), a Partial out (transferred).
- * All logic lives in src/partial/log-folder.ts; this file only keeps one folder per
- * configuration so the parse plan and scratch tables are built once per worker.
+ * Piscina worker entry: a chunk of log text in, a Partial out (transferred). Two kinds of
+ * task: a chunk of bytes transferred from the main thread (gzip, stdin), or a byte range
+ * of a plain file that the worker reads itself (see src/sources/file-range.ts). All logic
+ * lives in src/; this file keeps one folder per configuration and one read buffer.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { LogFolder, type FoldConfig } from '../src/partial/log-folder.js';
+import { LogFolder } from '../src/partial/log-folder.js';
+import type { LogTask } from '../src/pipeline/task.js';
 import { partialTransferList, type Partial } from '../src/partial/partial.js';
+import { readOwnedLines } from '../src/sources/file-range.js';
 
-export interface LogTask {
-  chunk: Uint8Array;
-  seq: number;
-  config: FoldConfig;
-}
 
 let folder: LogFolder | null = null;
 let folderKey = '';
+let scratch: Buffer | null = null;
 
 export default function foldChunk(task: LogTask): unknown {
   const key = JSON.stringify(task.config);
@@ -22,7 +21,16 @@ export default function foldChunk(task: LogTask): unknown {
     folder = new LogFolder(task.config);
     folderKey = key;
   }
-  const partial: Partial = folder.fold(task.chunk, task.seq);
+  let partial: Partial;
+  if (task.kind === 'bytes') {
+    partial = folder.fold(task.chunk, task.seq);
+  } else {
+    const need = task.end - task.start + task.config.maxLineBytes + 2;
+    if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);
+    const owned = readOwnedLines(task.path, task.start, task.end, task.size, scratch, task.config.maxLineBytes);
+    partial = folder.fold(owned.bytes, task.seq);
+    if (owned.overlongTail > 0) LogFolder.appendOverlong(partial, task.config.maxSamples);
+  }
   return move({
     get [transferableSymbol]() {
       return partialTransferList(partial);

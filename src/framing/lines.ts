@@ -1,16 +1,17 @@
 /**
- * Cut a byte stream into chunks of about `chunkSize` bytes that end on a newline, each in
- * its own ArrayBuffer so it can be transferred to a worker.
+ * Cut a byte stream into chunks that end on a newline, each in its own ArrayBuffer so it
+ * can be transferred to a worker.
  *
- * Pull-based: the framer hands the source the free tail of the chunk buffer to fill
- * (`read(target, offset, length)`), so a plain file is read by the kernel straight into
- * the buffer that goes to the worker — no stream buffers, no copy. Only the partial last
- * line of a chunk is copied, into the next chunk.
+ * Chunk k holds the lines whose first byte lies in [k·chunkSize, (k+1)·chunkSize) of the
+ * stream: exactly the lines a worker reading that byte range of a plain file owns
+ * (src/sources/file-range.ts). So a log gives the same chunks — and the same report —
+ * whether it is read as a plain file, through gzip or from stdin.
  *
- * A line longer than `maxLine` that reaches the end of a chunk is skipped here (its bytes
- * are dropped up to the next newline) and counted in the next chunk's `skippedLong`, so
- * line numbers stay right; shorter overlong lines inside a chunk are caught by the worker.
- * The last line needs no final newline.
+ * Pull-based: the framer hands the source the free tail of the buffer to fill. A line
+ * longer than `maxLine` that crosses a chunk end is skipped (its bytes dropped up to the
+ * next newline) and counted in the next chunk's `skippedLong`, so line numbers stay
+ * right; shorter overlong lines inside a chunk are caught by the worker. The last line
+ * needs no final newline.
  */
 export interface LineChunk {
   bytes: Uint8Array;
@@ -22,44 +23,77 @@ export interface LineChunk {
 export type ReadInto = (target: Uint8Array, offset: number, length: number) => Promise<number>;
 
 export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 65536): AsyncGenerator<LineChunk> {
-  const cap = Math.max(chunkSize, maxLine + 1);
+  const cap = chunkSize + maxLine + 2;
   let cur = new Uint8Array(cap);
   let fill = 0;
+  /** Stream offset of cur[0]. */
+  let base = 0;
+  /** Absolute offset of the next chunk boundary: the chunk ends with the line holding byte boundary-1. */
+  let boundary = chunkSize;
+  /** Dropping bytes up to the next newline (an overlong line). */
   let skipping = false;
   let skipped = 0;
+  let eof = false;
+
   for (;;) {
-    const n = await read(cur, fill, cap - fill);
-    if (n === 0) break;
+    if (!eof && fill < cap) {
+      const n = await read(cur, fill, cap - fill);
+      if (n === 0) eof = true;
+      else fill += n;
+    }
     if (skipping) {
-      // Drop bytes up to the end of the overlong line.
-      const nl = cur.subarray(fill, fill + n).indexOf(10);
-      if (nl < 0) continue; // fill stays: the next read overwrites these bytes
+      const nl = cur.subarray(0, fill).indexOf(10);
+      if (nl < 0) {
+        base += fill;
+        fill = 0;
+        if (eof) break;
+        continue;
+      }
       skipping = false;
       skipped++;
-      cur.copyWithin(0, fill + nl + 1, fill + n);
-      fill = fill + n - (fill + nl + 1);
-    } else {
-      fill += n;
+      cur.copyWithin(0, nl + 1, fill);
+      base += nl + 1;
+      fill -= nl + 1;
     }
-    if (fill < cap) continue;
-    const last = cur.lastIndexOf(10, fill - 1);
-    if (last < 0) {
-      // A whole chunk without a newline: one line longer than the chunk. Skip it.
+    while (boundary <= base) boundary += chunkSize;
+    const rel = boundary - 1 - base;
+    if (rel < fill) {
+      // The byte before the boundary is here: end the chunk at the first newline from it.
+      // Searched in the same window a range reader has: maxLine + 2 bytes from there.
+      const q = cur.subarray(0, Math.min(fill, rel + maxLine + 2)).indexOf(10, rel);
+      if (q >= 0) {
+        yield* emit(q + 1);
+        continue;
+      }
+      // Same window as a range reader: maxLine + 2 bytes from the byte before the boundary.
+      if (fill - rel > maxLine + 1) {
+        // That line is over the limit: the chunk keeps the lines before it, the rest is skipped.
+        const lastNl = rel > 0 ? cur.subarray(0, rel).lastIndexOf(10) : -1;
+        if (lastNl >= 0) yield* emit(lastNl + 1);
+        skipping = true;
+        continue;
+      }
+    }
+    if (eof) break;
+    if (fill === cap) {
+      // The boundary is further than the buffer: only possible inside one huge line.
       skipping = true;
-      fill = 0;
-      continue;
     }
-    const next = new Uint8Array(cap);
-    const tail = fill - (last + 1);
-    if (tail > maxLine) skipping = true;
-    else next.set(cur.subarray(last + 1, fill));
-    yield { bytes: cur.subarray(0, last + 1), skippedLong: skipped };
-    skipped = 0;
-    cur = next;
-    fill = skipping ? 0 : tail;
   }
   if (skipping) skipped++; // the input ended inside an overlong line
   if (fill > 0 || skipped > 0) yield { bytes: cur.subarray(0, fill), skippedLong: skipped };
+
+  function* emit(end: number): Generator<LineChunk> {
+    const next = new Uint8Array(cap);
+    next.set(cur.subarray(end, fill));
+    const out = { bytes: cur.subarray(0, end), skippedLong: skipped };
+    skipped = 0;
+    base += end;
+    fill -= end;
+    cur = next;
+    boundary += chunkSize;
+    yield out;
+  }
 }
 
 /** Adapt an async iterable of byte pieces to a ReadInto (copies each piece once). */

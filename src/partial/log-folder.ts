@@ -613,6 +613,15 @@ export class LogFolder {
     return { index, perSecond, counters, hll: hll.toBytes(), srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources };
   }
 
+  /** Count one more line, over the length limit and skipped, after the chunk's lines. */
+  static appendOverlong(p: Partial, maxSamples: number): void {
+    p.lines++;
+    p.malformed++;
+    p.overlong++;
+    p.reasons[E.LONG]!++;
+    if (p.samples.length < maxSamples) p.samples.push({ line: p.lines, reason: 'line over 64 KiB, skipped' });
+  }
+
   private urlText(buf: Buffer, u: number): string {
     const o = this.urlOff.i32;
     const path = buf.toString('utf8', o[u * 4]!, o[u * 4 + 1]!);

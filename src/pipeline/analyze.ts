@@ -23,6 +23,7 @@ import { frameFrom } from '../framing/lines.js';
 import { ByteSource, type InputSpec } from '../sources/byte-source.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
+import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
@@ -139,6 +140,30 @@ interface Opened {
   head: Buffer;
   firstTime: number | null;
   stats: FileReport;
+}
+
+interface Dispatch {
+  task: LogTask;
+  transfer: ArrayBuffer[];
+  skippedLong: number;
+  /** For ranges: the file offset this task reads up to (progress). */
+  rawEnd: number;
+}
+
+async function* rangeTasks(path: string, size: number, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
+  let seq = 0;
+  for (let start = 0; start < size; start += chunkSize) {
+    const end = Math.min(size, start + chunkSize);
+    yield { task: { kind: 'range', path, start, end, size, seq: seq++, config }, transfer: [], skippedLong: 0, rawEnd: end };
+  }
+}
+
+async function* byteTasks(src: ByteSource, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
+  let seq = 0;
+  for await (const chunk of frameFrom((t, off, len) => src.read(t, off, len), chunkSize, MAX_LINE_BYTES)) {
+    const bytes = chunk.bytes;
+    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, transfer: [bytes.buffer as ArrayBuffer], skippedLong: chunk.skippedLong, rawEnd: 0 };
+  }
 }
 
 export function defaultThreads(): number {
@@ -297,21 +322,27 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
           engine.advance();
         };
 
-        const inflight: { promise: Promise<Partial>; skippedLong: number }[] = [];
-        let seq = 0;
-        for await (const chunk of frameFrom((t, off, len) => o.src.read(t, off, len), opts.chunkSize ?? 1 << 20, MAX_LINE_BYTES)) {
-          const bytes = chunk.bytes;
-          const promise = pool.run({ chunk: bytes, seq: seq++, config: fold }, { transferList: [bytes.buffer as ArrayBuffer] }) as Promise<Partial>;
-          inflight.push({ promise, skippedLong: chunk.skippedLong });
-          if (inflight.length >= threads * 2) {
-            const head = inflight.shift()!;
-            merge(await head.promise, head.skippedLong);
-          }
-          opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone });
-        }
-        while (inflight.length > 0) {
+        // Plain files: workers read their own byte ranges (nothing crosses from here but
+        // offsets). Compressed files and stdin: framed here, chunks transferred.
+        const chunkSize = opts.chunkSize ?? 1 << 20;
+        const ranged = o.src.isPlainFile;
+        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold);
+        const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number }[] = [];
+        const settle = async () => {
           const head = inflight.shift()!;
           merge(await head.promise, head.skippedLong);
+          if (ranged) opts.onProgress?.({ rawBytes: rawDone + head.rawEnd, totalBytes, lines: linesDone });
+        };
+        for await (const t of tasks) {
+          const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
+          inflight.push({ promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd });
+          if (inflight.length >= threads * 2) await settle();
+          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone });
+        }
+        while (inflight.length > 0) await settle();
+        if (ranged) {
+          o.src.rawBytes = o.src.size!;
+          o.src.bytes = o.src.size!;
         }
         rawDone += o.src.rawBytes;
         st.bytes = o.src.bytes;

@@ -176,6 +176,14 @@ export class ByteSource {
     }
   }
 
+  /**
+   * A plain (not compressed) file on disk, known after peek(): workers can read its byte
+   * ranges themselves.
+   */
+  get isPlainFile(): boolean {
+    return this.plain && this.fh !== null && this.path !== null && this.size !== null;
+  }
+
   /** The first `n` decompressed bytes (fewer if the input is shorter). */
   async peek(n: number): Promise<Buffer> {
     while (this.headLen < n) {

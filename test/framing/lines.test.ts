@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { frameLines } from '../../src/framing/lines.js';
+import { readOwnedLines } from '../../src/sources/file-range.js';
+import { Random } from '../../src/util/random.js';
+import { tmp } from '../helpers.js';
 
 async function* pieces(text: string, size: number): AsyncGenerator<Uint8Array> {
   const b = Buffer.from(text);
@@ -43,5 +48,28 @@ describe('frameLines', () => {
 
   it('yields nothing for empty input', async () => {
     expect(await collect('', 10, 256, 100)).toEqual([]);
+  });
+
+  it('frames exactly the lines that range readers of the same file own (plain and gzip give the same chunks)', async () => {
+    const rnd = new Random(5);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(rnd.next() < 0.01 ? 'X'.repeat(150 + rnd.int(400)) : `l${i} ${'y'.repeat(rnd.int(60))}`);
+    const text = lines.join('\n') + (rnd.next() < 0.5 ? '\n' : '');
+    const path = join(tmp(), 'r.txt');
+    writeFileSync(path, text);
+    const chunk = 512;
+    const maxLine = 120;
+    const framed = await collect(text, 333, chunk, maxLine);
+    const scratch = Buffer.alloc(chunk + maxLine + 2);
+    const owned: string[] = [];
+    let overlong = 0;
+    for (let start = 0; start < text.length; start += chunk) {
+      const o = readOwnedLines(path, start, Math.min(text.length, start + chunk), text.length, scratch, maxLine);
+      if (o.bytes.length > 0) owned.push(Buffer.from(o.bytes).toString());
+      overlong += o.overlongTail;
+    }
+    expect(framed.map((c) => c.text).filter((t) => t.length > 0)).toEqual(owned);
+    expect(framed.reduce((a, c) => a + c.skipped, 0)).toBe(overlong);
+    expect(overlong).toBeGreaterThan(5);
   });
 });

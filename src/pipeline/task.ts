@@ -1,0 +1,8 @@
+/** What the main thread asks a log worker to do with one chunk. */
+import type { FoldConfig } from '../partial/log-folder.js';
+
+export type LogTask =
+  /** A chunk of bytes framed and transferred by the main thread (gzip, stdin). */
+  | { kind: 'bytes'; chunk: Uint8Array; seq: number; config: FoldConfig }
+  /** A byte range of a plain file, read by the worker itself (src/sources/file-range.ts). */
+  | { kind: 'range'; path: string; start: number; end: number; size: number; seq: number; config: FoldConfig };
