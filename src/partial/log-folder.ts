@@ -18,7 +18,7 @@ import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../p
 import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
-import { IntCounter, KeyTable } from './tables.js';
+import { KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
   /** A preset name or an Apache LogFormat string. */
@@ -46,8 +46,6 @@ export const LIMITS = {
 export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
-const PAIR_SHIFT = 20;
-const MAX_SLOTS = 1 << PAIR_SHIFT;
 
 class Growable {
   i32: Int32Array;
@@ -110,6 +108,8 @@ export class LogFolder {
   private readonly rRef = new Growable(8192);
   private readonly rFlags = new Growable(8192);
   private readonly order = new Growable(8192);
+  private readonly hashHi = new Growable(8192);
+  private readonly hashLo = new Growable(8192);
   // Per-bucket scratch.
   private readonly srcCnt = new F64(8192);
   private readonly urlCnt = new F64(8192);
@@ -121,12 +121,12 @@ export class LogFolder {
   private readonly srcRank = new Growable(8192, -1);
   private readonly touchedSrc = new Growable(8192);
   private readonly touchedUrl = new Growable(8192);
-  private readonly pairUS = new IntCounter(4096);
-  private readonly pairUA = new IntCounter(1024);
-  private readonly pairUR = new IntCounter(1024);
-  private readonly pairSU = new IntCounter(1024);
-  private readonly pairSA = new IntCounter(256);
-  private readonly pairSR = new IntCounter(256);
+  private readonly pairUS = new PairCounter();
+  private readonly pairUA = new PairCounter();
+  private readonly pairUR = new PairCounter();
+  private readonly pairSU = new PairCounter();
+  private readonly pairSA = new PairCounter();
+  private readonly pairSR = new PairCounter();
 
   constructor(cfg: FoldConfig) {
     this.cfg = cfg;
@@ -366,10 +366,6 @@ export class LogFolder {
       n++;
     }
 
-    if (this.srcT.size >= MAX_SLOTS || this.urlT.size >= MAX_SLOTS) {
-      throw new Error(`chunk too large: ${n} records (at most ${MAX_SLOTS - 1} distinct keys per chunk)`);
-    }
-
     // Group record numbers by bucket (counting sort; identity when there is one bucket).
     const nb = bucketIndex.length;
     const starts = new Int32Array(nb + 1);
@@ -443,12 +439,14 @@ export class LogFolder {
 
     // All sources → HLL; top sources by count (ties: first seen).
     const srcHash = this.srcHash.i32;
-    const hll = new HyperLogLog(LIMITS.srcHllP);
-    if (nSrc > hll.m >>> 3) hll.densify();
+    const his = this.hashHi.ensure(Math.max(nSrc, 1));
+    const los = this.hashLo.ensure(Math.max(nSrc, 1));
     for (let k = 0; k < nSrc; k++) {
       const s = touchedSrc[k]!;
-      hll.add(srcHash[s * 2]! >>> 0, srcHash[s * 2 + 1]! >>> 0);
+      his[k] = srcHash[s * 2]!;
+      los[k] = srcHash[s * 2 + 1]!;
     }
+    const hllBytes = HyperLogLog.bytesOf(LIMITS.srcHllP, his, los, nSrc);
     const srcOrder = topSlots(touchedSrc, nSrc, srcCnt, LIMITS.topSources);
     const srcKeys = this.srcT.keys;
     const srcWords = new Uint32Array(srcOrder.length * 4);
@@ -499,12 +497,14 @@ export class LogFolder {
     const urlSec = new Float64Array(urlOrder.length * step);
     const srcSec = new Float64Array(detailSrc.length * step);
     const { pairUS, pairUA, pairUR, pairSU, pairSA, pairSR } = this;
-    pairUS.clear();
-    pairUA.clear();
-    pairUR.clear();
-    pairSU.clear();
-    pairSA.clear();
-    pairSR.clear();
+    const nu = urlOrder.length;
+    const ns = detailSrc.length;
+    pairUS.reset(nu, this.srcT.size);
+    pairUA.reset(nu, this.uaT.size);
+    pairUR.reset(nu, this.refT.size);
+    pairSU.reset(ns, this.urlT.size);
+    pairSA.reset(ns, this.uaT.size);
+    pairSR.reset(ns, this.refT.size);
     const rUa = this.rUa.i32;
     const rSec = this.rSec.i32;
     for (let j = from; j < to; j++) {
@@ -513,34 +513,37 @@ export class LogFolder {
       const s = rSrc[i]!;
       const ur = urlRank[u]!;
       if (ur >= 0) {
-        const key = ur << PAIR_SHIFT;
-        pairUS.add(key | s, 1);
-        pairUA.add(key | rUa[i]!, 1);
-        if (rRef[i]! >= 0) pairUR.add(key | rRef[i]!, 1);
+        pairUS.add(ur, s);
+        pairUA.add(ur, rUa[i]!);
+        if (rRef[i]! >= 0) pairUR.add(ur, rRef[i]!);
         urlSec[ur * step + rSec[i]!]!++;
       }
       const sr = srcRank[s]!;
       if (sr >= 0) {
-        const key = sr << PAIR_SHIFT;
-        pairSU.add(key | u, 1);
-        pairSA.add(key | rUa[i]!, 1);
-        if (rRef[i]! >= 0) pairSR.add(key | rRef[i]!, 1);
+        pairSU.add(sr, u);
+        pairSA.add(sr, rUa[i]!);
+        if (rRef[i]! >= 0) pairSR.add(sr, rRef[i]!);
         srcSec[sr * step + rSec[i]!]!++;
       }
     }
 
-    const urlUS = groupPairs(pairUS, urlOrder.length);
-    const urlUA = groupPairs(pairUA, urlOrder.length);
-    const urlUR = groupPairs(pairUR, urlOrder.length);
+    const urlUS = pairUS.grouped(nu);
+    const urlUA = pairUA.grouped(nu);
+    const urlUR = pairUR.grouped(nu);
     const urls: SubjectDetail[] = urlOrder.map((u, k) => {
       const pairs = urlUS[k]!;
-      const h = new HyperLogLog(LIMITS.urlHllP);
-      if (pairs.length / 2 > h.m >>> 3) h.densify();
-      for (let q = 0; q < pairs.length; q += 2) {
-        const s = pairs[q]!;
-        h.add(srcHash[s * 2]! >>> 0, srcHash[s * 2 + 1]! >>> 0);
+      const np = pairs.length / 2;
+      const uhi = this.hashHi.ensure(Math.max(np, 1));
+      const ulo = this.hashLo.ensure(Math.max(np, 1));
+      for (let q = 0; q < np; q++) {
+        const s = pairs[q * 2]!;
+        uhi[q] = srcHash[s * 2]!;
+        ulo[q] = srcHash[s * 2 + 1]!;
       }
-      const top = topPairs(pairs, LIMITS.urlSources);
+      const hll = HyperLogLog.bytesOf(LIMITS.urlHllP, uhi, ulo, np);
+      // All of the URL's sources when they fit (in first-seen order: the receiver's
+      // summary does not need them sorted), else the heaviest.
+      const top = np <= LIMITS.urlSources ? pairs : topPairs(pairs, LIMITS.urlSources);
       const words = new Uint32Array(top.length * 2);
       const counts = new Float64Array(top.length / 2);
       for (let q = 0; q < top.length; q += 2) {
@@ -561,16 +564,16 @@ export class LogFolder {
         perSecond: urlSec.slice(k * step, (k + 1) * step),
         srcWords: words,
         srcCounts: counts,
-        hll: h.toBytes(),
+        hll,
         urls: [],
         uas: this.texts(buf, urlUA[k]!, this.uaOff.i32),
         refs: this.texts(buf, urlUR[k]!, this.refOff.i32),
       };
     });
 
-    const srcSU = groupPairs(pairSU, detailSrc.length);
-    const srcSA = groupPairs(pairSA, detailSrc.length);
-    const srcSR = groupPairs(pairSR, detailSrc.length);
+    const srcSU = pairSU.grouped(ns);
+    const srcSA = pairSA.grouped(ns);
+    const srcSR = pairSR.grouped(ns);
     const sources: SubjectDetail[] = detailSrc.map((s, k) => {
       let referred = 0;
       const su = srcSU[k]!;
@@ -610,7 +613,7 @@ export class LogFolder {
     for (const u of urlOrder) urlRank[u] = -1;
     for (const s of detailSrc) srcRank[s] = -1;
 
-    return { index, perSecond, counters, hll: hll.toBytes(), srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources };
+    return { index, perSecond, counters, hll: hllBytes, srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources };
   }
 
   /** Count one more line, over the length limit and skipped, after the chunk's lines. */
@@ -685,17 +688,6 @@ function kthLargest(vals: Float64Array, k: number): number {
     else break;
   }
   return vals[target]!;
-}
-
-/** Split pair-table entries (rank << 20 | slot) into per-rank flat [slot, count, …] lists. */
-function groupPairs(t: IntCounter, ranks: number): number[][] {
-  const out: number[][] = [];
-  for (let k = 0; k < ranks; k++) out.push([]);
-  for (let i = 0; i < t.size; i++) {
-    const key = t.keyAt(i);
-    out[key >>> PAIR_SHIFT]!.push(key & (MAX_SLOTS - 1), t.countAt(i));
-  }
-  return out;
 }
 
 /** Top `limit` of a flat [slot, count, …] list, largest count first; ties by slot. */

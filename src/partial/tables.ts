@@ -86,70 +86,47 @@ export function mixWords(w0: number, w1: number, w2: number, w3: number): number
 }
 
 /**
- * Integer key → accumulated count, for pair keys such as (rank << 20 | slot).
- * Keys must be non-negative int32. Iterate with `keyAt(i)` / `countAt(i)` for i < size.
+ * Counts for (rank, slot) pairs with rank < ranks and slot < width, in a dense array
+ * indexed rank·width + slot: no hashing per increment. A chunk has a few thousand slots
+ * and at most 16 ranks, so the array stays small; touched cells are remembered in
+ * first-touched order, which makes `grouped()` deterministic and clearing cheap.
  */
-export class IntCounter {
-  size = 0;
-  private index: Int32Array;
-  private mask: number;
-  private keyList: Int32Array;
-  private countList: Float64Array;
+export class PairCounter {
+  private counts = new Int32Array(1 << 16);
+  private touched = new Int32Array(1 << 12);
+  private nTouched = 0;
+  private width = 0;
 
-  constructor(initial = 1024) {
-    let cap = 16;
-    while (cap < initial * 2) cap <<= 1;
-    this.index = new Int32Array(cap);
-    this.mask = cap - 1;
-    this.keyList = new Int32Array(initial);
-    this.countList = new Float64Array(initial);
+  reset(ranks: number, width: number): void {
+    for (let i = 0; i < this.nTouched; i++) this.counts[this.touched[i]!] = 0;
+    this.nTouched = 0;
+    this.width = width;
+    const need = ranks * width;
+    if (need > this.counts.length) this.counts = new Int32Array(Math.max(need, this.counts.length * 2));
   }
 
-  clear(): void {
-    if (this.size > 0) this.index.fill(0);
-    this.size = 0;
-  }
-
-  add(key: number, count: number): void {
-    let i = Math.imul(key, 0x9e3779b1) & this.mask;
-    for (;;) {
-      const v = this.index[i]!;
-      if (v === 0) break;
-      if (this.keyList[v - 1] === key) {
-        this.countList[v - 1]! += count;
-        return;
+  add(rank: number, slot: number): void {
+    const i = rank * this.width + slot;
+    if (this.counts[i]!++ === 0) {
+      if (this.nTouched === this.touched.length) {
+        const g = new Int32Array(this.touched.length * 2);
+        g.set(this.touched);
+        this.touched = g;
       }
-      i = (i + 1) & this.mask;
-    }
-    const n = this.size++;
-    if (n === this.keyList.length) {
-      const k = new Int32Array(n * 2);
-      k.set(this.keyList);
-      this.keyList = k;
-      const c = new Float64Array(n * 2);
-      c.set(this.countList);
-      this.countList = c;
-    }
-    this.keyList[n] = key;
-    this.countList[n] = count;
-    this.index[i] = n + 1;
-    if (this.size * 2 > this.mask) {
-      const cap = (this.mask + 1) * 2;
-      this.index = new Int32Array(cap);
-      this.mask = cap - 1;
-      for (let s = 0; s < this.size; s++) {
-        let j = Math.imul(this.keyList[s]!, 0x9e3779b1) & this.mask;
-        while (this.index[j] !== 0) j = (j + 1) & this.mask;
-        this.index[j] = s + 1;
-      }
+      this.touched[this.nTouched++] = i;
     }
   }
 
-  keyAt(i: number): number {
-    return this.keyList[i]!;
-  }
-
-  countAt(i: number): number {
-    return this.countList[i]!;
+  /** Per rank, a flat [slot, count, slot, count, …] list in first-touched order. */
+  grouped(ranks: number): number[][] {
+    const out: number[][] = [];
+    for (let k = 0; k < ranks; k++) out.push([]);
+    const w = this.width;
+    for (let t = 0; t < this.nTouched; t++) {
+      const i = this.touched[t]!;
+      const rank = (i / w) | 0;
+      out[rank]!.push(i - rank * w, this.counts[i]!);
+    }
+    return out;
   }
 }

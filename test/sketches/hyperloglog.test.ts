@@ -70,3 +70,20 @@ describe('HyperLogLog', () => {
     expect(() => HyperLogLog.fromBytes(new HyperLogLog(12, 99).toBytes())).toThrow(/another hash seed/);
   });
 });
+
+describe('HyperLogLog.bytesOf', () => {
+  it('builds the same bytes as adding the hashes one by one, sparse and dense', () => {
+    for (const n of [0, 3, 900, 5000]) {
+      const his: number[] = [];
+      const los: number[] = [];
+      const h = new HyperLogLog(12);
+      for (let i = 0; i < n; i++) {
+        hashWords(i, 9, 9, 9, 3);
+        his.push(hashHi);
+        los.push(hashLo);
+        h.add(hashHi, hashLo);
+      }
+      expect(Buffer.from(HyperLogLog.bytesOf(12, his, los, n)).equals(Buffer.from(h.toBytes()))).toBe(true);
+    }
+  });
+});
