@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { benchScenario, generateAccessLog } from '../src/generate/access-log.js';
 import { defaultThreads } from '../src/pipeline/analyze.js';
 import { runMicro } from './micro.js';
+import { RUNTIME } from '../src/cli/runtime.js';
 
 interface CaseResult {
   name: string;
@@ -60,7 +61,12 @@ function newlineFloor(path: string): { lines: number; ms: number } {
 
 function runCase(name: string, file: string, threads: number): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script, file, String(threads)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  // Same process settings as the CLI's shebang line.
+  const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, script, file, String(threads)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, ...RUNTIME.env },
+  });
   if (r.status !== 0) throw new Error(`bench case ${name} failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; lines: number; bytes: number; maxRssMiB: number };
   return { name, threads, ...j };

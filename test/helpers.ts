@@ -34,7 +34,8 @@ export interface RunResult {
 /** Run the real CLI as a subprocess. */
 export function run(args: string[], opts: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The binary itself, through its shebang line, as an operator runs it.
+    const child = spawn(BIN, args, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
