@@ -283,7 +283,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
       maxThreads: threads,
       idleTimeout: 1000,
       concurrentTasksPerWorker: 1,
-      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     try {
       for (const o of order) {
