@@ -73,7 +73,7 @@ function runCase(name: string, file: string, threads: number): CaseResult {
 }
 
 function row(cells: (string | number)[]): string {
-  return cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12).padEnd(i === 0 ? 22 : 0)).join(' ');
+  return cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12).padEnd(i === 0 ? 30 : 0)).join(' ');
 }
 
 export async function runBench(argv: string[]): Promise<number> {
