@@ -1,0 +1,299 @@
+/**
+ * Capture files cut into chunks at packet-record boundaries, each chunk carrying the
+ * context its worker needs to decode it without per-packet objects.
+ *
+ * pcap (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-03.html):
+ *   magic a1b2c3d4 (µs) or a1b23c4d (ns), in either byte order, then 24-byte header,
+ *   then records: ts_sec, ts_frac, incl_len, orig_len (4 × u32), incl_len bytes.
+ *   A chunk is a run of whole records, verbatim; context: byte order, resolution,
+ *   link type, snaplen.
+ * pcapng (draft-ietf-opsawg-pcapng): blocks of type, total length, body, total length.
+ *   Section Header Blocks set the byte order (magic 1a2b3c4d) and reset the interfaces;
+ *   Interface Description Blocks add an interface (link type, snaplen, if_tsresol,
+ *   if_tsoffset). Packet blocks (EPB 6, SPB 3, obsolete PB 2) go into chunks verbatim;
+ *   the chunk's context is the section's byte order and interface table. Other blocks
+ *   (name resolution, statistics, custom, unknown) are skipped.
+ *
+ * Damage never throws: a truncated last record or block is reported with its byte offset
+ * and everything before it is kept; garbage (an impossible length) stops the file with a
+ * message naming the offset.
+ */
+
+export const CAPTURE_MAGICS = {
+  PCAP_US_LE: 0xd4c3b2a1, // bytes d4 c3 b2 a1 read big-endian: little-endian µs file
+  PCAP_US_BE: 0xa1b2c3d4,
+  PCAP_NS_LE: 0x4d3cb2a1,
+  PCAP_NS_BE: 0xa1b23c4d,
+  PCAPNG: 0x0a0d0d0a,
+} as const;
+
+/** What kind of input the first bytes are: a capture container or (presumably) text. */
+export function sniffCapture(head: Uint8Array): 'pcap' | 'pcapng' | null {
+  if (head.length < 4) return null;
+  const m = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+  if (m === CAPTURE_MAGICS.PCAPNG) return 'pcapng';
+  if (m === CAPTURE_MAGICS.PCAP_US_LE || m === CAPTURE_MAGICS.PCAP_US_BE || m === CAPTURE_MAGICS.PCAP_NS_LE || m === CAPTURE_MAGICS.PCAP_NS_BE) return 'pcap';
+  return null;
+}
+
+export interface InterfaceInfo {
+  linkType: number;
+  snaplen: number;
+  /** Timestamp units per second (10^6 by default). */
+  unitsPerSec: number;
+  /** if_tsoffset, seconds added to every timestamp. */
+  tsOffset: number;
+}
+
+export interface CaptureContext {
+  format: 'pcap' | 'pcapng';
+  littleEndian: boolean;
+  /** pcap: the one interface; pcapng: the section's interfaces by id. */
+  interfaces: InterfaceInfo[];
+}
+
+export interface CaptureChunk {
+  bytes: Uint8Array;
+  context: CaptureContext;
+  /** Packet records in the chunk. */
+  records: number;
+  /** File offset of the chunk's first byte (for messages). */
+  offset: number;
+}
+
+export interface CaptureIssues {
+  /** One-line warnings (caplen over snaplen, truncated last record …). */
+  warnings: string[];
+  /** Set when the file could not be read to its end: what and where. */
+  error: string | null;
+}
+
+/** Largest record/block length believed; anything longer is garbage, not a packet. */
+const MAX_RECORD = 1 << 24;
+
+type Read = (target: Uint8Array, offset: number, length: number) => Promise<number>;
+
+/**
+ * A byte window over the stream with an absolute offset, refilled from `read`.
+ * Holds at most one chunk plus one record; chunks are handed out as copies-free views
+ * of buffers that are never reused (they are transferred to workers).
+ */
+class Window {
+  buf: Uint8Array;
+  start = 0; // index of the first unconsumed byte in buf
+  /** Index of the first byte still wanted (the start of the chunk being gathered); moves keep it. */
+  mark = 0;
+  end = 0; // bytes valid in buf
+  base = 0; // absolute offset of buf[0]
+  eof = false;
+  constructor(
+    private readonly read: Read,
+    size: number,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+  /** Make at least n bytes available from `start`; false at end of input. */
+  async need(n: number): Promise<boolean> {
+    while (this.end - this.start < n) {
+      if (this.eof) return false;
+      if (this.start + n > this.buf.length) {
+        // Move everything from the mark into a fresh buffer large enough.
+        const keep = Math.min(this.mark, this.start);
+        const nb = new Uint8Array(Math.max(this.buf.length, this.start - keep + n + (1 << 16)));
+        nb.set(this.buf.subarray(keep, this.end));
+        this.base += keep;
+        this.end -= keep;
+        this.start -= keep;
+        this.mark -= keep;
+        this.buf = nb;
+      }
+      const got = await this.read(this.buf, this.end, this.buf.length - this.end);
+      if (got === 0) this.eof = true;
+      this.end += got;
+    }
+    return true;
+  }
+  get offset(): number {
+    return this.base + this.start;
+  }
+}
+
+function u32(b: Uint8Array, i: number, le: boolean): number {
+  return le ? (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0 : ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+function u16(b: Uint8Array, i: number, le: boolean): number {
+  return le ? b[i]! | (b[i + 1]! << 8) : (b[i]! << 8) | b[i + 1]!;
+}
+
+/**
+ * Frame a capture into chunks of about `chunkSize` bytes of whole packet records.
+ * `issues` collects warnings and the error that stopped the file, if any.
+ */
+export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20): AsyncGenerator<CaptureChunk> {
+  const w = new Window(read, chunkSize * 2);
+  if (!(await w.need(4))) {
+    issues.error = `${name}: empty file, not a capture`;
+    return;
+  }
+  const kind = sniffCapture(w.buf.subarray(w.start, w.start + 4));
+  if (kind === 'pcap') yield* framePcap(w, name, issues, chunkSize);
+  else if (kind === 'pcapng') yield* framePcapng(w, name, issues, chunkSize);
+  else {
+    const m = Array.from(w.buf.subarray(w.start, w.start + 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
+    issues.error = `${name}: unknown capture magic ${m} (expected pcap a1b2c3d4/a1b23c4d in either byte order, or pcapng 0a0d0d0a)`;
+  }
+}
+
+async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number): AsyncGenerator<CaptureChunk> {
+  if (!(await w.need(24))) {
+    issues.error = `${name}: truncated pcap header (${w.end - w.start} of 24 bytes)`;
+    return;
+  }
+  const b0 = w.buf;
+  const m = ((b0[w.start]! << 24) | (b0[w.start + 1]! << 16) | (b0[w.start + 2]! << 8) | b0[w.start + 3]!) >>> 0;
+  const le = m === CAPTURE_MAGICS.PCAP_US_LE || m === CAPTURE_MAGICS.PCAP_NS_LE;
+  const nano = m === CAPTURE_MAGICS.PCAP_NS_LE || m === CAPTURE_MAGICS.PCAP_NS_BE;
+  const snaplen = u32(b0, w.start + 16, le);
+  const linkType = u32(b0, w.start + 20, le) & 0xffff;
+  const context: CaptureContext = {
+    format: 'pcap',
+    littleEndian: le,
+    interfaces: [{ linkType, snaplen, unitsPerSec: nano ? 1e9 : 1e6, tsOffset: 0 }],
+  };
+  w.start += 24;
+  let overSnap = 0;
+  for (;;) {
+    // Gather whole records into [mark, start).
+    w.mark = w.start;
+    const chunkOffset = w.offset;
+    let records = 0;
+    let stop = false;
+    while (w.start - w.mark < chunkSize) {
+      if (!(await w.need(16))) {
+        const left = w.end - w.start;
+        if (left > 0) issues.warnings.push(`${name}: truncated record header at byte offset ${w.offset} (${left} of 16 bytes); the packets before it are kept`);
+        stop = true;
+        break;
+      }
+      const incl = u32(w.buf, w.start + 8, le);
+      if (incl > MAX_RECORD) {
+        issues.error = `${name}: garbage at byte offset ${w.offset}: record length ${incl} is not believable; the ${records > 0 || w.offset > 24 ? 'packets before it are kept' : 'file has no packet before it'}`;
+        stop = true;
+        break;
+      }
+      if (snaplen > 0 && incl > snaplen) overSnap++;
+      if (!(await w.need(16 + incl))) {
+        issues.warnings.push(`${name}: truncated last record at byte offset ${w.offset} (${w.end - w.start - 16} of ${incl} bytes); the packets before it are kept`);
+        stop = true;
+        break;
+      }
+      w.start += 16 + incl;
+      records++;
+    }
+    if (records > 0) {
+      // Hand the chunk out as its own buffer (it is transferred to a worker).
+      const bytes = w.buf.slice(w.mark, w.start);
+      yield { bytes, context, records, offset: chunkOffset };
+    }
+    if (stop || (w.eof && w.start >= w.end)) break;
+    if (!(await w.need(1))) break;
+  }
+  if (overSnap > 0) issues.warnings.push(`${name}: ${overSnap} record${overSnap === 1 ? '' : 's'} longer than the snaplen ${snaplen} (read anyway)`);
+}
+
+async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number): AsyncGenerator<CaptureChunk> {
+  let le = true;
+  let context: CaptureContext | null = null;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let pendingRecords = 0;
+  let pendingOffset = 0;
+  const flush = function* (): Generator<CaptureChunk> {
+    if (pendingRecords > 0 && context !== null) {
+      const bytes = new Uint8Array(pendingBytes);
+      let o = 0;
+      for (const p of pending) {
+        bytes.set(p, o);
+        o += p.length;
+      }
+      yield { bytes, context, records: pendingRecords, offset: pendingOffset };
+    }
+    pending = [];
+    pendingBytes = 0;
+    pendingRecords = 0;
+  };
+  for (;;) {
+    w.mark = w.start;
+    if (!(await w.need(12))) {
+      const left = w.end - w.start;
+      if (left > 0) issues.warnings.push(`${name}: truncated block header at byte offset ${w.offset} (${left} bytes); the packets before it are kept`);
+      break;
+    }
+    const b = w.buf;
+    const type = u32(b, w.start, le);
+    if (type === CAPTURE_MAGICS.PCAPNG || u32(b, w.start, !le) === CAPTURE_MAGICS.PCAPNG) {
+      // Section Header Block: its byte-order magic decides the endianness of the section.
+      const bom = u32(b, w.start + 8, true);
+      if (bom === 0x1a2b3c4d) le = true;
+      else if (bom === 0x4d3c2b1a) le = false;
+      else {
+        issues.error = `${name}: bad pcapng byte-order magic at byte offset ${w.offset + 8}`;
+        break;
+      }
+      yield* flush();
+      context = { format: 'pcapng', littleEndian: le, interfaces: [] };
+    }
+    const len = u32(w.buf, w.start + 4, le);
+    if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
+      issues.error = `${name}: garbage at byte offset ${w.offset}: block length ${len} is not valid pcapng; the packets before it are kept`;
+      break;
+    }
+    if (!(await w.need(len))) {
+      issues.warnings.push(`${name}: truncated last block at byte offset ${w.offset} (${w.end - w.start} of ${len} bytes); the packets before it are kept`);
+      break;
+    }
+    const bt = u32(w.buf, w.start, le);
+    if (context === null) {
+      issues.error = `${name}: pcapng block before any section header at byte offset ${w.offset}`;
+      break;
+    }
+    if (bt === 1) {
+      // Interface Description Block: a new interface changes the context for later chunks.
+      yield* flush();
+      context = { ...context, interfaces: [...context.interfaces, parseIdb(w.buf, w.start, len, le)] };
+    } else if (bt === 6 || bt === 3 || bt === 2) {
+      if (pendingRecords === 0) pendingOffset = w.offset;
+      pending.push(w.buf.slice(w.start, w.start + len));
+      pendingBytes += len;
+      pendingRecords++;
+      if (pendingBytes >= chunkSize) yield* flush();
+    }
+    // Anything else (NRB 4, ISB 5, custom, unknown) is skipped.
+    w.start += len;
+  }
+  yield* flush();
+}
+
+/** Interface Description Block → link type, snaplen, timestamp resolution and offset. */
+function parseIdb(b: Uint8Array, s: number, len: number, le: boolean): InterfaceInfo {
+  const info: InterfaceInfo = { linkType: u16(b, s + 8, le), snaplen: u32(b, s + 12, le), unitsPerSec: 1e6, tsOffset: 0 };
+  let o = s + 16;
+  const end = s + len - 4;
+  while (o + 4 <= end) {
+    const code = u16(b, o, le);
+    const olen = u16(b, o + 2, le);
+    if (code === 0) break;
+    const v = o + 4;
+    if (code === 9 && olen >= 1) {
+      const r = b[v]!;
+      info.unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+    } else if (code === 14 && olen >= 8) {
+      const lo = u32(b, le ? v : v + 4, le);
+      const hi = u32(b, le ? v + 4 : v, le);
+      info.tsOffset = hi * 4294967296 + lo;
+    }
+    o = v + ((olen + 3) & ~3);
+  }
+  return info;
+}
