@@ -1,0 +1,239 @@
+/**
+ * Capture writers and a seeded generator of captures with known attacks, for tests and
+ * the benchmark. Writers cover every container variant floodscope reads: pcap with µs or
+ * ns timestamps in either byte order, and pcapng in either byte order with several
+ * interfaces of different timestamp resolutions.
+ */
+import { Random } from '../util/random.js';
+import { publicIpv4 } from './access-log.js';
+import { formatIp } from '../parsers/ip.js';
+
+export interface Packet {
+  /** Seconds since the epoch (fractional). */
+  time: number;
+  data: Uint8Array;
+  /** Length on the wire; defaults to data length. */
+  origLen?: number;
+  /** pcapng interface id (default 0). */
+  iface?: number;
+}
+
+function put32(b: Buffer, v: number, o: number, le: boolean): void {
+  if (le) b.writeUInt32LE(v >>> 0, o);
+  else b.writeUInt32BE(v >>> 0, o);
+}
+
+export interface PcapOptions {
+  littleEndian?: boolean;
+  nano?: boolean;
+  linkType?: number;
+  snaplen?: number;
+}
+
+export function writePcap(packets: readonly Packet[], o: PcapOptions = {}): Buffer {
+  const le = o.littleEndian ?? true;
+  const nano = o.nano ?? false;
+  const size = 24 + packets.reduce((a, p) => a + 16 + p.data.length, 0);
+  const b = Buffer.alloc(size);
+  put32(b, nano ? 0xa1b23c4d : 0xa1b2c3d4, 0, le);
+  if (le) {
+    b.writeUInt16LE(2, 4);
+    b.writeUInt16LE(4, 6);
+  } else {
+    b.writeUInt16BE(2, 4);
+    b.writeUInt16BE(4, 6);
+  }
+  put32(b, o.snaplen ?? 262144, 16, le);
+  put32(b, o.linkType ?? 1, 20, le);
+  let off = 24;
+  for (const p of packets) {
+    const sec = Math.floor(p.time);
+    const frac = Math.round((p.time - sec) * (nano ? 1e9 : 1e6));
+    put32(b, sec, off, le);
+    put32(b, frac, off + 4, le);
+    put32(b, p.data.length, off + 8, le);
+    put32(b, p.origLen ?? p.data.length, off + 12, le);
+    b.set(p.data, off + 16);
+    off += 16 + p.data.length;
+  }
+  return b;
+}
+
+export interface PcapngInterface {
+  linkType: number;
+  /** if_tsresol exponent of 10 (6 = µs, 9 = ns). */
+  tsresol: number;
+}
+
+export function writePcapng(packets: readonly Packet[], interfaces: readonly PcapngInterface[], littleEndian = true): Buffer {
+  const le = littleEndian;
+  const parts: Buffer[] = [];
+  const block = (type: number, body: Buffer) => {
+    const len = 12 + body.length;
+    const b = Buffer.alloc(len);
+    put32(b, type, 0, le);
+    put32(b, len, 4, le);
+    body.copy(b, 8);
+    put32(b, len, len - 4, le);
+    parts.push(b);
+  };
+  const shb = Buffer.alloc(16);
+  put32(shb, 0x1a2b3c4d, 0, le);
+  if (le) shb.writeUInt16LE(1, 4);
+  else shb.writeUInt16BE(1, 4);
+  shb.fill(0xff, 8, 16); // section length unknown
+  block(0x0a0d0d0a, shb);
+  for (const i of interfaces) {
+    const idb = Buffer.alloc(8 + 8 + 4);
+    if (le) idb.writeUInt16LE(i.linkType, 0);
+    else idb.writeUInt16BE(i.linkType, 0);
+    put32(idb, 262144, 4, le);
+    // option if_tsresol (9), length 1, padded; then opt_endofopt.
+    if (le) {
+      idb.writeUInt16LE(9, 8);
+      idb.writeUInt16LE(1, 10);
+    } else {
+      idb.writeUInt16BE(9, 8);
+      idb.writeUInt16BE(1, 10);
+    }
+    idb[12] = i.tsresol;
+    block(1, idb);
+  }
+  for (const p of packets) {
+    const iface = p.iface ?? 0;
+    const units = 10 ** interfaces[iface]!.tsresol;
+    const ticks = BigInt(Math.round(p.time * 1e6)) * BigInt(units) / 1_000_000n;
+    const pad = (4 - (p.data.length % 4)) % 4;
+    const body = Buffer.alloc(20 + p.data.length + pad);
+    put32(body, iface, 0, le);
+    put32(body, Number(ticks >> 32n), 4, le);
+    put32(body, Number(ticks & 0xffffffffn), 8, le);
+    put32(body, p.data.length, 12, le);
+    put32(body, p.origLen ?? p.data.length, 16, le);
+    body.set(p.data, 20);
+    block(6, body);
+  }
+  return Buffer.concat(parts);
+}
+
+export interface Frame {
+  src: number; // IPv4 as uint32
+  dst: number;
+  proto: 'tcp' | 'udp' | 'icmp';
+  sport?: number;
+  dport?: number;
+  flags?: number;
+  /** Transport payload bytes (zero-filled). */
+  payload?: number;
+}
+
+/** An Ethernet + IPv4 + TCP/UDP/ICMP frame. */
+export function ethIpv4(f: Frame): Uint8Array {
+  const l4 = f.proto === 'tcp' ? 20 : f.proto === 'udp' ? 8 : 8;
+  const pay = f.payload ?? 0;
+  const b = Buffer.alloc(14 + 20 + l4 + pay);
+  b.writeUInt16BE(0x0800, 12);
+  const ip = 14;
+  b[ip] = 0x45;
+  b.writeUInt16BE(20 + l4 + pay, ip + 2);
+  b[ip + 8] = 64;
+  b[ip + 9] = f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : 1;
+  b.writeUInt32BE(f.src >>> 0, ip + 12);
+  b.writeUInt32BE(f.dst >>> 0, ip + 16);
+  const t = ip + 20;
+  if (f.proto === 'icmp') {
+    b[t] = 8;
+  } else {
+    b.writeUInt16BE(f.sport ?? 0, t);
+    b.writeUInt16BE(f.dport ?? 0, t + 2);
+    if (f.proto === 'tcp') {
+      b[t + 12] = 0x50;
+      b[t + 13] = f.flags ?? 0;
+    } else b.writeUInt16BE(8 + pay, t + 4);
+  }
+  return b;
+}
+
+const SYN = 2;
+const ACK = 16;
+const PSH = 8;
+const FIN = 1;
+
+export interface CaptureTruth {
+  packets: number;
+  start: number;
+  end: number;
+  victim: string;
+  synFlood: { target: string; start: number; end: number; sources: number; packets: number };
+  amplification: { target: string; start: number; end: number; reflectors: number; packets: number };
+  portScan: { source: string; start: number; end: number };
+}
+
+/**
+ * A server 198.51.100.10 with normal HTTPS clients (full handshakes, data, FIN), a
+ * spoofed SYN flood on :443, a DNS amplification flood (large responses from port 53 the
+ * server never asked for) and a SYN port scan from one address.
+ */
+export function generateCapture(seed: number, scale = 1): { packets: Packet[]; truth: CaptureTruth } {
+  const rnd = new Random(seed);
+  const victim = 0xc633640a; // 198.51.100.10
+  const t0 = Date.UTC(2025, 4, 1, 12, 0, 0) / 1000;
+  const duration = 300;
+  const out: Packet[] = [];
+  const add = (time: number, f: Frame, origLen?: number) => out.push({ time, data: ethIpv4(f), ...(origLen ? { origLen } : {}) });
+  // Normal clients: a handshake, a few data packets, FIN.
+  const clients = Array.from({ length: 200 }, () => publicIpv4(rnd));
+  for (let s = 0; s < duration; s++) {
+    for (let k = 0; k < Math.round(8 * scale); k++) {
+      const c = clients[rnd.int(clients.length)]!;
+      const port = 1024 + rnd.int(60000);
+      let t = t0 + s + rnd.next() * 0.9;
+      add(t, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: SYN });
+      add((t += 0.01), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: SYN | ACK });
+      add((t += 0.01), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
+      for (let d = 0; d < 3; d++) add((t += 0.005), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: ACK | PSH, payload: 1200 });
+      add((t += 0.005), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: FIN | ACK });
+    }
+  }
+  // SYN flood: spoofed sources, each sending one or two SYNs.
+  const synFrom = 100;
+  const synTo = 160;
+  let synPackets = 0;
+  const spoofed = new Set<number>();
+  for (let s = synFrom; s < synTo; s++) {
+    for (let k = 0; k < Math.round(2000 * scale); k++) {
+      const src = rnd.u32() >>> 0;
+      spoofed.add(src);
+      add(t0 + s + rnd.next(), { src, dst: victim, proto: 'tcp', sport: 1024 + rnd.int(60000), dport: 443, flags: SYN });
+      synPackets++;
+    }
+  }
+  // DNS amplification: large UDP responses from port 53 of many resolvers.
+  const ampFrom = 200;
+  const ampTo = 240;
+  const resolvers = Array.from({ length: 400 }, () => publicIpv4(rnd));
+  let ampPackets = 0;
+  for (let s = ampFrom; s < ampTo; s++) {
+    for (let k = 0; k < Math.round(1500 * scale); k++) {
+      add(t0 + s + rnd.next(), { src: resolvers[rnd.int(resolvers.length)]!, dst: victim, proto: 'udp', sport: 53, dport: 1024 + rnd.int(60000), payload: 1400 }, 1442);
+      ampPackets++;
+    }
+  }
+  // SYN port scan from one address: many ports, one SYN each.
+  const scanner = publicIpv4(rnd);
+  for (let i = 0; i < 2000; i++) add(t0 + 40 + i * 0.01, { src: scanner, dst: victim, proto: 'tcp', sport: 40000, dport: 1 + i, flags: SYN });
+  out.sort((a, b) => a.time - b.time);
+  const ip = (x: number) => formatIp(0, 0, 0xffff, x);
+  return {
+    packets: out,
+    truth: {
+      packets: out.length,
+      start: t0,
+      end: t0 + duration,
+      victim: ip(victim),
+      synFlood: { target: `${ip(victim)}:443`, start: t0 + synFrom, end: t0 + synTo - 1, sources: spoofed.size, packets: synPackets },
+      amplification: { target: ip(victim), start: t0 + ampFrom, end: t0 + ampTo - 1, reflectors: resolvers.length, packets: ampPackets },
+      portScan: { source: ip(scanner), start: t0 + 40, end: t0 + 60 },
+    },
+  };
+}

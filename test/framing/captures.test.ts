@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { frameCapture, sniffCapture, type CaptureIssues } from '../../src/framing/captures.js';
+import { readFromIterable } from '../../src/framing/lines.js';
+import { walkChunk } from '../../src/parsers/packet/records.js';
+import { PacketRecord } from '../../src/parsers/packet/decode.js';
+import { ethIpv4, writePcap, writePcapng, type Packet } from '../../src/generate/capture.js';
+import { formatIp } from '../../src/parsers/ip.js';
+
+async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < b.length; i += 777) yield b.subarray(i, i + 777);
+}
+
+async function walk(bytes: Uint8Array, chunkSize = 4096) {
+  const issues: CaptureIssues = { warnings: [], error: null };
+  const r = new PacketRecord();
+  const seen: { time: number; src: string; dport: number; flags: number; len: number }[] = [];
+  let chunks = 0;
+  for await (const ch of frameCapture(readFromIterable(once(bytes)), 'x.pcap', issues, chunkSize)) {
+    chunks++;
+    walkChunk(ch.bytes, ch.context, r, () => seen.push({ time: r.time, src: formatIp(r.s0, r.s1, r.s2, r.s3), dport: r.dport, flags: r.tcpFlags, len: r.origLen }));
+  }
+  return { seen, issues, chunks };
+}
+
+const pkts: Packet[] = Array.from({ length: 300 }, (_, i) => ({
+  time: 1_700_000_000 + i * 0.25 + 0.000123,
+  data: ethIpv4({ src: 0x0a000001 + i, dst: 0x0a0000fe, proto: 'tcp', sport: 1000 + i, dport: 80, flags: 2 }),
+}));
+
+describe('capture containers', () => {
+  it.each([
+    ['pcap µs little-endian', { littleEndian: true, nano: false }],
+    ['pcap µs big-endian', { littleEndian: false, nano: false }],
+    ['pcap ns little-endian', { littleEndian: true, nano: true }],
+    ['pcap ns big-endian', { littleEndian: false, nano: true }],
+  ])('reads %s, across chunk boundaries, with timestamps', async (_n, o) => {
+    const file = writePcap(pkts, o);
+    expect(sniffCapture(file)).toBe('pcap');
+    const { seen, issues, chunks } = await walk(file);
+    expect(issues).toEqual({ warnings: [], error: null });
+    expect(chunks).toBeGreaterThan(3);
+    expect(seen).toHaveLength(300);
+    expect(seen[7]).toMatchObject({ src: '10.0.0.8', dport: 80, flags: 2 });
+    expect(seen[7]!.time).toBeCloseTo(1_700_000_001.750123, 5);
+  });
+
+  it.each([true, false])('reads pcapng (little-endian %s) with two interfaces of different resolutions', async (le) => {
+    const two = pkts.map((p, i) => ({ ...p, iface: i % 2 }));
+    const file = writePcapng(two, [
+      { linkType: 1, tsresol: 9 },
+      { linkType: 1, tsresol: 6 },
+    ], le);
+    expect(sniffCapture(file)).toBe('pcapng');
+    const { seen, issues } = await walk(file);
+    expect(issues.error).toBeNull();
+    expect(seen).toHaveLength(300);
+    expect(seen[8]!.time).toBeCloseTo(pkts[8]!.time, 5);
+    expect(seen[9]!.time).toBeCloseTo(pkts[9]!.time, 5);
+  });
+
+  it('keeps what was read before a truncated last record and says where it stopped', async () => {
+    const file = writePcap(pkts);
+    const cut = file.subarray(0, file.length - 30);
+    const { seen, issues } = await walk(cut);
+    expect(seen).toHaveLength(299);
+    expect(issues.error).toBeNull();
+    expect(issues.warnings).toEqual([expect.stringMatching(/^x\.pcap: truncated last record at byte offset \d+ \(\d+ of 54 bytes\); the packets before it are kept$/)]);
+  });
+
+  it('stops at garbage after a valid header with a one-line error naming the offset', async () => {
+    const file = Buffer.concat([writePcap(pkts.slice(0, 10)), Buffer.from('this is not a pcap record at all, just text')]);
+    const { seen, issues } = await walk(file);
+    expect(seen).toHaveLength(10);
+    expect(issues.error).toMatch(/^x\.pcap: garbage at byte offset 7\d\d: record length \d+ is not believable; the packets before it are kept$/);
+  });
+
+  it('warns once about records longer than the snaplen and reads them anyway', async () => {
+    const { seen, issues } = await walk(writePcap(pkts.slice(0, 5), { snaplen: 40 }));
+    expect(seen).toHaveLength(5);
+    expect(issues.warnings).toEqual(['x.pcap: 5 records longer than the snaplen 40 (read anyway)']);
+  });
+
+  it('names an unknown magic', async () => {
+    const { issues } = await walk(Buffer.from('GET / HTTP/1.1\r\n'));
+    expect(issues.error).toBe('x.pcap: unknown capture magic 47 45 54 20 (expected pcap a1b2c3d4/a1b23c4d in either byte order, or pcapng 0a0d0d0a)');
+  });
+
+  it('counts unknown link types and truncated packets instead of failing', async () => {
+    const r = new PacketRecord();
+    let unknown = 0;
+    let truncated = 0;
+    for await (const ch of frameCapture(readFromIterable(once(writePcap(pkts.slice(0, 3), { linkType: 147 }))), 'u', { warnings: [], error: null })) {
+      walkChunk(ch.bytes, ch.context, r, () => (unknown += r.unknownLink ? 1 : 0));
+    }
+    const short = pkts.slice(0, 4).map((p) => ({ ...p, data: p.data.subarray(0, 20) }));
+    for await (const ch of frameCapture(readFromIterable(once(writePcap(short))), 't', { warnings: [], error: null })) {
+      walkChunk(ch.bytes, ch.context, r, () => (truncated += r.truncated ? 1 : 0));
+    }
+    expect([unknown, truncated]).toEqual([3, 4]);
+  });
+});
