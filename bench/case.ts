@@ -3,12 +3,12 @@
  * belongs to this case alone. Prints one JSON line: {ms, lines, bytes, maxRssMiB, attacks}.
  */
 import { statSync } from 'node:fs';
-import { analyze } from '../src/pipeline/analyze.js';
+import { analyzeLogs } from '../src/pipeline/analyze.js';
 
 const [file, threadsArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: case.js FILE [THREADS]');
 const t0 = performance.now();
-const report = await analyze({ inputs: [file], threads: threadsArg ? Number(threadsArg) : undefined, format: 'combined' });
+const report = await analyzeLogs({ inputs: [file], threads: threadsArg ? Number(threadsArg) : undefined, format: 'combined' });
 const ms = performance.now() - t0;
 process.stdout.write(
   `${JSON.stringify({

@@ -1,9 +1,12 @@
 /** Public library API (re-exports only). */
-export { analyze, resolveInputs, defaultThreads, type AnalyzeOptions, type Progress } from './pipeline/analyze.js';
+export { analyze, analyzeLogs, resolveInputs, defaultThreads, type AnalyzeOptions, type Progress } from './pipeline/analyze.js';
 export { InputError } from './sources/errors.js';
 export { DEFAULT_DETECT, type DetectConfig } from './detectors/config.js';
 export type { Report, AttackReport, FileReport, MalformedSample, SourceCount, ValueCount } from './report/report.js';
 export { REPORT_SCHEMA } from './report/report.js';
+export type { PacketReport, PacketAttackReport, VictimReport, CaptureFileReport } from './report/packet-report.js';
+export { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from './detectors/packet.js';
+export { writePcap, writePcapng, generateCapture, ethIpv4, type Packet, type CaptureTruth } from './generate/capture.js';
 export { renderText } from './sinks/text.js';
 export { renderJson } from './sinks/json.js';
 export { compileLogFormat, PRESETS, type Plan, type PresetName } from './parsers/log-format.js';

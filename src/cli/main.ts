@@ -15,6 +15,7 @@ import { analyze, defaultThreads, type Progress } from '../pipeline/analyze.js';
 import { InputError } from '../sources/errors.js';
 import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
+import { renderPacketText } from '../sinks/packet-text.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { VERSION } from '../version.js';
 
@@ -196,8 +197,8 @@ export async function main(argv: string[]): Promise<number> {
       bar?.clear();
     }
     const toFile = v.output !== undefined;
-    const text =
-      format === 'json' ? renderJson(report) : renderText(report, { color: !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR });
+    const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
+    const text = format === 'json' ? renderJson(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
     if (toFile) {
       await new Promise<void>((resolve, reject) => {
         const ws = createWriteStream(v.output!);

@@ -33,6 +33,19 @@ export class KeyTable {
     this.size = 0;
   }
 
+  /** Slot of a key, or -1 (never creates one). */
+  find(w0: number, w1: number, w2: number, w3: number): number {
+    const keys = this.keys;
+    let i = mixWords(w0, w1, w2, w3) & this.mask;
+    for (;;) {
+      const v = this.index[i]!;
+      if (v === 0) return -1;
+      const s = (v - 1) << 2;
+      if (keys[s] === w0 >>> 0 && keys[s + 1] === w1 >>> 0 && keys[s + 2] === w2 >>> 0 && keys[s + 3] === w3 >>> 0) return v - 1;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   intern(w0: number, w1: number, w2: number, w3: number): number {
     const keys = this.keys;
     let i = mixWords(w0, w1, w2, w3) & this.mask;

@@ -29,6 +29,10 @@ import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/
 import { Engine, type EngineHooks } from '../windows/engine.js';
 import { buildReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
 import { VERSION } from '../version.js';
+import { sniffCapture } from '../framing/captures.js';
+import type { PacketDetectConfig } from '../detectors/packet.js';
+import type { PacketReport } from '../report/packet-report.js';
+import { analyzeCaptures } from './analyze-capture.js';
 
 export interface Progress {
   rawBytes: number;
@@ -56,6 +60,8 @@ export interface AnalyzeOptions {
   /** One-line notices meant for stderr: detected format, file order, zone warnings. */
   onNotice?: (msg: string) => void;
   hooks?: EngineHooks;
+  /** Packet signature settings (captures). */
+  packetDetect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
 }
 
 export const MAX_LINE_BYTES = 65536;
@@ -166,11 +172,18 @@ async function* byteTasks(src: ByteSource, chunkSize: number, config: FoldConfig
   }
 }
 
+/** analyze() for logs only: a capture input is an InputError. */
+export async function analyzeLogs(opts: AnalyzeOptions): Promise<Report> {
+  const r = await analyze(opts);
+  if (r.kind !== 'logs') throw new InputError('FS_NOT_LOGS', '', 'the inputs are packet captures, not logs');
+  return r;
+}
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-export async function analyze(opts: AnalyzeOptions): Promise<Report> {
+export async function analyze(opts: AnalyzeOptions): Promise<Report | PacketReport> {
   const detect: DetectConfig = { ...DEFAULT_DETECT, ...opts.detect };
   const bad = validateDetect(detect);
   if (bad) throw new InputError('FS_BAD_OPTION', '', bad);
@@ -198,6 +211,19 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
         firstTime: null,
         stats: { name: spec.name, compressed: src.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
       });
+    }
+
+    // Captures or logs, from the first bytes of each input (never from the name).
+    const captures = opened.map((o) => sniffCapture(o.head) !== null);
+    if (captures.some(Boolean)) {
+      if (!captures.every(Boolean)) {
+        const log = opened[captures.indexOf(false)]!.src.name;
+        throw new InputError('FS_MIXED_INPUTS', log, `${log}: not a packet capture, but other inputs are; analyze logs and captures separately`);
+      }
+      return await analyzeCaptures(
+        opened.map((o) => o.src),
+        { threads, chunkSize: opts.chunkSize, zone: zoneOverride ?? 0, onProgress: opts.onProgress, onNotice: opts.onNotice, detect: opts.packetDetect },
+      );
     }
 
     // Format: given, or detected from the first input that has lines.

@@ -6,3 +6,11 @@ export type LogTask =
   | { kind: 'bytes'; chunk: Uint8Array; seq: number; config: FoldConfig }
   /** A byte range of a plain file, read by the worker itself (src/sources/file-range.ts). */
   | { kind: 'range'; path: string; start: number; end: number; size: number; seq: number; config: FoldConfig };
+
+/** A chunk of capture records and the context needed to decode them. */
+export interface PacketTask {
+  chunk: Uint8Array;
+  context: import('../framing/captures.js').CaptureContext;
+  seq: number;
+  step: number;
+}

@@ -72,6 +72,7 @@ export interface MalformedSample {
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
+  kind: 'logs';
   tool: { name: 'floodscope'; version: string };
   input: {
     files: FileReport[];
@@ -178,6 +179,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`;
   return {
     schema: REPORT_SCHEMA,
+    kind: 'logs',
     tool: { name: 'floodscope', version },
     input: {
       files,

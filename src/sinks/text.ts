@@ -12,11 +12,11 @@ export interface TextOptions {
 
 const BAR = '█';
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function bytes(n: number): string {
+export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
@@ -37,11 +37,11 @@ export function duration(s: number): string {
 }
 
 /** "2025-03-14T09:15:00+02:00" → "2025-03-14 09:15:00". */
-function when(iso: string): string {
+export function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
 }
 
-function clip(s: string, n: number): string {
+export function clip(s: string, n: number): string {
   // Never let log bytes move the cursor or recolour the terminal.
   let clean = '';
   for (const ch of s) clean += ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? '?' : ch;

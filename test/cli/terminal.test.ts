@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../dist/src/index.js';
+import { analyzeLogs } from '../../dist/src/index.js';
 import { BIN, generated, tmp } from '../helpers.js';
 
 describe('on a terminal', () => {
@@ -28,7 +28,7 @@ describe('http.prefix-rate', () => {
     }
     const p = join(tmp(), 'prefix.log');
     writeFileSync(p, rows.join('\n') + '\n');
-    const r = await analyze({ inputs: [p], threads: 1 });
+    const r = await analyzeLogs({ inputs: [p], threads: 1 });
     const pre = r.attacks.filter((a) => a.signature === 'http.prefix-rate');
     expect(pre.map((a) => [a.target, a.start, a.end])).toEqual([['203.0.113.0/24', '2024-01-01T00:02:00+00:00', '2024-01-01T00:06:59+00:00']]);
     expect(pre[0]!.distinctSources).toBe(20);

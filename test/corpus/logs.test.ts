@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, type Report } from '../../dist/src/index.js';
+import { analyzeLogs, type Report } from '../../dist/src/index.js';
 import { CORPUS, HAVE_CORPUS, NO_CORPUS_MESSAGE, run } from '../helpers.js';
 
 type Expect = { format: string; lines: number; parsed: number; malformed: number; blank: number } | { exit: number };
@@ -63,14 +63,14 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
   });
 
   it('elastic-examples_apache_logs (3 days of a real site) yields no attack; its truncated line 8899 is sampled', async () => {
-    const rep = await analyze({ inputs: [logs('elastic-examples_apache_logs')] });
+    const rep = await analyzeLogs({ inputs: [logs('elastic-examples_apache_logs')] });
     expect(rep.attacks).toEqual([]);
     expect(rep.summary.verdict).toBe('no attack found');
     expect(rep.input.malformedSamples).toEqual([{ file: logs('elastic-examples_apache_logs'), line: 8899, reason: expect.stringMatching(/unterminated quoted field %\{User-Agent\}i/) }]);
   });
 
   it('ddoser_test_data_access.log yields an alert naming 192.236.195.162', async () => {
-    const rep = await analyze({ inputs: [logs('ddoser_test_data_access.log')] });
+    const rep = await analyzeLogs({ inputs: [logs('ddoser_test_data_access.log')] });
     const named = rep.attacks.filter((a) => a.attack && (a.target === '192.236.195.162' || a.topSources[0]?.ip === '192.236.195.162'));
     expect(named.length).toBeGreaterThan(0);
     const src = rep.attacks.find((a) => a.signature === 'http.source-rate')!;
@@ -80,21 +80,21 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
   });
 
   it('dottxt (40 minutes of a busy real shop, heavy crawlers) yields no attack, same for any thread count', async () => {
-    const one = await analyze({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 1 });
-    const four = await analyze({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 4 });
+    const one = await analyzeLogs({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 1 });
+    const four = await analyzeLogs({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 4 });
     expect(one.summary.attacks).toBe(0);
     expect(one.input.timeZone).toBe('+0330');
     expect(JSON.stringify(four)).toBe(JSON.stringify(one));
   });
 
   it('reads timestamps without a zone as UTC, with one warning', async () => {
-    const rep = await analyze({ inputs: [logs('fail2ban_apache-pass.log')] });
+    const rep = await analyzeLogs({ inputs: [logs('fail2ban_apache-pass.log')] });
     expect(rep.input.warnings).toEqual(['1 timestamp has no zone offset; read as UTC']);
     expect(rep.input.start).toBe('2013-06-27T11:55:44+00:00');
   });
 
   it('normalises IPv6 clients', async () => {
-    const rep = await analyze({ inputs: [logs('crowdsec-hub_ipv6-postoverflow.log')], detect: { sourceRate: 0.01 } });
+    const rep = await analyzeLogs({ inputs: [logs('crowdsec-hub_ipv6-postoverflow.log')], detect: { sourceRate: 0.01 } });
     expect(rep.summary.topSources[0]!.ip).toBe('2001:db8:85a3::8a2e:370:7334');
   });
 });

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyze, type Report } from '../../dist/src/index.js';
+import { analyzeLogs, type Report } from '../../dist/src/index.js';
 import { generated } from '../helpers.js';
 import type { GroundTruth } from '../../dist/src/index.js';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   truth = g.truth;
   logPath = g.path;
   logText = g.text;
-  report = await analyze({ inputs: [logPath], threads: 2 });
+  report = await analyzeLogs({ inputs: [logPath], threads: 2 });
 });
 
 describe('detection on the generated flood log (ground truth beside it)', () => {
@@ -76,19 +76,19 @@ describe('detection on the generated flood log (ground truth beside it)', () => 
   });
 
   it('gives the same report for --threads 1 and --threads 4, and for the gzipped log', async () => {
-    const one = await analyze({ inputs: [logPath], threads: 1 });
-    const four = await analyze({ inputs: [logPath], threads: 4 });
+    const one = await analyzeLogs({ inputs: [logPath], threads: 1 });
+    const four = await analyzeLogs({ inputs: [logPath], threads: 4 });
     expect(JSON.stringify(one)).toBe(JSON.stringify(report));
     expect(JSON.stringify(four)).toBe(JSON.stringify(report));
     const gz = `${logPath}.gz`;
     writeFileSync(gz, gzipSync(logText));
-    const zipped = await analyze({ inputs: [gz], threads: 3 });
+    const zipped = await analyzeLogs({ inputs: [gz], threads: 3 });
     expect(zipped.input.files[0]!.compressed).toBe(true);
     expect(JSON.stringify({ ...zipped, input: null })).toBe(JSON.stringify({ ...report, input: null }));
   });
 
   it('gives the same report when the chunks are small (chunk boundaries do not matter for detection)', async () => {
-    const small = await analyze({ inputs: [logPath], threads: 2, chunkSize: 96 * 1024 });
+    const small = await analyzeLogs({ inputs: [logPath], threads: 2, chunkSize: 96 * 1024 });
     expect(small.attacks.map((a) => [a.signature, a.target, a.start, a.end])).toEqual(report.attacks.map((a) => [a.signature, a.target, a.start, a.end]));
     expect(small.summary.requests).toBe(report.summary.requests);
   });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../dist/src/index.js';
+import { analyzeLogs } from '../../dist/src/index.js';
 import { tmp } from '../helpers.js';
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -32,7 +32,7 @@ describe('alert lifecycle over event time', () => {
     const end = 6 * 3600;
     const p = join(tmp(), 'two.log');
     writeFileSync(p, log(t0, [[300, 480], [end - 600, end - 420]], end));
-    const r = await analyze({ inputs: [p], threads: 2 });
+    const r = await analyzeLogs({ inputs: [p], threads: 2 });
     const floods = r.attacks.filter((a) => a.signature === 'http.repeated-url');
     expect(floods.map((a) => [a.target, a.start, a.end])).toEqual([
       ['/x', '2024-01-01T00:05:00+00:00', '2024-01-01T00:07:59+00:00'],
@@ -48,7 +48,7 @@ describe('alert lifecycle over event time', () => {
     const t0 = Date.UTC(2024, 0, 1) / 1000;
     const p = join(tmp(), 'one.log');
     writeFileSync(p, log(t0, [[303, 487]], 1500));
-    const r = await analyze({ inputs: [p], threads: 1, detect: { window: 30, step: 5 } });
+    const r = await analyzeLogs({ inputs: [p], threads: 1, detect: { window: 30, step: 5 } });
     const f = r.attacks.find((a) => a.signature === 'http.repeated-url')!;
     expect([f.start, f.end]).toEqual(['2024-01-01T00:05:03+00:00', '2024-01-01T00:08:06+00:00']);
     expect(r.settings.window).toBe(30);

@@ -1,0 +1,596 @@
+/**
+ * Worker-side fold of one capture chunk into a PacketPartial. Same two-pass shape as the
+ * log folder: pass 1 decodes every packet into the reused PacketRecord, interns addresses
+ * (one table for sources and destinations, so a victim's own requests count on the same
+ * slot), services (address, TCP port) and handshake 4-tuples, and stores per-packet
+ * columns in typed arrays; pass 2, per step, counts exactly and keeps the detail of the
+ * hottest victims, services and scanners.
+ *
+ * Handshakes: a pure SYN opens a 4-tuple; the client's first pure ACK on that tuple
+ * completes it. Tuples still open at the end of the chunk, and ACKs whose SYN was in an
+ * earlier chunk, go back as hashes for the merger to match across chunk boundaries.
+ */
+import type { CaptureContext } from '../framing/captures.js';
+import { PacketRecord, PROTO, TCP_FLAG } from '../parsers/packet/decode.js';
+import { walkChunk } from '../parsers/packet/records.js';
+import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import { SOURCE_SEED } from './log-folder.js';
+import { PC, PC_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
+import { KeyTable, PairCounter } from './tables.js';
+
+/** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
+export const REFLECTOR_PORTS: readonly number[] = [
+  17, 19, 53, 69, 111, 123, 137, 161, 389, 427, 500, 520, 623, 1434, 1900, 3283, 3702, 4500, 5060, 5093, 5351, 5353, 5683, 10001, 11211, 17185, 27015, 30718, 32414, 33848, 37810,
+];
+const REFLECTOR = new Uint8Array(65536);
+for (const p of REFLECTOR_PORTS) REFLECTOR[p] = 1;
+/** A reflected response worth counting as amplification is at least this long on the wire. */
+export const AMP_MIN_BYTES = 100;
+
+const LIMITS = { victims: 32, services: 32, scanners: 8, sources: 1024, lateAcks: 65536 } as const;
+const TUPLE_SEED = 0x70b1e;
+
+// Per-packet flags (column rFlags).
+const F_SYN = 1; // pure SYN
+const F_SYNACK = 2;
+const F_COMPLETES = 4; // the ACK that completes a handshake seen in this chunk
+const F_AMP = 8; // large UDP from a reflector port
+const F_REFL_REQ = 16; // UDP to a reflector port
+const F_FRAG = 32; // non-first fragment
+const F_NEW_TARGET = 64; // SYN to a (address, port) this source had not hit in this bucket
+const F_NEW_PORT = 128;
+const F_NEW_CONN = 256; // first packet of an established (src, service, source port) in this bucket
+
+class I32 {
+  a: Int32Array;
+  constructor(n: number, private readonly fillValue = 0) {
+    this.a = new Int32Array(n);
+    if (fillValue !== 0) this.a.fill(fillValue);
+  }
+  ensure(n: number): Int32Array {
+    if (n > this.a.length) {
+      const g = new Int32Array(Math.max(n, this.a.length * 2));
+      if (this.fillValue !== 0) g.fill(this.fillValue, this.a.length);
+      g.set(this.a);
+      this.a = g;
+    }
+    return this.a;
+  }
+}
+
+class F64 {
+  a = new Float64Array(4096);
+  ensure(n: number): Float64Array {
+    if (n > this.a.length) {
+      const g = new Float64Array(Math.max(n, this.a.length * 2));
+      this.a = g;
+    }
+    return this.a;
+  }
+}
+
+export class PacketFolder {
+  private readonly step: number;
+  private readonly r = new PacketRecord();
+  private readonly ipT = new KeyTable(4096);
+  private readonly svcT = new KeyTable(1024);
+  private readonly tupT = new KeyTable(4096);
+  private readonly seenT = new KeyTable(4096);
+  private readonly ipHash = new I32(8192);
+  private readonly svcIp = new I32(2048);
+  private readonly svcPort = new I32(2048);
+  private readonly tupState = new I32(8192); // service slot + 1 while open, -1 once completed
+  private readonly tupHash = new I32(8192);
+  // Per-packet columns.
+  private readonly cBucket = new I32(1 << 14);
+  private readonly cSec = new I32(1 << 14);
+  private readonly cSrc = new I32(1 << 14);
+  private readonly cDst = new I32(1 << 14);
+  private readonly cSvc = new I32(1 << 14);
+  private readonly cProto = new I32(1 << 14);
+  private readonly cFlags = new I32(1 << 14);
+  private readonly cLen = new I32(1 << 14);
+  private readonly order = new I32(1 << 14);
+  // Per-bucket scratch, slot-indexed.
+  private readonly vc = new F64(); // VC_N per ip slot
+  private readonly svcSyn = new F64();
+  private readonly svcPk = new F64();
+  private readonly svcBytes = new F64();
+  private readonly svcSa = new F64();
+  private readonly svcDone = new F64();
+  private readonly scSyn = new F64();
+  private readonly scTargets = new F64();
+  private readonly scPorts = new F64();
+  private readonly touchedIp = new I32(8192);
+  private readonly touchedSvc = new I32(2048);
+  private readonly ipRank = new I32(8192, -1);
+  private readonly svcRank = new I32(2048, -1);
+  private readonly pairVS = new PairCounter();
+  private readonly pairVR = new PairCounter();
+  private readonly pairSS = new PairCounter();
+  private readonly pairConn = new PairCounter();
+  private readonly hashHi = new I32(8192);
+  private readonly hashLo = new I32(8192);
+
+  constructor(step: number) {
+    this.step = step;
+  }
+
+  fold(bytes: Uint8Array, ctx: CaptureContext, seq: number): PacketPartial {
+    const step = this.step;
+    const r = this.r;
+    this.ipT.clear();
+    this.svcT.clear();
+    this.tupT.clear();
+    this.seenT.clear();
+    const maxRecs = (bytes.length >>> 4) + 16; // every record has ≥ 16 header bytes
+    const cBucket = this.cBucket.ensure(maxRecs);
+    const cSec = this.cSec.ensure(maxRecs);
+    const cSrc = this.cSrc.ensure(maxRecs);
+    const cDst = this.cDst.ensure(maxRecs);
+    const cSvc = this.cSvc.ensure(maxRecs);
+    const cProto = this.cProto.ensure(maxRecs);
+    const cFlags = this.cFlags.ensure(maxRecs);
+    const cLen = this.cLen.ensure(maxRecs);
+
+    const bucketIndex: number[] = [];
+    const bPk: Float64Array[] = [];
+    const bBy: Float64Array[] = [];
+    const bCtr: Float64Array[] = [];
+    const bFirst: number[] = [];
+    const bLast: number[] = [];
+    const bRecs: number[] = [];
+    const localOf = new Map<number, number>();
+    let lastBi = NaN;
+    let lastLocal = -1;
+    let n = 0;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    const lateAck: number[] = [];
+
+    const packets = walkChunk(bytes, ctx, r, () => {
+      const t = r.time;
+      if (t < minTime) minTime = t;
+      if (t > maxTime) maxTime = t;
+      const sec = Math.floor(t);
+      const bi = Math.floor(sec / step);
+      let local: number;
+      if (bi === lastBi) local = lastLocal;
+      else {
+        const f = localOf.get(bi);
+        if (f === undefined) {
+          local = bucketIndex.length;
+          localOf.set(bi, local);
+          bucketIndex.push(bi);
+          bPk.push(new Float64Array(step));
+          bBy.push(new Float64Array(step));
+          bCtr.push(new Float64Array(PC_N));
+          bFirst.push(t);
+          bLast.push(t);
+          bRecs.push(0);
+        } else local = f;
+        lastBi = bi;
+        lastLocal = local;
+      }
+      if (t < bFirst[local]!) bFirst[local] = t;
+      if (t > bLast[local]!) bLast[local] = t;
+      const s = sec - bi * step;
+      const len = r.origLen;
+      bPk[local]![s]!++;
+      bBy[local]![s]! += len;
+      const ctr = bCtr[local]!;
+      ctr[PC.PACKETS]!++;
+      ctr[PC.BYTES]! += len;
+      if (r.truncated) ctr[PC.TRUNCATED]!++;
+      if (r.unknownLink) ctr[PC.UNKNOWN_LINK]!++;
+      if (r.ipVersion === 0) {
+        ctr[PC.NON_IP]!++;
+        return;
+      }
+      ctr[r.ipVersion === 4 ? PC.IPV4 : PC.IPV6]!++;
+      const proto = r.proto;
+      ctr[proto === PROTO.TCP ? PC.TCP : proto === PROTO.UDP ? PC.UDP : proto === PROTO.ICMP || proto === PROTO.ICMPV6 ? PC.ICMP : PC.OTHER]!++;
+      let flags = 0;
+      if (r.fragment) {
+        ctr[PC.FRAGMENTS]!++;
+        if (!r.l4) flags |= F_FRAG;
+      }
+      const src = this.ip(r.s0, r.s1, r.s2, r.s3);
+      const dst = this.ip(r.d0, r.d1, r.d2, r.d3);
+      let svc = -1;
+      if (r.l4 && proto === PROTO.TCP) {
+        const f = r.tcpFlags;
+        const sa = f & (TCP_FLAG.SYN | TCP_FLAG.ACK);
+        if (sa === TCP_FLAG.SYN) {
+          ctr[PC.SYN]!++;
+          flags |= F_SYN;
+          svc = this.service(dst, r.dport);
+          // Open the handshake (a retransmitted SYN keeps the same tuple).
+          const tu = this.tuple(src, dst, r.sport, r.dport);
+          const st = this.tupState.ensure(tu + 1);
+          if (this.tupT.fresh) st[tu] = svc + 1;
+          // Scan bookkeeping: new (address, port) target / new port for this source in this bucket.
+          this.seenT.intern(src, dst, r.dport, local);
+          if (this.seenT.fresh) flags |= F_NEW_TARGET;
+          this.seenT.intern(src, 0x7fffffff, r.dport, local);
+          if (this.seenT.fresh) flags |= F_NEW_PORT;
+        } else if (sa === (TCP_FLAG.SYN | TCP_FLAG.ACK)) {
+          ctr[PC.SYNACK]!++;
+          flags |= F_SYNACK;
+          svc = this.svcT.find(src, r.sport, 0, 0);
+        } else if ((f & TCP_FLAG.ACK) !== 0 && (f & TCP_FLAG.RST) === 0) {
+          svc = this.svcT.find(dst, r.dport, 0, 0);
+          const tu = this.tupT.find(this.tupKey(src, dst, r.sport, r.dport), hashLo, 0, 0);
+          if (tu >= 0) {
+            const st = this.tupState.a;
+            if (st[tu]! > 0) {
+              flags |= F_COMPLETES;
+              svc = st[tu]! - 1;
+              st[tu] = -1;
+            }
+          } else {
+            // First ACK of a tuple with no SYN here: maybe its SYN was in an earlier chunk.
+            const tu2 = this.tuple(src, dst, r.sport, r.dport);
+            this.tupState.ensure(tu2 + 1)[tu2] = -1;
+            if (lateAck.length < LIMITS.lateAcks) lateAck.push(this.tupHash.a[tu2]!);
+          }
+          if (svc >= 0) {
+            // Concurrent connections: distinct source ports per (source, service) in this bucket.
+            this.seenT.intern(src, svc | 0x40000000, r.sport, local);
+            if (this.seenT.fresh) flags |= F_NEW_CONN;
+          }
+        }
+      } else if (r.l4 && proto === PROTO.UDP) {
+        if (REFLECTOR[r.sport] === 1 && len >= AMP_MIN_BYTES) flags |= F_AMP;
+        if (REFLECTOR[r.dport] === 1) flags |= F_REFL_REQ;
+      }
+      cBucket[n] = local;
+      cSec[n] = s;
+      cSrc[n] = src;
+      cDst[n] = dst;
+      cSvc[n] = svc;
+      cProto[n] = proto;
+      cFlags[n] = flags;
+      cLen[n] = len;
+      bRecs[local]!++;
+      n++;
+    });
+
+    // Handshakes still open at the end of the chunk.
+    const openSyn: number[] = [];
+    const openSynSvc: number[] = [];
+    const st = this.tupState.a;
+    for (let tu = 0; tu < this.tupT.size; tu++) {
+      if (st[tu]! > 0) {
+        openSyn.push(this.tupHash.a[tu]!);
+        openSynSvc.push(st[tu]! - 1);
+      }
+    }
+
+    const nb = bucketIndex.length;
+    const starts = new Int32Array(nb + 1);
+    const order = this.order.ensure(n);
+    if (nb === 1) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      starts[1] = n;
+    } else if (nb > 1) {
+      for (let k = 0; k < nb; k++) starts[k + 1] = starts[k]! + bRecs[k]!;
+      const fill = starts.slice(0, nb);
+      for (let i = 0; i < n; i++) order[fill[cBucket[i]!]!++] = i;
+    }
+    const buckets: PacketBucketPartial[] = [];
+    // Service slot → (bucket-local index, rank) for the open SYNs, filled by foldBucket.
+    const svcRankIn = new Map<number, [number, number]>();
+    for (let k = 0; k < nb; k++) {
+      buckets.push(this.foldBucket(bucketIndex[k]!, bPk[k]!, bBy[k]!, bCtr[k]!, bFirst[k]!, bLast[k]!, starts[k]!, starts[k + 1]!, k, svcRankIn));
+    }
+    // Open SYNs refer to a service by (bucket, rank); those of services without detail are dropped.
+    const osH: number[] = [];
+    const osB: number[] = [];
+    const osS: number[] = [];
+    for (let i = 0; i < openSyn.length; i++) {
+      const at = svcRankIn.get(openSynSvc[i]!);
+      if (at === undefined) continue;
+      osH.push(openSyn[i]!);
+      osB.push(bucketIndex[at[0]]!);
+      osS.push(at[1]);
+    }
+    const perm = buckets.map((_, i) => i).sort((a, b) => buckets[a]!.index - buckets[b]!.index);
+    return {
+      seq,
+      packets,
+      minTime: packets > 0 ? minTime : 0,
+      maxTime: packets > 0 ? maxTime : 0,
+      buckets: perm.map((i) => buckets[i]!),
+      openSyn: Uint32Array.from(osH),
+      openSynBucket: Int32Array.from(osB),
+      openSynService: Int32Array.from(osS),
+      lateAck: Uint32Array.from(lateAck),
+    };
+  }
+
+  private ip(w0: number, w1: number, w2: number, w3: number): number {
+    const s = this.ipT.intern(w0, w1, w2, w3);
+    if (this.ipT.fresh) {
+      hashWords(w0, w1, w2, w3, SOURCE_SEED);
+      const h = this.ipHash.ensure((s + 1) * 2);
+      h[s * 2] = hashHi;
+      h[s * 2 + 1] = hashLo;
+    }
+    return s;
+  }
+
+  private service(ipSlot: number, port: number): number {
+    const s = this.svcT.intern(ipSlot, port, 0, 0);
+    if (this.svcT.fresh) {
+      this.svcIp.ensure(s + 1)[s] = ipSlot;
+      this.svcPort.ensure(s + 1)[s] = port;
+    }
+    return s;
+  }
+
+  /** 64-bit tuple hash into hashHi/hashLo; returns hashHi (the table key's first word). */
+  private tupKey(src: number, dst: number, sport: number, dport: number): number {
+    const h = this.ipHash.a;
+    hashWords(h[src * 2]!, h[dst * 2]!, ((sport << 16) | dport) >>> 0, h[src * 2 + 1]! ^ h[dst * 2 + 1]!, TUPLE_SEED);
+    return hashHi;
+  }
+
+  private tuple(src: number, dst: number, sport: number, dport: number): number {
+    const hi = this.tupKey(src, dst, sport, dport);
+    const lo = hashLo;
+    const t = this.tupT.intern(hi, lo, 0, 0);
+    if (this.tupT.fresh) this.tupHash.ensure(t + 1)[t] = hi ^ lo;
+    return t;
+  }
+
+  private foldBucket(
+    index: number,
+    perSecondPackets: Float64Array,
+    perSecondBytes: Float64Array,
+    counters: Float64Array,
+    first: number,
+    last: number,
+    from: number,
+    to: number,
+    local: number,
+    svcRankIn: Map<number, [number, number]>,
+  ): PacketBucketPartial {
+    const step = this.step;
+    const order = this.order.a;
+    const cSrc = this.cSrc.a;
+    const cDst = this.cDst.a;
+    const cSvc = this.cSvc.a;
+    const cProto = this.cProto.a;
+    const cFlags = this.cFlags.a;
+    const cLen = this.cLen.a;
+    const cSec = this.cSec.a;
+    const nIp = this.ipT.size;
+    const nSvc = this.svcT.size;
+    const vc = this.vc.ensure(nIp * VC_N);
+    const svcSyn = this.svcSyn.ensure(nSvc);
+    const svcPk = this.svcPk.ensure(nSvc);
+    const svcBytes = this.svcBytes.ensure(nSvc);
+    const svcSa = this.svcSa.ensure(nSvc);
+    const svcDone = this.svcDone.ensure(nSvc);
+    const scSyn = this.scSyn.ensure(nIp);
+    const scTargets = this.scTargets.ensure(nIp);
+    const scPorts = this.scPorts.ensure(nIp);
+    const touchedIp = this.touchedIp.ensure(nIp);
+    const touchedSvc = this.touchedSvc.ensure(nSvc);
+    const ipTouchedMark = this.ipRank.ensure(nIp); // reused as a "touched" mark (-1 = no)
+    let nTi = 0;
+    let nTs = 0;
+    const touchIp = (s: number) => {
+      if (ipTouchedMark[s] === -1) {
+        ipTouchedMark[s] = -2;
+        touchedIp[nTi++] = s;
+        vc.fill(0, s * VC_N, s * VC_N + VC_N);
+        scSyn[s] = 0;
+        scTargets[s] = 0;
+        scPorts[s] = 0;
+      }
+    };
+    const svcMark = this.svcRank.ensure(nSvc);
+    const touchSvc = (s: number) => {
+      if (svcMark[s] === -1) {
+        svcMark[s] = -2;
+        touchedSvc[nTs++] = s;
+        svcSyn[s] = 0;
+        svcPk[s] = 0;
+        svcBytes[s] = 0;
+        svcSa[s] = 0;
+        svcDone[s] = 0;
+      }
+    };
+    const allSrc = new Set<number>();
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const src = cSrc[i]!;
+      const dst = cDst[i]!;
+      const f = cFlags[i]!;
+      const len = cLen[i]!;
+      const proto = cProto[i]!;
+      allSrc.add(src);
+      touchIp(dst);
+      touchIp(src);
+      const v = dst * VC_N;
+      vc[v + VC.PACKETS]!++;
+      vc[v + VC.BYTES]! += len;
+      if (proto === PROTO.TCP) vc[v + VC.TCP]!++;
+      else if (proto === PROTO.UDP) {
+        vc[v + VC.UDP]!++;
+        vc[v + VC.UDP_BYTES]! += len;
+      } else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) {
+        vc[v + VC.ICMP]!++;
+        vc[v + VC.ICMP_BYTES]! += len;
+      }
+      if (f & F_AMP) {
+        vc[v + VC.AMP]!++;
+        vc[v + VC.AMP_BYTES]! += len;
+      }
+      if (f & F_FRAG) vc[v + VC.FRAGMENTS]!++;
+      if (f & F_SYNACK) vc[v + VC.SYNACK_IN]!++;
+      const sv = src * VC_N;
+      if (f & F_REFL_REQ) vc[sv + VC.REFLECTOR_REQUESTS]!++;
+      if (f & F_SYN) {
+        vc[sv + VC.SYN_OUT]!++;
+        scSyn[src]!++;
+        if (f & F_NEW_TARGET) scTargets[src]!++;
+        if (f & F_NEW_PORT) scPorts[src]!++;
+      }
+      const svc = cSvc[i]!;
+      if (svc >= 0) {
+        touchSvc(svc);
+        if (f & F_SYNACK) svcSa[svc]!++;
+        else {
+          svcPk[svc]!++;
+          svcBytes[svc]! += len;
+        }
+        if (f & F_SYN) svcSyn[svc]!++;
+        if (f & F_COMPLETES) svcDone[svc]!++;
+      }
+    }
+
+    // Top victims by packets received; top services by SYNs, then packets.
+    const ips = Array.from(touchedIp.subarray(0, nTi));
+    const victims = ips
+      .filter((s) => vc[s * VC_N + VC.PACKETS]! > 0)
+      .sort((a, b) => vc[b * VC_N + VC.PACKETS]! - vc[a * VC_N + VC.PACKETS]! || a - b)
+      .slice(0, LIMITS.victims);
+    const svcs = Array.from(touchedSvc.subarray(0, nTs))
+      .filter((s) => svcSyn[s]! > 0 || svcPk[s]! > 0)
+      .sort((a, b) => svcSyn[b]! - svcSyn[a]! || svcPk[b]! - svcPk[a]! || a - b)
+      .slice(0, LIMITS.services);
+    const vRank = new Int32Array(nIp).fill(-1);
+    victims.forEach((s, k) => (vRank[s] = k));
+    const sRank = new Int32Array(nSvc).fill(-1);
+    svcs.forEach((s, k) => {
+      sRank[s] = k;
+      svcRankIn.set(s, [local, k]);
+    });
+    const vSec = new Float64Array(victims.length * step);
+    const vSecB = new Float64Array(victims.length * step);
+    const sSec = new Float64Array(svcs.length * step);
+    this.pairVS.reset(victims.length, nIp);
+    this.pairVR.reset(victims.length, nIp);
+    this.pairSS.reset(svcs.length, nIp);
+    this.pairConn.reset(svcs.length, nIp);
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      const src = cSrc[i]!;
+      const vr = vRank[cDst[i]!]!;
+      const f = cFlags[i]!;
+      if (vr >= 0) {
+        this.pairVS.add(vr, src);
+        if (f & F_AMP) this.pairVR.add(vr, src);
+        vSec[vr * step + cSec[i]!]!++;
+        vSecB[vr * step + cSec[i]!]! += cLen[i]!;
+      }
+      const svc = cSvc[i]!;
+      if (svc >= 0) {
+        const sr = sRank[svc]!;
+        if (sr >= 0) {
+          if (f & F_SYN) {
+            this.pairSS.add(sr, src);
+            sSec[sr * step + cSec[i]!]!++;
+          }
+          if (f & F_NEW_CONN) this.pairConn.add(sr, src);
+        }
+      }
+    }
+    const ipKeys = this.ipT.keys;
+    const ipHash = this.ipHash.a;
+    const words = (list: number[]) => {
+      const w = new Uint32Array(list.length * 2);
+      for (let q = 0; q < list.length; q += 2) w.set(ipKeys.subarray(list[q]! * 4, list[q]! * 4 + 4), q * 2);
+      return w;
+    };
+    const counts = (list: number[]) => {
+      const c = new Float64Array(list.length / 2);
+      for (let q = 1; q < list.length; q += 2) c[(q - 1) / 2] = list[q]!;
+      return c;
+    };
+    const hllOf = (list: number[], p: number) => {
+      const m = list.length / 2;
+      const hi = this.hashHi.ensure(Math.max(1, m));
+      const lo = this.hashLo.ensure(Math.max(1, m));
+      for (let q = 0; q < m; q++) {
+        hi[q] = ipHash[list[q * 2]! * 2]!;
+        lo[q] = ipHash[list[q * 2]! * 2 + 1]!;
+      }
+      return HyperLogLog.bytesOf(p, hi, lo, m);
+    };
+    const heaviest = (list: number[], limit: number) => {
+      if (list.length / 2 <= limit) return list;
+      const idx: number[] = [];
+      for (let q = 0; q < list.length / 2; q++) idx.push(q);
+      idx.sort((a, b) => list[b * 2 + 1]! - list[a * 2 + 1]! || list[a * 2]! - list[b * 2]!);
+      const out: number[] = [];
+      for (const q of idx.slice(0, limit)) out.push(list[q * 2]!, list[q * 2 + 1]!);
+      return out;
+    };
+    const vsAll = this.pairVS.grouped(victims.length);
+    const vrAll = this.pairVR.grouped(victims.length);
+    const victimDetails: VictimDetail[] = victims.map((s, k) => {
+      const top = heaviest(vsAll[k]!, LIMITS.sources);
+      return {
+        w0: ipKeys[s * 4]!,
+        w1: ipKeys[s * 4 + 1]!,
+        w2: ipKeys[s * 4 + 2]!,
+        w3: ipKeys[s * 4 + 3]!,
+        c: vc.slice(s * VC_N, s * VC_N + VC_N),
+        perSecondPackets: vSec.slice(k * step, (k + 1) * step),
+        perSecondBytes: vSecB.slice(k * step, (k + 1) * step),
+        srcWords: words(top),
+        srcCounts: counts(top),
+        hll: hllOf(vsAll[k]!, 14),
+        reflectorHll: hllOf(vrAll[k]!, 14),
+      };
+    });
+    const ssAll = this.pairSS.grouped(svcs.length);
+    const connAll = this.pairConn.grouped(svcs.length);
+    const serviceDetails: ServiceDetail[] = svcs.map((s, k) => {
+      const list = ssAll[k]!;
+      const top = heaviest(list, LIMITS.sources);
+      let few = 0;
+      for (let q = 1; q < list.length; q += 2) if (list[q]! <= 2) few++;
+      const conn = heaviest(connAll[k]!, 1);
+      const ipSlot = this.svcIp.a[s]!;
+      return {
+        w0: ipKeys[ipSlot * 4]!,
+        w1: ipKeys[ipSlot * 4 + 1]!,
+        w2: ipKeys[ipSlot * 4 + 2]!,
+        w3: ipKeys[ipSlot * 4 + 3]!,
+        port: this.svcPort.a[s]!,
+        packets: svcPk[s]!,
+        bytes: svcBytes[s]!,
+        syn: svcSyn[s]!,
+        synack: svcSa[s]!,
+        completed: svcDone[s]!,
+        perSecondSyn: sSec.slice(k * step, (k + 1) * step),
+        srcWords: words(top),
+        srcCounts: counts(top),
+        hll: hllOf(list, 14),
+        fewSynSources: few,
+        synSources: list.length / 2,
+        connWords: words(conn),
+        connCounts: counts(conn),
+      };
+    });
+    const scanners: ScannerDetail[] = ips
+      .filter((s) => scTargets[s]! >= 20)
+      .sort((a, b) => scTargets[b]! - scTargets[a]! || a - b)
+      .slice(0, LIMITS.scanners)
+      .map((s) => ({ w0: ipKeys[s * 4]!, w1: ipKeys[s * 4 + 1]!, w2: ipKeys[s * 4 + 2]!, w3: ipKeys[s * 4 + 3]!, syn: scSyn[s]!, targets: scTargets[s]!, ports: scPorts[s]! }));
+    // All sources of the bucket → HLL.
+    const srcList: number[] = [];
+    for (const s of allSrc) srcList.push(s, 1);
+    const hll = hllOf(srcList, 14);
+    // Reset marks.
+    for (let k = 0; k < nTi; k++) ipTouchedMark[touchedIp[k]!] = -1;
+    for (let k = 0; k < nTs; k++) svcMark[touchedSvc[k]!] = -1;
+    return { index, perSecondPackets, perSecondBytes, counters, hll, first, last, victims: victimDetails, services: serviceDetails, scanners };
+  }
+}

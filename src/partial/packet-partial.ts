@@ -1,0 +1,167 @@
+/**
+ * What a worker sends back for one capture chunk: per-step buckets with per-second packet
+ * and byte counts, protocol counters, and detail for the hottest victims (destination
+ * addresses), services (destination address and TCP port) and scanning sources.
+ * Like the log Partial, everything is bounded and crosses threads by transfer.
+ */
+
+/** Indices into PacketBucketPartial.counters. */
+export const PC = {
+  PACKETS: 0,
+  BYTES: 1,
+  IPV4: 2,
+  IPV6: 3,
+  NON_IP: 4,
+  TCP: 5,
+  UDP: 6,
+  ICMP: 7,
+  OTHER: 8,
+  FRAGMENTS: 9,
+  SYN: 10,
+  SYNACK: 11,
+  TRUNCATED: 12,
+  UNKNOWN_LINK: 13,
+} as const;
+export const PC_N = 14;
+
+/** Per-victim counters (VictimDetail.c). */
+export const VC = {
+  PACKETS: 0,
+  BYTES: 1,
+  TCP: 2,
+  UDP: 3,
+  ICMP: 4,
+  /** Large UDP datagrams from reflector source ports. */
+  AMP: 5,
+  AMP_BYTES: 6,
+  /** Packets this address sent to reflector ports (requests it made itself). */
+  REFLECTOR_REQUESTS: 7,
+  /** SYN-ACKs it received / SYNs it sent. */
+  SYNACK_IN: 8,
+  SYN_OUT: 9,
+  /** Non-first fragments it received (amplified responses are often fragmented). */
+  FRAGMENTS: 10,
+  UDP_BYTES: 11,
+  ICMP_BYTES: 12,
+} as const;
+export const VC_N = 13;
+
+export interface VictimDetail {
+  /** Destination address, four words. */
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  c: Float64Array;
+  perSecondPackets: Float64Array;
+  perSecondBytes: Float64Array;
+  /** Its sources and packet counts (all, when they fit), and a serialized HLL of them. */
+  srcWords: Uint32Array;
+  srcCounts: Float64Array;
+  hll: Uint8Array;
+  /** Sources of amplified responses (reflectors): serialized HLL. */
+  reflectorHll: Uint8Array;
+}
+
+export interface ServiceDetail {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  port: number;
+  packets: number;
+  bytes: number;
+  /** Pure SYNs received, SYN-ACKs sent, handshakes completed inside the chunk. */
+  syn: number;
+  synack: number;
+  completed: number;
+  perSecondSyn: Float64Array;
+  /** Sources of SYNs and their SYN counts, and a serialized HLL of them. */
+  srcWords: Uint32Array;
+  srcCounts: Float64Array;
+  hll: Uint8Array;
+  /** Sources sending it one or two SYNs (the spoofing hint). */
+  fewSynSources: number;
+  synSources: number;
+  /** The source holding the most concurrent connections in this chunk, and how many. */
+  connWords: Uint32Array;
+  connCounts: Float64Array;
+}
+
+export interface ScannerDetail {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  syn: number;
+  /** Distinct (address, port) targets of its SYNs in this chunk. */
+  targets: number;
+  ports: number;
+}
+
+export interface PacketBucketPartial {
+  index: number;
+  perSecondPackets: Float64Array;
+  perSecondBytes: Float64Array;
+  counters: Float64Array;
+  hll: Uint8Array;
+  /** First and last packet time in this chunk-bucket (seconds, fractional). */
+  first: number;
+  last: number;
+  victims: VictimDetail[];
+  services: ServiceDetail[];
+  scanners: ScannerDetail[];
+}
+
+export interface PacketPartial {
+  seq: number;
+  packets: number;
+  minTime: number;
+  maxTime: number;
+  buckets: PacketBucketPartial[];
+  /**
+   * Handshakes left open at the end of the chunk: 32-bit 4-tuple hashes of SYNs and the
+   * service (index into `services` of the bucket with `synBucket[i]`) they were for; and
+   * tuples whose first ACK came without a SYN in this chunk. The merger matches the two
+   * across chunks, so a handshake cut by a chunk boundary still counts as completed.
+   */
+  openSyn: Uint32Array;
+  openSynBucket: Int32Array;
+  openSynService: Int32Array;
+  lateAck: Uint32Array;
+}
+
+export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const add = (a: { buffer: ArrayBufferLike }) => {
+    if (a.buffer.byteLength > 0 && !out.includes(a.buffer as ArrayBuffer)) out.push(a.buffer as ArrayBuffer);
+  };
+  add(p.openSyn);
+  add(p.openSynBucket);
+  add(p.openSynService);
+  add(p.lateAck);
+  for (const b of p.buckets) {
+    add(b.perSecondPackets);
+    add(b.perSecondBytes);
+    add(b.counters);
+    add(b.hll);
+    for (const v of b.victims) {
+      add(v.c);
+      add(v.perSecondPackets);
+      add(v.perSecondBytes);
+      add(v.srcWords);
+      add(v.srcCounts);
+      add(v.hll);
+      add(v.reflectorHll);
+    }
+    for (const s of b.services) {
+      add(s.perSecondSyn);
+      add(s.srcWords);
+      add(s.srcCounts);
+      add(s.hll);
+      add(s.connWords);
+      add(s.connCounts);
+    }
+  }
+  return out;
+}

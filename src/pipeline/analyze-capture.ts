@@ -1,0 +1,86 @@
+/**
+ * Batch analysis of packet captures: ByteSource (file/stdin, gzip by magic) → frameCapture
+ * (chunks of whole records + context) → piscina pool (PacketFolder) → PacketEngine, with
+ * the same backpressure and strict chunk-order merge as the log pipeline.
+ */
+import { Piscina } from 'piscina';
+import { frameCapture, type CaptureIssues } from '../framing/captures.js';
+import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
+import type { PacketPartial } from '../partial/packet-partial.js';
+import { buildPacketReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
+import type { ByteSource } from '../sources/byte-source.js';
+import { PacketEngine } from '../windows/packet-engine.js';
+import { VERSION } from '../version.js';
+import type { Progress } from './analyze.js';
+
+export interface CaptureOptions {
+  threads: number;
+  detect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
+  chunkSize?: number;
+  zone?: number;
+  onProgress?: (p: Progress) => void;
+  onNotice?: (msg: string) => void;
+}
+
+export async function analyzeCaptures(sources: ByteSource[], o: CaptureOptions): Promise<PacketReport> {
+  const cfg: PacketDetectConfig = { ...DEFAULT_PACKET_DETECT, ...o.detect };
+  const engine = new PacketEngine(cfg);
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const files: CaptureFileReport[] = [];
+  const notice = o.onNotice ?? (() => {});
+  const totalBytes = sources.every((s) => s.size !== null) ? sources.reduce((a, s) => a + s.size!, 0) : null;
+  let rawDone = 0;
+  let packetsDone = 0;
+  const pool = new Piscina({
+    filename: new URL('../../workers/packet-worker.js', import.meta.url).href,
+    minThreads: o.threads,
+    maxThreads: o.threads,
+    idleTimeout: 1000,
+    concurrentTasksPerWorker: 1,
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
+  try {
+    for (const src of sources) {
+      const issues: CaptureIssues = { warnings: [], error: null };
+      const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, warnings: issues.warnings, damage: null };
+      files.push(file);
+      const links = new Set<number>();
+      const inflight: Promise<PacketPartial>[] = [];
+      const settle = async () => {
+        const p = await inflight.shift()!;
+        file.packets += p.packets;
+        packetsDone += p.packets;
+        engine.add(p);
+        engine.advance();
+      };
+      let seq = 0;
+      for await (const ch of frameCapture((t, off, len) => src.read(t, off, len), src.name, issues, o.chunkSize ?? 1 << 20)) {
+        file.format = ch.context.format;
+        for (const i of ch.context.interfaces) links.add(i.linkType);
+        inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
+        if (inflight.length >= o.threads * 2) await settle();
+        o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone });
+      }
+      while (inflight.length > 0) await settle();
+      rawDone += src.rawBytes;
+      file.bytes = src.bytes;
+      file.compressed = src.compressed;
+      file.linkTypes = [...links].sort((a, b) => a - b);
+      for (const w of issues.warnings) {
+        warnings.push(w);
+        notice(`warning: ${w}`);
+      }
+      const damage = issues.error ?? src.damage;
+      if (damage !== null) {
+        file.damage = damage;
+        errors.push(damage);
+        notice(`error: ${damage}`);
+      }
+    }
+  } finally {
+    await pool.destroy();
+  }
+  engine.finish();
+  return buildPacketReport(engine, files, cfg, VERSION, o.zone ?? 0, warnings, errors);
+}

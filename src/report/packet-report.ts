@@ -1,0 +1,206 @@
+/**
+ * The materialized report of a capture: same top-level shape as the log report
+ * (`attacks[]` with signature, severity, target, start, end, peakRate, distinctSources,
+ * topSources), with `packets` where logs have `requests`, plus `victims[]` — which of
+ * your addresses take the traffic — and a per-minute protocol mix.
+ */
+import { formatIp } from '../parsers/ip.js';
+import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
+import { PC } from '../partial/packet-partial.js';
+import type { PacketDetectConfig } from '../detectors/packet.js';
+import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
+import { REPORT_SCHEMA, TOP_SOURCES_JSON, type SourceCount } from './report.js';
+
+export interface CaptureFileReport {
+  name: string;
+  compressed: boolean;
+  bytes: number;
+  format: 'pcap' | 'pcapng' | null;
+  linkTypes: number[];
+  packets: number;
+  warnings: string[];
+  damage: string | null;
+}
+
+export interface PacketAttackReport {
+  id: number;
+  signature: string;
+  severity: string;
+  attack: boolean;
+  target: string;
+  targetKind: string;
+  start: string;
+  end: string;
+  durationSeconds: number;
+  /** Highest packets per second on the target. */
+  peakRate: number;
+  peakAt: string;
+  peakBps: number;
+  /** Highest window rate (packets/s; bits/s for net.bandwidth). */
+  windowRate: number;
+  packets: number;
+  bytes: number;
+  distinctSources: number;
+  topSources: SourceCount[];
+  evidence: Record<string, number | string>;
+}
+
+export interface VictimReport {
+  ip: string;
+  packets: number;
+  bytes: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  /** Rank by bytes (1 = most), next to the list's own order by packets. */
+  rankByBytes: number;
+}
+
+export interface PacketReport {
+  schema: typeof REPORT_SCHEMA;
+  kind: 'capture';
+  tool: { name: 'floodscope'; version: string };
+  input: {
+    files: CaptureFileReport[];
+    packets: number;
+    nonIp: number;
+    truncated: number;
+    unknownLink: number;
+    fragments: number;
+    late: number;
+    start: string | null;
+    end: string | null;
+    durationSeconds: number;
+    timeZone: string;
+    warnings: string[];
+    errors: string[];
+  };
+  settings: PacketDetectConfig;
+  summary: {
+    packets: number;
+    bytes: number;
+    distinctSources: number;
+    peakRate: number;
+    peakAt: string | null;
+    peakBps: number;
+    averagePps: number;
+    averageBps: number;
+    protocols: { ipv4: number; ipv6: number; tcp: number; udp: number; icmp: number; other: number; nonIp: number; syn: number; synack: number };
+    attacks: number;
+    infoFindings: number;
+    verdict: string;
+  };
+  timeline: { resolution: 60; start: string | null; packets: number[]; bytes: number[]; tcp: number[]; udp: number[]; icmp: number[]; other: number[] };
+  victims: VictimReport[];
+  attacks: PacketAttackReport[];
+}
+
+export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackReport {
+  const start = Number.isFinite(a.start) ? a.start : 0;
+  const end = Number.isFinite(a.end) ? a.end : start;
+  return {
+    id: a.id,
+    signature: a.signature,
+    severity: a.severity,
+    attack: a.isAttack,
+    target: a.target,
+    targetKind: a.kind,
+    start: isoWithOffset(start, zone),
+    end: isoWithOffset(end, zone),
+    durationSeconds: end - start + 1,
+    peakRate: Math.round(a.peakRate * 100) / 100,
+    peakAt: isoWithOffset(a.peakAt || start, zone),
+    peakBps: Math.round(a.peakBps),
+    windowRate: Math.round(a.maxWindowRate * 100) / 100,
+    packets: a.packets,
+    bytes: a.bytes,
+    distinctSources: Math.round(a.hll.estimate()),
+    topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    evidence: a.evidence,
+  };
+}
+
+export function buildPacketReport(
+  engine: PacketEngine,
+  files: CaptureFileReport[],
+  settings: PacketDetectConfig,
+  version: string,
+  zone: number,
+  warnings: string[],
+  errors: string[],
+): PacketReport {
+  const t = engine.totals;
+  const has = engine.maxTime > -Infinity;
+  const first = has ? Math.floor(engine.minTime / 60) : 0;
+  const last = has ? Math.floor(engine.maxTime / 60) : -1;
+  const cols: number[][] = [[], [], [], [], [], []];
+  for (let m = first; m <= last; m++) {
+    const row = engine.perMinute.get(m);
+    for (let c = 0; c < 6; c++) cols[c]!.push(row ? row[c]! : 0);
+  }
+  const duration = has ? engine.maxTime - engine.minTime + 1 : 0;
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => packetAlertReport(a, zone));
+  const nAttacks = attacks.filter((a) => a.attack).length;
+  const vs = [...engine.victims.values()];
+  const byBytes = [...vs].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets);
+  const rank = new Map(byBytes.map((v, i) => [v, i + 1]));
+  const victims = vs
+    .sort((a, b) => b.packets - a.packets || b.bytes - a.bytes)
+    .slice(0, 20)
+    .map((v) => ({ ip: formatIp(...v.words), packets: v.packets, bytes: v.bytes, tcp: v.tcp, udp: v.udp, icmp: v.icmp, rankByBytes: rank.get(v)! }));
+  const top = attacks.filter((a) => a.attack).sort((a, b) => b.packets - a.packets)[0];
+  const packets = t[PC.PACKETS]!;
+  return {
+    schema: REPORT_SCHEMA,
+    kind: 'capture',
+    tool: { name: 'floodscope', version },
+    input: {
+      files,
+      packets,
+      nonIp: t[PC.NON_IP]!,
+      truncated: t[PC.TRUNCATED]!,
+      unknownLink: t[PC.UNKNOWN_LINK]!,
+      fragments: t[PC.FRAGMENTS]!,
+      late: engine.latePackets,
+      start: has ? isoWithOffset(engine.minTime, zone) : null,
+      end: has ? isoWithOffset(engine.maxTime, zone) : null,
+      durationSeconds: duration,
+      timeZone: zoneLabel(zone),
+      warnings,
+      errors,
+    },
+    settings,
+    summary: {
+      packets,
+      bytes: t[PC.BYTES]!,
+      distinctSources: Math.round(engine.allSources.estimate()),
+      peakRate: engine.peakPps,
+      peakAt: has && engine.peakPps > 0 ? isoWithOffset(engine.peakPpsAt, zone) : null,
+      peakBps: engine.peakBps,
+      averagePps: duration > 0 ? Math.round((packets / duration) * 100) / 100 : 0,
+      averageBps: duration > 0 ? Math.round((t[PC.BYTES]! * 8) / duration) : 0,
+      protocols: {
+        ipv4: t[PC.IPV4]!,
+        ipv6: t[PC.IPV6]!,
+        tcp: t[PC.TCP]!,
+        udp: t[PC.UDP]!,
+        icmp: t[PC.ICMP]!,
+        other: t[PC.OTHER]!,
+        nonIp: t[PC.NON_IP]!,
+        syn: t[PC.SYN]!,
+        synack: t[PC.SYNACK]!,
+      },
+      attacks: nAttacks,
+      infoFindings: attacks.length - nAttacks,
+      verdict:
+        nAttacks === 0
+          ? packets === 0
+            ? 'no packets read'
+            : 'no attack found'
+          : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`,
+    },
+    timeline: { resolution: 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
+    victims,
+    attacks,
+  };
+}

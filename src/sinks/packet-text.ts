@@ -1,0 +1,74 @@
+/**
+ * The terminal report of a capture: inputs, totals and protocol mix, the victims (which
+ * of your addresses take the traffic), a packet-rate timeline, then every finding.
+ */
+import type { PacketReport } from '../report/packet-report.js';
+import { bytes, clip, duration, fmt, when, type TextOptions } from './text.js';
+
+function bps(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
+}
+
+export function renderPacketText(r: PacketReport, o: TextOptions): string {
+  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const bold = (s: string) => c('1', s);
+  const dim = (s: string) => c('2', s);
+  const out: string[] = [];
+  const i = r.input;
+  out.push(bold(`floodscope ${r.tool.version}`) + dim(' — packet-capture analysis'));
+  for (const f of i.files) {
+    out.push(
+      `Input    ${f.name}${f.compressed ? ' (gzip)' : ''}: ${f.format ?? '?'}, link type ${f.linkTypes.join(', ') || '-'}, ${bytes(f.bytes)}, ${fmt(f.packets)} packets` +
+        (f.damage ? c('31', `  [${f.damage}]`) : ''),
+    );
+  }
+  if (i.start && i.end) out.push(`Span     ${when(i.start)} → ${when(i.end)} ${i.timeZone} (${duration(i.durationSeconds)})`);
+  const s = r.summary;
+  const p = s.protocols;
+  out.push(`Traffic  ${fmt(s.packets)} packets, ${bytes(s.bytes)} from ~${fmt(s.distinctSources)} sources; peak ${fmt(s.peakRate)} packets/s, ${bps(s.peakBps)}`);
+  out.push(`Mix      TCP ${fmt(p.tcp)} (SYN ${fmt(p.syn)}, SYN-ACK ${fmt(p.synack)}), UDP ${fmt(p.udp)}, ICMP ${fmt(p.icmp)}, other IP ${fmt(p.other)}, non-IP ${fmt(p.nonIp)}; IPv4 ${fmt(p.ipv4)}, IPv6 ${fmt(p.ipv6)}`);
+  if (i.truncated || i.unknownLink || i.fragments) out.push(dim(`         ${fmt(i.fragments)} fragments, ${fmt(i.truncated)} truncated packets, ${fmt(i.unknownLink)} of unknown link type`));
+  for (const w of i.warnings) out.push(c('33', `Warning  ${w}`));
+  for (const e of i.errors) out.push(c('31', `Error    ${e}`));
+  if (r.victims.length > 0) {
+    out.push('');
+    out.push(bold('Victims (destinations by packets)'));
+    out.push(dim(`  ${'address'.padEnd(39)} ${'packets'.padStart(10)} ${'bytes'.padStart(10)}  by bytes   tcp/udp/icmp`));
+    for (const v of r.victims.slice(0, 10)) {
+      out.push(`  ${v.ip.padEnd(39)} ${fmt(v.packets).padStart(10)} ${bytes(v.bytes).padStart(10)}  #${String(v.rankByBytes).padEnd(8)} ${fmt(v.tcp)}/${fmt(v.udp)}/${fmt(v.icmp)}`);
+    }
+  }
+  const counts = r.timeline.packets;
+  if (counts.length > 1 && r.timeline.start) {
+    const per = Math.max(1, Math.ceil(counts.length / 60));
+    const bins: number[] = [];
+    for (let k = 0; k < counts.length; k += per) bins.push(counts.slice(k, k + per).reduce((a, b) => a + b, 0));
+    const max = Math.max(...bins);
+    const startMs = Date.parse(r.timeline.start);
+    const shift = Date.parse(`${r.timeline.start.slice(0, 19)}Z`) - startMs;
+    out.push('');
+    out.push(bold(`Packets per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})`));
+    bins.forEach((n, k) => {
+      const label = new Date(startMs + k * per * 60000 + shift).toISOString().slice(11, 16);
+      out.push(`${label}  ${'█'.repeat(max > 0 ? Math.round((n / max) * 50) : 0) || (n > 0 ? '▏' : '')} ${dim(fmt(n))}`);
+    });
+  }
+  out.push('');
+  out.push(bold(`Verdict: ${s.verdict}`));
+  const shown = o.topSources ?? 10;
+  for (const a of r.attacks) {
+    const sev = a.severity === 'high' ? c('1;31', 'HIGH  ') : a.severity === 'medium' ? c('1;33', 'MEDIUM') : a.severity === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');
+    out.push('');
+    out.push(`${sev} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
+    out.push(`  peak ${fmt(a.peakRate)} packets/s at ${when(a.peakAt).slice(11)}${a.peakBps ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
+    out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+    if (a.topSources.length > 0) {
+      out.push('  top sources:');
+      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${fmt(t.count).padStart(9)}`);
+      if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}
