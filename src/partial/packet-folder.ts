@@ -16,7 +16,7 @@ import { walkChunk } from '../parsers/packet/records.js';
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
-import { PC, PC_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
+import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
@@ -472,6 +472,7 @@ export class PacketFolder {
     });
     const vSec = new Float64Array(victims.length * step);
     const vSecB = new Float64Array(victims.length * step);
+    const vKind = new Float64Array(victims.length * step * SERIES_N);
     const sSec = new Float64Array(svcs.length * step);
     this.pairVS.reset(victims.length, nIp);
     this.pairVR.reset(victims.length, nIp);
@@ -483,10 +484,17 @@ export class PacketFolder {
       const vr = vRank[cDst[i]!]!;
       const f = cFlags[i]!;
       if (vr >= 0) {
+        const sec = cSec[i]!;
         this.pairVS.add(vr, src);
         if (f & F_AMP) this.pairVR.add(vr, src);
-        vSec[vr * step + cSec[i]!]!++;
-        vSecB[vr * step + cSec[i]!]! += cLen[i]!;
+        vSec[vr * step + sec]!++;
+        vSecB[vr * step + sec]! += cLen[i]!;
+        const kb = vr * step * SERIES_N;
+        const proto = cProto[i]!;
+        if (f & F_AMP) vKind[kb + SERIES.AMP * step + sec]!++;
+        if (proto === PROTO.UDP) vKind[kb + SERIES.UDP * step + sec]!++;
+        else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) vKind[kb + SERIES.ICMP * step + sec]!++;
+        if (f & F_SYNACK) vKind[kb + SERIES.SYNACK * step + sec]!++;
       }
       const svc = cSvc[i]!;
       if (svc >= 0) {
@@ -543,6 +551,7 @@ export class PacketFolder {
         c: vc.slice(s * VC_N, s * VC_N + VC_N),
         perSecondPackets: vSec.slice(k * step, (k + 1) * step),
         perSecondBytes: vSecB.slice(k * step, (k + 1) * step),
+        perSecondKind: vKind.slice(k * step * SERIES_N, (k + 1) * step * SERIES_N),
         srcWords: words(top),
         srcCounts: counts(top),
         hll: hllOf(vsAll[k]!, 14),

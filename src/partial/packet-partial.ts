@@ -24,6 +24,10 @@ export const PC = {
 } as const;
 export const PC_N = 14;
 
+/** Rows of VictimDetail.perSecondKind: what one signature's per-second activity is measured on. */
+export const SERIES = { AMP: 0, UDP: 1, ICMP: 2, SYNACK: 3 } as const;
+export const SERIES_N = 4;
+
 /** Per-victim counters (VictimDetail.c). */
 export const VC = {
   PACKETS: 0,
@@ -55,6 +59,8 @@ export interface VictimDetail {
   c: Float64Array;
   perSecondPackets: Float64Array;
   perSecondBytes: Float64Array;
+  /** Per second, by kind (row·step + second): see SERIES. */
+  perSecondKind: Float64Array;
   /** Its sources and packet counts (all, when they fit), and a serialized HLL of them. */
   srcWords: Uint32Array;
   srcCounts: Float64Array;
@@ -149,6 +155,7 @@ export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
       add(v.c);
       add(v.perSecondPackets);
       add(v.perSecondBytes);
+      add(v.perSecondKind);
       add(v.srcWords);
       add(v.srcCounts);
       add(v.hll);

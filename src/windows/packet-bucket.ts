@@ -6,7 +6,7 @@
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
-import { PC_N, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
+import { PC_N, SERIES_N, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
 import { ipKey } from './bucket.js';
 
 const MAX_VICTIMS = 64;
@@ -17,6 +17,7 @@ export class VictimAgg {
   readonly c = new Float64Array(VC_N);
   readonly perSecondPackets: Float64Array;
   readonly perSecondBytes: Float64Array;
+  readonly perSecondKind: Float64Array;
   readonly sources = new SpaceSaving(1024);
   readonly hll = new HyperLogLog(14);
   readonly reflectors = new HyperLogLog(14);
@@ -24,9 +25,15 @@ export class VictimAgg {
     this.words = [d.w0, d.w1, d.w2, d.w3];
     this.perSecondPackets = new Float64Array(step);
     this.perSecondBytes = new Float64Array(step);
+    this.perSecondKind = new Float64Array(step * SERIES_N);
   }
   get count(): number {
     return this.c[0]!;
+  }
+  /** One row of perSecondKind (SERIES.*). */
+  series(row: number): Float64Array {
+    const n = this.perSecondPackets.length;
+    return this.perSecondKind.subarray(row * n, (row + 1) * n);
   }
   add(d: VictimDetail): void {
     for (let i = 0; i < VC_N; i++) this.c[i]! += d.c[i]!;
@@ -34,6 +41,7 @@ export class VictimAgg {
       this.perSecondPackets[i]! += d.perSecondPackets[i]!;
       this.perSecondBytes[i]! += d.perSecondBytes[i]!;
     }
+    for (let i = 0; i < this.perSecondKind.length; i++) this.perSecondKind[i]! += d.perSecondKind[i]!;
     const w = d.srcWords;
     for (let k = 0; k < d.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
     this.hll.mergeBytes(d.hll);

@@ -9,7 +9,7 @@ import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
-import { PC, PC_N, VC, type PacketPartial } from '../partial/packet-partial.js';
+import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
 import { SEVERITY_RANK, type Severity } from '../detectors/finding.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
 import { ipKey } from './bucket.js';
@@ -125,7 +125,9 @@ export class PacketAlert {
       const v = b.victims.get(this.key);
       if (v === undefined) return;
       const level = this.measure === 'bytes' ? this.level : Math.max(1, this.level);
-      const series = this.measure === 'bytes' ? v.perSecondBytes : v.perSecondPackets;
+      const row = { amp: SERIES.AMP, udp: SERIES.UDP, icmp: SERIES.ICMP, synack: SERIES.SYNACK } as const;
+      const series =
+        this.measure === 'bytes' ? v.perSecondBytes : this.measure in row ? v.series(row[this.measure as keyof typeof row]) : v.perSecondPackets;
       if (!this.seconds(b.start, series, v.perSecondBytes, level)) return;
       const counter = { packets: VC.PACKETS, udp: VC.UDP, icmp: VC.ICMP, amp: VC.AMP, synack: VC.SYNACK_IN, bytes: VC.PACKETS, syn: VC.PACKETS, bucket: VC.PACKETS }[this.measure];
       this.packets += v.c[counter]!;

@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze, generateCapture, writePcap, writePcapng, type CaptureTruth, type PacketReport } from '../../dist/src/index.js';
+import { run, tmp } from '../helpers.js';
+
+let truth: CaptureTruth;
+let file: string;
+let bytes: Buffer;
+let report: PacketReport;
+const STEP = 10;
+
+async function capture(inputs: string[], threads = 2): Promise<PacketReport> {
+  const r = await analyze({ inputs, threads });
+  if (r.kind !== 'capture') throw new Error('not a capture');
+  return r;
+}
+
+beforeAll(async () => {
+  const g = generateCapture(42, 0.25);
+  truth = g.truth;
+  bytes = writePcap(g.packets);
+  file = join(tmp(), 'gen.pcap');
+  writeFileSync(file, bytes);
+  report = await capture([file]);
+});
+
+describe('detection on a generated capture (ground truth beside it)', () => {
+  it('finds the SYN flood on the service, start and end within one step, with its spoofed sources counted', () => {
+    const f = report.attacks.filter((a) => a.signature === 'tcp.syn-flood');
+    expect(f.map((a) => a.target)).toEqual([truth.synFlood.target]);
+    expect(Math.abs(Date.parse(f[0]!.start) / 1000 - truth.synFlood.start)).toBeLessThanOrEqual(STEP);
+    expect(Math.abs(Date.parse(f[0]!.end) / 1000 - truth.synFlood.end)).toBeLessThanOrEqual(STEP);
+    expect(Math.abs(f[0]!.distinctSources / truth.synFlood.sources - 1)).toBeLessThan(0.03);
+    expect(f[0]!.evidence.spoofingLikely).toBe('yes');
+  });
+
+  it('finds the DNS amplification on the victim address, and no plain UDP flood beside it', () => {
+    const a = report.attacks.filter((x) => x.signature === 'udp.amplification');
+    expect(a.map((x) => x.target)).toEqual([truth.amplification.target]);
+    expect(Math.abs(Date.parse(a[0]!.start) / 1000 - truth.amplification.start)).toBeLessThanOrEqual(STEP);
+    expect(Math.abs(Date.parse(a[0]!.end) / 1000 - truth.amplification.end)).toBeLessThanOrEqual(STEP);
+    expect(Math.abs(a[0]!.distinctSources / truth.amplification.reflectors - 1)).toBeLessThan(0.02); // HyperLogLog estimate
+    expect(report.attacks.some((x) => x.signature === 'udp.flood')).toBe(false);
+  });
+
+  it('reports the port scan at info level, and completed handshakes of normal clients are not half-open', () => {
+    const scan = report.attacks.filter((a) => a.signature === 'tcp.port-scan');
+    expect(scan.map((a) => [a.target, a.severity, a.attack])).toEqual([[truth.portScan.source, 'info', false]]);
+    expect(report.attacks.map((a) => a.signature).sort()).toEqual(['tcp.port-scan', 'tcp.syn-flood', 'udp.amplification']);
+    expect(report.victims[0]!.ip).toBe(truth.victim);
+    expect(report.input.packets).toBe(truth.packets);
+  });
+
+  it('gives the same report for any thread count, for small chunks, gzip, pcapng and stdin', async () => {
+    const one = await capture([file], 1);
+    expect(JSON.stringify(one)).toBe(JSON.stringify(report));
+    const gz = `${file}.gz`;
+    writeFileSync(gz, gzipSync(bytes));
+    const z = await capture([gz], 3);
+    expect(z.attacks).toEqual(report.attacks);
+    const small = await analyze({ inputs: [file], threads: 2, chunkSize: 64 * 1024 });
+    expect(small.kind === 'capture' && small.attacks.map((a) => [a.signature, a.target, a.start, a.end])).toEqual(report.attacks.map((a) => [a.signature, a.target, a.start, a.end]));
+    const g = generateCapture(42, 0.25);
+    const ng = join(tmp(), 'gen.pcapng');
+    writeFileSync(ng, writePcapng(g.packets, [{ linkType: 1, tsresol: 9 }], false));
+    const n = await capture([ng]);
+    expect(n.attacks.map((a) => [a.signature, a.target, a.start, a.end])).toEqual(report.attacks.map((a) => [a.signature, a.target, a.start, a.end]));
+    const piped = await run(['--format', 'json', '-q'], { stdin: bytes });
+    expect((JSON.parse(piped.stdout) as PacketReport).attacks).toEqual(report.attacks);
+  });
+
+  it('prints the capture report on the terminal with victims and each attack', async () => {
+    const r = await run([file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/packet-capture analysis/);
+    expect(r.stdout).toMatch(/^Victims \(destinations by packets\)/m);
+    expect(r.stdout).toMatch(/^HIGH +tcp\.syn-flood +198\.51\.100\.10:443/m);
+    expect(r.stdout).toMatch(/INFO +tcp\.port-scan .*\(not an attack\)/);
+  });
+
+  it('keeps what was read from a truncated capture and says where it stopped (exit 0, warning); garbage is an error (exit 4)', async () => {
+    const cut = join(tmp(), 'cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 20));
+    const r = await run(['--format', 'json', cut]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/cut\.pcap: truncated last record at byte offset \d+/);
+    const j = JSON.parse(r.stdout) as PacketReport;
+    expect(j.input.packets).toBe(truth.packets - 1);
+    const bad = join(tmp(), 'bad.pcap');
+    const g = generateCapture(42, 0.25);
+    writeFileSync(bad, Buffer.concat([writePcap(g.packets.slice(0, 50)), Buffer.from('<html>this is not a packet record, but a web page</html>')]));
+    const b = await run(['--format', 'json', bad]);
+    expect(b.code).toBe(4);
+    expect(b.stderr).toMatch(/bad\.pcap: garbage at byte offset \d+/);
+  });
+});
