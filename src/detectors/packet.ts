@@ -146,9 +146,16 @@ function victims(w: PacketWindow): Map<string, VictimSum> {
   return out;
 }
 
-function unionHll(parts: readonly HyperLogLog[], p: number): number {
-  const h = new HyperLogLog(p);
-  for (const x of parts) h.merge(x);
+/** Distinct sources over the window: a union of the parts' sketches. */
+function distinct(parts: readonly { sources: { mergeHllInto(h: HyperLogLog): void } }[]): number {
+  const h = new HyperLogLog(14);
+  for (const x of parts) x.sources.mergeHllInto(h);
+  return Math.round(h.estimate());
+}
+
+function reflectors(parts: readonly VictimAgg[]): number {
+  const h = new HyperLogLog(14);
+  for (const x of parts) x.mergeReflectorsInto(h);
   return Math.round(h.estimate());
 }
 
@@ -184,10 +191,7 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
     if (rate >= cfg.synRate) {
       const halfOpen = Math.max(0, 1 - t.completed / t.syn);
       if (halfOpen >= cfg.halfOpenShare) {
-        const distinct = unionHll(
-          t.parts.map((p) => p.hll),
-          14,
-        );
+        const sources = distinct(t.parts);
         const fewShare = t.synSources > 0 ? t.few / t.synSources : 0;
         out.push({
           signature: 'tcp.syn-flood',
@@ -203,9 +207,9 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
           evidence: {
             synRate: round(rate),
             halfOpenShare: round(halfOpen, 3),
-            distinctSources: distinct,
+            distinctSources: sources,
             sourcesWithOneOrTwoSyns: round(fewShare, 3),
-            spoofingLikely: fewShare >= 0.8 && distinct >= 100 ? 'yes' : 'no',
+            spoofingLikely: fewShare >= 0.8 && sources >= 100 ? 'yes' : 'no',
           },
         });
       }
@@ -236,8 +240,8 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
     const ampRate = c[VC.AMP]! / span;
     let amplified = false;
     if (ampRate >= cfg.ampRate && c[VC.AMP]! >= cfg.ampRatio * (c[VC.REFLECTOR_REQUESTS]! + 1)) {
-      const reflectors = unionHll(v.parts.map((p) => p.reflectors), 14);
-      if (reflectors >= cfg.ampReflectors) {
+      const nReflectors = reflectors(v.parts);
+      if (nReflectors >= cfg.ampReflectors) {
         amplified = true;
         out.push({
           ...base,
@@ -250,7 +254,7 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
             reflectedPerSecond: round(ampRate),
             reflectedMbps: round(((c[VC.AMP_BYTES]! + 0) * 8) / span / 1e6, 3),
             requestsSent: c[VC.REFLECTOR_REQUESTS]!,
-            reflectors,
+            reflectors: nReflectors,
             fragments: c[VC.FRAGMENTS]!,
           },
         });
@@ -258,11 +262,11 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
     }
     const udpRate = c[VC.UDP]! / span;
     if (!amplified && udpRate >= cfg.udpRate) {
-      out.push({ ...base, signature: 'udp.flood', severity: severityFor(udpRate, cfg.udpRate), rate: udpRate, level: cfg.udpRate / 2, measure: 'udp', evidence: { udpPerSecond: round(udpRate), distinctSources: unionHll(v.parts.map((p) => p.hll), 14) } });
+      out.push({ ...base, signature: 'udp.flood', severity: severityFor(udpRate, cfg.udpRate), rate: udpRate, level: cfg.udpRate / 2, measure: 'udp', evidence: { udpPerSecond: round(udpRate), distinctSources: distinct(v.parts) } });
     }
     const icmpRate = c[VC.ICMP]! / span;
     if (icmpRate >= cfg.icmpRate) {
-      out.push({ ...base, signature: 'icmp.flood', severity: severityFor(icmpRate, cfg.icmpRate), rate: icmpRate, level: cfg.icmpRate / 2, measure: 'icmp', evidence: { icmpPerSecond: round(icmpRate), distinctSources: unionHll(v.parts.map((p) => p.hll), 14) } });
+      out.push({ ...base, signature: 'icmp.flood', severity: severityFor(icmpRate, cfg.icmpRate), rate: icmpRate, level: cfg.icmpRate / 2, measure: 'icmp', evidence: { icmpPerSecond: round(icmpRate), distinctSources: distinct(v.parts) } });
     }
     const saRate = c[VC.SYNACK_IN]! / span;
     if (saRate >= cfg.synackRate && c[VC.SYNACK_IN]! >= cfg.synackRatio * (c[VC.SYN_OUT]! + 1)) {
@@ -273,12 +277,12 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
         rate: saRate,
         level: Math.max(1, cfg.synackRate / 2),
         measure: 'synack',
-        evidence: { synackPerSecond: round(saRate), synsSent: c[VC.SYN_OUT]!, distinctSources: unionHll(v.parts.map((p) => p.hll), 14) },
+        evidence: { synackPerSecond: round(saRate), synsSent: c[VC.SYN_OUT]!, distinctSources: distinct(v.parts) },
       });
     }
     const bps = (c[VC.BYTES]! * 8) / span;
     if (bps >= cfg.bandwidthBps) {
-      const sources = unionHll(v.parts.map((p) => p.hll), 14);
+      const sources = distinct(v.parts);
       if (sources >= cfg.bandwidthSources) {
         out.push({ ...base, signature: 'net.bandwidth', severity: severityFor(bps, cfg.bandwidthBps), rate: bps, level: cfg.bandwidthBps / 8 / 2, measure: 'bytes', evidence: { mbps: round(bps / 1e6, 2), distinctSources: sources } });
       }

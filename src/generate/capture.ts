@@ -237,3 +237,60 @@ export function generateCapture(seed: number, scale = 1): { packets: Packet[]; t
     },
   };
 }
+
+/**
+ * Stream a capture of about `n` packets to `write` (pcap, µs, little-endian) for the
+ * benchmark: steady normal TCP traffic to a few servers, with a spoofed SYN flood and a
+ * DNS amplification flood in the middle. Never holds the packets in memory.
+ */
+export function streamBenchCapture(n: number, write: (b: Uint8Array) => void, seed = 9): number {
+  const rnd = new Random(seed);
+  const buf = Buffer.alloc(4 << 20);
+  let off = 0;
+  const flush = () => {
+    write(buf.subarray(0, off));
+    off = 0;
+  };
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt32LE(0xa1b2c3d4, 0);
+  hdr.writeUInt16LE(2, 4);
+  hdr.writeUInt16LE(4, 6);
+  hdr.writeUInt32LE(262144, 16);
+  hdr.writeUInt32LE(1, 20);
+  write(hdr);
+  const servers = [0xc6336401, 0xc6336402, 0xc6336403, 0xc633640a];
+  const clients = Array.from({ length: 5000 }, () => publicIpv4(rnd));
+  const reflectors = Array.from({ length: 3000 }, () => publicIpv4(rnd));
+  const rate = 100_000; // packets per second of capture time
+  const t0 = Date.UTC(2025, 4, 1, 12, 0, 0) / 1000;
+  for (let i = 0; i < n; i++) {
+    const t = t0 + i / rate;
+    const phase = i / n;
+    let f: Frame;
+    let orig = 0;
+    const r = rnd.next();
+    if (phase > 0.3 && phase < 0.5 && r < 0.5) {
+      f = { src: rnd.u32(), dst: servers[3]!, proto: 'tcp', sport: 1024 + rnd.int(60000), dport: 443, flags: SYN };
+    } else if (phase > 0.6 && phase < 0.7 && r < 0.4) {
+      f = { src: reflectors[rnd.int(reflectors.length)]!, dst: servers[3]!, proto: 'udp', sport: 53, dport: 1024 + rnd.int(60000), payload: 1200 };
+      orig = 1242;
+    } else {
+      const c = clients[rnd.int(clients.length)]!;
+      const s = servers[rnd.int(servers.length)]!;
+      const port = 1024 + (rnd.u32() % 60000);
+      const k = rnd.int(10);
+      f = k < 5 ? { src: s, dst: c, proto: 'tcp', sport: 443, dport: port, flags: ACK | PSH, payload: 1000 } : { src: c, dst: s, proto: 'tcp', sport: port, dport: 443, flags: ACK };
+    }
+    const data = ethIpv4({ ...f, payload: Math.min(f.payload ?? 0, 64) });
+    if (off + 16 + data.length > buf.length) flush();
+    const sec = Math.floor(t);
+    buf.writeUInt32LE(sec, off);
+    buf.writeUInt32LE(Math.round((t - sec) * 1e6) % 1_000_000, off + 4);
+    buf.writeUInt32LE(data.length, off + 8);
+    buf.writeUInt32LE(orig || 14 + 20 + (f.proto === 'tcp' ? 20 : 8) + (f.payload ?? 0), off + 12);
+    buf.set(data, off + 16);
+    off += 16 + data.length;
+  }
+  flush();
+  return n;
+}

@@ -6,11 +6,53 @@
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
-import { PC_N, SERIES_N, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
+import { PC_N, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
 import { ipKey } from './bucket.js';
 
 const MAX_VICTIMS = 64;
 const MAX_SERVICES = 64;
+
+const PENDING_PARTS = 8;
+
+/**
+ * Source lists and their sketches from the chunks of one step, kept as the workers sent
+ * them and folded only when asked (an alert, a distinct count), or past PENDING_PARTS
+ * chunks, so the main thread does no per-source work for targets nobody looks at.
+ */
+class LazySources {
+  private pending: { words: Uint32Array; counts: Float64Array; hll: Uint8Array }[] = [];
+  private folded: SpaceSaving | null = null;
+  private foldedHll: HyperLogLog | null = null;
+
+  push(words: Uint32Array, counts: Float64Array, hll: Uint8Array): void {
+    this.pending.push({ words, counts, hll });
+    if (this.pending.length > PENDING_PARTS) this.fold();
+  }
+
+  private fold(): void {
+    this.folded ??= new SpaceSaving(1024);
+    this.foldedHll ??= new HyperLogLog(14);
+    for (const p of this.pending) {
+      addList(this.folded, p.words, p.counts);
+      this.foldedHll.mergeBytes(p.hll);
+    }
+    this.pending = [];
+  }
+
+  addSourcesTo(into: SpaceSaving): void {
+    if (this.folded !== null) for (const e of this.folded.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    for (const p of this.pending) addList(into, p.words, p.counts);
+  }
+
+  mergeHllInto(into: HyperLogLog): void {
+    if (this.foldedHll !== null) into.merge(this.foldedHll);
+    for (const p of this.pending) into.mergeBytes(p.hll);
+  }
+}
+
+function addList(into: SpaceSaving, w: Uint32Array, counts: Float64Array): void {
+  for (let k = 0; k < counts.length; k++) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, counts[k]!);
+}
 
 export class VictimAgg {
   readonly words: [number, number, number, number];
@@ -18,9 +60,8 @@ export class VictimAgg {
   readonly perSecondPackets: Float64Array;
   readonly perSecondBytes: Float64Array;
   readonly perSecondKind: Float64Array;
-  readonly sources = new SpaceSaving(1024);
-  readonly hll = new HyperLogLog(14);
-  readonly reflectors = new HyperLogLog(14);
+  readonly sources = new LazySources();
+  private readonly reflectorHlls: Uint8Array[] = [];
   constructor(d: VictimDetail, step: number) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
     this.perSecondPackets = new Float64Array(step);
@@ -42,10 +83,11 @@ export class VictimAgg {
       this.perSecondBytes[i]! += d.perSecondBytes[i]!;
     }
     for (let i = 0; i < this.perSecondKind.length; i++) this.perSecondKind[i]! += d.perSecondKind[i]!;
-    const w = d.srcWords;
-    for (let k = 0; k < d.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
-    this.hll.mergeBytes(d.hll);
-    this.reflectors.mergeBytes(d.reflectorHll);
+    this.sources.push(d.srcWords, d.srcCounts, d.hll);
+    if (d.c[VC.AMP]! > 0) this.reflectorHlls.push(d.reflectorHll);
+  }
+  mergeReflectorsInto(into: HyperLogLog): void {
+    for (const b of this.reflectorHlls) into.mergeBytes(b);
   }
 }
 
@@ -60,8 +102,7 @@ export class ServiceAgg {
   fewSynSources = 0;
   synSources = 0;
   readonly perSecondSyn: Float64Array;
-  readonly sources = new SpaceSaving(1024);
-  readonly hll = new HyperLogLog(14);
+  readonly sources = new LazySources();
   /** Most concurrent connections one source held in one chunk, and that source. */
   maxConn = 0;
   maxConnWords: [number, number, number, number] = [0, 0, 0, 0];
@@ -82,9 +123,7 @@ export class ServiceAgg {
     this.fewSynSources += d.fewSynSources;
     this.synSources += d.synSources;
     for (let i = 0; i < this.perSecondSyn.length; i++) this.perSecondSyn[i]! += d.perSecondSyn[i]!;
-    const w = d.srcWords;
-    for (let k = 0; k < d.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
-    this.hll.mergeBytes(d.hll);
+    if (d.syn > 0) this.sources.push(d.srcWords, d.srcCounts, d.hll);
     if (d.connCounts.length > 0 && d.connCounts[0]! > this.maxConn) {
       this.maxConn = d.connCounts[0]!;
       this.maxConnWords = [d.connWords[0]!, d.connWords[1]!, d.connWords[2]!, d.connWords[3]!];

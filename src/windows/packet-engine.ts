@@ -117,8 +117,8 @@ export class PacketAlert {
       if (s === undefined || !this.seconds(b.start, s.perSecondSyn, null, this.level)) return;
       this.packets += s.syn;
       this.bytes += s.bytes;
-      this.hll.merge(s.hll);
-      for (const e of s.sources.top()) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      s.sources.mergeHllInto(this.hll);
+      s.sources.addSourcesTo(this.sources);
       return;
     }
     if (this.kind === 'victim') {
@@ -132,8 +132,9 @@ export class PacketAlert {
       const counter = { packets: VC.PACKETS, udp: VC.UDP, icmp: VC.ICMP, amp: VC.AMP, synack: VC.SYNACK_IN, bytes: VC.PACKETS, syn: VC.PACKETS, bucket: VC.PACKETS }[this.measure];
       this.packets += v.c[counter]!;
       this.bytes += this.measure === 'amp' ? v.c[VC.AMP_BYTES]! : this.measure === 'udp' ? v.c[VC.UDP_BYTES]! : this.measure === 'icmp' ? v.c[VC.ICMP_BYTES]! : v.c[VC.BYTES]!;
-      this.hll.merge(this.measure === 'amp' ? v.reflectors : v.hll);
-      for (const e of v.sources.top()) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      if (this.measure === 'amp') v.mergeReflectorsInto(this.hll);
+      else v.sources.mergeHllInto(this.hll);
+      v.sources.addSourcesTo(this.sources);
       return;
     }
     // A source (scanner, connection flood): bucket resolution.
