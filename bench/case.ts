@@ -3,17 +3,18 @@
  * belongs to this case alone. Prints one JSON line: {ms, lines, bytes, maxRssMiB, attacks}.
  */
 import { statSync } from 'node:fs';
-import { analyzeLogs } from '../src/pipeline/analyze.js';
+import { analyze } from '../src/pipeline/analyze.js';
 
 const [file, threadsArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: case.js FILE [THREADS]');
 const t0 = performance.now();
-const report = await analyzeLogs({ inputs: [file], threads: threadsArg ? Number(threadsArg) : undefined, format: 'combined' });
+const report = await analyze({ inputs: [file], threads: threadsArg ? Number(threadsArg) : undefined });
 const ms = performance.now() - t0;
 process.stdout.write(
   `${JSON.stringify({
     ms,
-    lines: report.input.lines,
+    /** Records: lines of a log, packets of a capture. */
+    lines: report.kind === 'logs' ? report.input.lines : report.input.packets,
     bytes: statSync(file).size,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     attacks: report.summary.attacks,

@@ -1,11 +1,12 @@
 /**
  * `npm run bench` / `floodscope bench`: detection throughput on a generated log.
  *
- * Cases (each full analysis in a fresh process, so peak RSS is that run's own):
- *   floor      a bare newline count over the same file, in this process — the ceiling
+ * Two suites, logs (2M and 10M lines) and captures (5M and 10M packets); cases (each full
+ * analysis in a fresh process, so peak RSS is that run's own):
+ *   floor      a bare newline count / pcap record walk over the same file — the ceiling
  *   threads=1  full analysis (parse, sketches, windows, detectors, report) on one worker
- *   default    full analysis with the default thread count
- *   big        the same at --big-lines (default 10M) to show RSS stays flat
+ *   default    full analysis with the default thread count (twice)
+ *   big        the same on the larger input (twice) to show RSS stays flat
  * plus micro-benches of the hot pieces beside their obvious alternatives.
  * Generated files live in a temp dir and are removed afterwards (--keep to keep them).
  */
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchScenario, generateAccessLog } from '../src/generate/access-log.js';
+import { streamBenchCapture } from '../src/generate/capture.js';
 import { defaultThreads } from '../src/pipeline/analyze.js';
 import { runMicro } from './micro.js';
 import { RUNTIME } from '../src/cli/runtime.js';
@@ -23,40 +25,60 @@ import { RUNTIME } from '../src/cli/runtime.js';
 interface CaseResult {
   name: string;
   threads: number;
+  /** Records: lines of a log, packets of a capture. */
   lines: number;
   bytes: number;
   ms: number;
   maxRssMiB: number;
 }
 
-const TARGET_LINES_PER_SEC = 2_000_000;
 const TARGET_RSS_MIB = 250;
 
-function generate(path: string, lines: number): number {
-  const fd = openSync(path, 'w');
-  const gt = generateAccessLog(benchScenario(lines), (s) => writeSync(fd, s));
-  closeSync(fd);
-  return gt.lines;
-}
-
-/** The floor: count newlines with memchr over 1 MiB reads, nothing else. */
-function newlineFloor(path: string): { lines: number; ms: number } {
+/** The floor for logs: count newlines with memchr over 1 MiB reads, nothing else. */
+function newlineFloor(path: string): { count: number; ms: number } {
   const buf = Buffer.allocUnsafe(1 << 20);
   const fd = openSync(path, 'r');
   const t0 = performance.now();
-  let lines = 0;
+  let count = 0;
   for (;;) {
     const n = readSync(fd, buf, 0, buf.length, null);
     if (n === 0) break;
     let p = buf.indexOf(10, 0);
     while (p >= 0 && p < n) {
-      lines++;
+      count++;
       p = buf.indexOf(10, p + 1);
     }
   }
   const ms = performance.now() - t0;
   closeSync(fd);
-  return { lines, ms };
+  return { count, ms };
+}
+
+/** The floor for captures: walk the pcap record headers, nothing else. */
+function recordFloor(path: string): { count: number; ms: number } {
+  const buf = Buffer.allocUnsafe(1 << 22);
+  const fd = openSync(path, 'r');
+  const t0 = performance.now();
+  let count = 0;
+  let carry = 0;
+  let first = true;
+  for (;;) {
+    const n = readSync(fd, buf, carry, buf.length - carry, null);
+    const end = carry + n;
+    let p = first ? 24 : 0;
+    first = false;
+    while (p + 16 <= end) {
+      const incl = buf.readUInt32LE(p + 8);
+      if (p + 16 + incl > end) break;
+      p += 16 + incl;
+      count++;
+    }
+    if (n === 0) break;
+    buf.copy(buf, 0, p, end);
+    carry = end - p;
+  }
+  closeSync(fd);
+  return { count, ms: performance.now() - t0 };
 }
 
 function runCase(name: string, file: string, threads: number): CaseResult {
@@ -76,73 +98,119 @@ function row(cells: (string | number)[]): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12).padEnd(i === 0 ? 30 : 0)).join(' ');
 }
 
+interface Suite {
+  /** "lines" or "packets". */
+  unit: string;
+  prefix: string;
+  file: string;
+  target: number;
+  floorName: string;
+  generate: (path: string, n: number) => void;
+  floor: (path: string) => { count: number; ms: number };
+}
+
+/**
+ * One input kind: generate n records, the floor, full analysis at 1 thread and twice at
+ * the default (peak RSS varies ±5 % run to run; flatness compares the higher peaks), then
+ * twice at bigN for the RSS flatness check.
+ */
+function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: number, keep: boolean): void {
+  const file = join(dir, s.file);
+  let t0 = performance.now();
+  s.generate(file, n);
+  const size = statSync(file).size;
+  console.log(`generated ${n.toLocaleString('en-US')} ${s.unit} (${(size / 1048576).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const floor = s.floor(file);
+  const floorRate = floor.count / (floor.ms / 1000);
+  const results: CaseResult[] = [
+    runCase(`${s.prefix}, 1 thread`, file, 1),
+    runCase(`${s.prefix}, ${threads} threads`, file, threads),
+    runCase(`${s.prefix}, ${threads} threads (again)`, file, threads),
+  ];
+  if (!keep) rmSync(file);
+  if (bigN > 0) {
+    const big = join(dir, `big-${s.file}`);
+    t0 = performance.now();
+    s.generate(big, bigN);
+    console.log(`generated ${bigN.toLocaleString('en-US')} ${s.unit} (${(statSync(big).size / 1048576).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    results.push(runCase(`${s.prefix}, ${threads} threads, big`, big, threads), runCase(`${s.prefix}, ${threads} threads, big (again)`, big, threads));
+    if (!keep) rmSync(big);
+  }
+  console.log('');
+  console.log(row(['case', s.unit, `${s.unit}/s`, 'MB/s', 'peak RSS', 'vs floor']));
+  console.log(row([s.floorName, floor.count, Math.round(floorRate), (size / 1e6 / (floor.ms / 1000)).toFixed(0), '-', '1.00']));
+  for (const r of results) {
+    const rate = r.lines / (r.ms / 1000);
+    console.log(row([r.name, r.lines, Math.round(rate), (r.bytes / 1e6 / (r.ms / 1000)).toFixed(0), `${r.maxRssMiB.toFixed(0)} MiB`, (rate / floorRate).toFixed(2)]));
+  }
+  const def = results[1]!;
+  const defRate = def.lines / (def.ms / 1000);
+  console.log('');
+  console.log(`target ≥ ${s.target.toLocaleString('en-US')} ${s.unit}/s with full analysis (default threads): ${Math.round(defRate).toLocaleString('en-US')} → ${defRate >= s.target ? 'met' : 'NOT met'}`);
+  const peak = Math.max(...results.map((r) => r.maxRssMiB));
+  console.log(`target peak RSS ≤ ${TARGET_RSS_MIB} MiB: ${peak.toFixed(0)} MiB → ${peak <= TARGET_RSS_MIB ? 'met' : 'NOT met'}`);
+  if (results.length >= 5) {
+    const growth = Math.max(results[3]!.maxRssMiB, results[4]!.maxRssMiB) / Math.max(results[1]!.maxRssMiB, results[2]!.maxRssMiB) - 1;
+    console.log(`target RSS flat (≤ +10% from ${(n / 1e6).toFixed(0)}M to ${(bigN / 1e6).toFixed(0)}M ${s.unit}): ${(growth * 100).toFixed(1)}% → ${growth <= 0.1 ? 'met' : 'NOT met'}`);
+  }
+  const scaling = defRate / (results[0]!.lines / (results[0]!.ms / 1000));
+  console.log(`thread scaling 1 → ${threads}: ×${scaling.toFixed(2)}`);
+  console.log('');
+}
+
+const LOGS: Suite = {
+  unit: 'lines',
+  prefix: 'full',
+  file: 'access.log',
+  target: 2_000_000,
+  floorName: 'newline count (floor)',
+  generate: (path, n) => {
+    const fd = openSync(path, 'w');
+    generateAccessLog(benchScenario(n), (s) => writeSync(fd, s));
+    closeSync(fd);
+  },
+  floor: newlineFloor,
+};
+
+const PACKETS: Suite = {
+  unit: 'packets',
+  prefix: 'capture',
+  file: 'capture.pcap',
+  target: 3_000_000,
+  floorName: 'record walk (floor)',
+  generate: (path, n) => {
+    const fd = openSync(path, 'w');
+    streamBenchCapture(n, (b) => writeSync(fd, b));
+    closeSync(fd);
+  },
+  floor: recordFloor,
+};
+
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       lines: { type: 'string' },
       'big-lines': { type: 'string' },
+      packets: { type: 'string' },
+      'big-packets': { type: 'string' },
+      'skip-logs': { type: 'boolean' },
+      'skip-packets': { type: 'boolean' },
       keep: { type: 'boolean' },
       'skip-micro': { type: 'boolean' },
     },
   });
-  const lines = Number(values.lines ?? 2_000_000);
-  const bigLines = Number(values['big-lines'] ?? 10_000_000);
   const threads = defaultThreads();
   const dir = mkdtempSync(join(tmpdir(), 'floodscope-bench-'));
+  const keep = values.keep === true;
   try {
-    console.log(`floodscope bench: node ${process.version}, ${threads} cores; generated logs in ${dir}`);
-    const file = join(dir, 'access.log');
-    let t0 = performance.now();
-    const n = generate(file, lines);
-    const size = statSync(file).size;
-    console.log(`generated ${n.toLocaleString('en-US')} lines (${(size / 1048576).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-    const floor = newlineFloor(file);
-    const floorRate = floor.lines / (floor.ms / 1000);
-    // Peak RSS varies run to run by ~±5 % (GC timing); the default case runs twice and the
-    // flatness check compares the higher peak of each size.
-    const def2 = runCase(`full, ${threads} threads (again)`, file, threads);
-    const results: CaseResult[] = [runCase('full, 1 thread', file, 1), runCase(`full, ${threads} threads`, file, threads), def2];
-    let big: CaseResult | null = null;
-    let big2: CaseResult | null = null;
-    if (bigLines > 0) {
-      const bigFile = join(dir, 'access-big.log');
-      t0 = performance.now();
-      const nb = generate(bigFile, bigLines);
-      console.log(`generated ${nb.toLocaleString('en-US')} lines (${(statSync(bigFile).size / 1048576).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      big = runCase(`full, ${threads} threads, big`, bigFile, threads);
-      big2 = runCase(`full, ${threads} threads, big (again)`, bigFile, threads);
-      results.push(big, big2);
-      if (!values.keep) rmSync(bigFile);
-    }
-
-    console.log('');
-    console.log(row(['case', 'lines', 'lines/s', 'MB/s', 'peak RSS', 'vs floor']));
-    console.log(row(['newline count (floor)', floor.lines, Math.round(floorRate), (size / 1e6 / (floor.ms / 1000)).toFixed(0), '-', '1.00']));
-    for (const r of results) {
-      const rate = r.lines / (r.ms / 1000);
-      console.log(row([r.name, r.lines, Math.round(rate), (r.bytes / 1e6 / (r.ms / 1000)).toFixed(0), `${r.maxRssMiB.toFixed(0)} MiB`, (rate / floorRate).toFixed(2)]));
-    }
-    const def = results[1]!;
-    const defRate = def.lines / (def.ms / 1000);
-    console.log('');
-    console.log(`target ≥ ${TARGET_LINES_PER_SEC.toLocaleString('en-US')} lines/s with full detection (default threads): ${Math.round(defRate).toLocaleString('en-US')} → ${defRate >= TARGET_LINES_PER_SEC ? 'met' : 'NOT met'}`);
-    const peak = Math.max(...results.map((r) => r.maxRssMiB));
-    console.log(`target peak RSS ≤ ${TARGET_RSS_MIB} MiB: ${peak.toFixed(0)} MiB → ${peak <= TARGET_RSS_MIB ? 'met' : 'NOT met'}`);
-    if (big && big2) {
-      const growth = Math.max(big.maxRssMiB, big2.maxRssMiB) / Math.max(def.maxRssMiB, def2.maxRssMiB) - 1;
-      console.log(`target RSS flat (≤ +10% from ${(lines / 1e6).toFixed(0)}M to ${(bigLines / 1e6).toFixed(0)}M lines): ${(growth * 100).toFixed(1)}% → ${growth <= 0.1 ? 'met' : 'NOT met'}`);
-    }
-    const scaling = defRate / (results[0]!.lines / (results[0]!.ms / 1000));
-    console.log(`thread scaling 1 → ${threads}: ×${scaling.toFixed(2)}`);
-    if (!values['skip-micro']) {
-      console.log('');
-      await runMicro();
-    }
+    console.log(`floodscope bench: node ${process.version}, ${threads} cores; generated inputs in ${dir}`);
+    if (!values['skip-logs']) runSuite(LOGS, dir, Number(values.lines ?? 2_000_000), Number(values['big-lines'] ?? 10_000_000), threads, keep);
+    if (!values['skip-packets']) runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
+    if (!values['skip-micro']) await runMicro();
     return 0;
   } finally {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -28,7 +28,8 @@ for (const p of REFLECTOR_PORTS) REFLECTOR[p] = 1;
 /** A reflected response worth counting as amplification is at least this long on the wire. */
 export const AMP_MIN_BYTES = 100;
 
-const LIMITS = { victims: 32, services: 32, scanners: 8, sources: 1024, lateAcks: 65536 } as const;
+/** Per chunk-step: victims and services with detail; only the heaviest victims carry source lists. */
+const LIMITS = { victims: 32, victimSources: 8, services: 32, scanners: 8, sources: 1024, lateAcks: 65536 } as const;
 const TUPLE_SEED = 0x70b1e;
 
 // Per-packet flags (column rFlags).
@@ -542,7 +543,7 @@ export class PacketFolder {
     const vsAll = this.pairVS.grouped(victims.length);
     const vrAll = this.pairVR.grouped(victims.length);
     const victimDetails: VictimDetail[] = victims.map((s, k) => {
-      const top = heaviest(vsAll[k]!, LIMITS.sources);
+      const top = k < LIMITS.victimSources ? heaviest(vsAll[k]!, LIMITS.sources) : [];
       return {
         w0: ipKeys[s * 4]!,
         w1: ipKeys[s * 4 + 1]!,

@@ -14,8 +14,8 @@ import { SEVERITY_RANK, type Severity } from '../detectors/finding.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
 import { ipKey } from './bucket.js';
 import { PacketBucket, serviceKey } from './packet-bucket.js';
+import { PendingHandshakes } from './pending-handshakes.js';
 
-const PENDING_SYNS = 1 << 20;
 
 export class PacketAlert {
   readonly id: number;
@@ -173,8 +173,8 @@ export class PacketEngine {
   private readonly open = new Map<string, PacketAlert>();
   private readonly recentlyClosed = new Map<string, PacketAlert>();
   private nextId = 1;
-  /** Open handshakes from earlier chunks: 4-tuple hash → [step, service key]. */
-  private readonly pending = new Map<number, [number, string]>();
+  /** Open handshakes from earlier chunks, matched by later ACKs. */
+  private readonly pending = new PendingHandshakes();
   readonly totals = new Float64Array(PC_N);
   latePackets = 0;
   /** Per minute: packets, bytes, tcp, udp, icmp, other. */
@@ -199,28 +199,16 @@ export class PacketEngine {
     }
     // Handshakes whose ACK arrived in this chunk and whose SYN was in an earlier one.
     for (let i = 0; i < p.lateAck.length; i++) {
-      const h = p.lateAck[i]!;
-      const pend = this.pending.get(h);
-      if (pend === undefined) continue;
-      this.pending.delete(h);
+      const pend = this.pending.take(p.lateAck[i]!);
+      if (pend === null) continue;
       this.handshakesCompletedAcrossChunks++;
-      const b = this.buckets.get(pend[0]);
-      if (b !== undefined) b.lateCompleted.set(pend[1], (b.lateCompleted.get(pend[1]) ?? 0) + 1);
+      const b = this.buckets.get(pend.step);
+      if (b !== undefined) b.lateCompleted.set(pend.service, (b.lateCompleted.get(pend.service) ?? 0) + 1);
     }
     const byIndex = new Map(p.buckets.map((b) => [b.index, b]));
     for (let i = 0; i < p.openSyn.length; i++) {
-      const bp = byIndex.get(p.openSynBucket[i]!);
-      const s = bp?.services[p.openSynService[i]!];
-      if (s === undefined) continue;
-      this.pending.set(p.openSyn[i]!, [p.openSynBucket[i]!, serviceKey([s.w0, s.w1, s.w2, s.w3], s.port)]);
-    }
-    if (this.pending.size > PENDING_SYNS) {
-      // Oldest first (Map keeps insertion order): never completed, so half-open.
-      let drop = this.pending.size - PENDING_SYNS;
-      for (const k of this.pending.keys()) {
-        if (drop-- <= 0) break;
-        this.pending.delete(k);
-      }
+      const s = byIndex.get(p.openSynBucket[i]!)?.services[p.openSynService[i]!];
+      if (s !== undefined) this.pending.add(p.openSyn[i]!, p.openSynBucket[i]!, serviceKey([s.w0, s.w1, s.w2, s.w3], s.port));
     }
     for (const bp of p.buckets) {
       for (let i = 0; i < PC_N; i++) this.totals[i]! += bp.counters[i]!;

@@ -1,0 +1,91 @@
+/**
+ * Handshakes whose SYN was seen in one chunk and whose ACK may come in a later one:
+ * 32-bit 4-tuple hash → (step, service id), in typed arrays with bounded memory.
+ *
+ * Two generations of open-addressing tables: new entries go into `cur`; when it is half
+ * full, `old` is dropped and `cur` becomes `old`. An entry that ages out this way was
+ * never completed — exactly what "half-open" means — so dropping it is the right answer,
+ * not an approximation. Memory: 2 × capacity × 12 bytes (12 MiB by default).
+ */
+class Table {
+  readonly keys: Uint32Array;
+  readonly steps: Int32Array;
+  readonly services: Int32Array;
+  size = 0;
+  constructor(readonly cap: number) {
+    this.keys = new Uint32Array(cap);
+    this.steps = new Int32Array(cap);
+    this.services = new Int32Array(cap);
+  }
+  private slot(k: number): number {
+    let i = Math.imul(k, 0x9e3779b1) >>> 0;
+    i &= this.cap - 1;
+    for (;;) {
+      const v = this.keys[i]!;
+      if (v === 0 || v === k) return i;
+      i = (i + 1) & (this.cap - 1);
+    }
+  }
+  set(k: number, step: number, service: number): void {
+    const i = this.slot(k);
+    if (this.keys[i] === 0) this.size++;
+    this.keys[i] = k;
+    this.steps[i] = step;
+    this.services[i] = service;
+  }
+  /** Index of k or -1. Entries are never deleted (a matched entry is marked service -1). */
+  find(k: number): number {
+    const i = this.slot(k);
+    return this.keys[i] === k ? i : -1;
+  }
+}
+
+export class PendingHandshakes {
+  private cur: Table;
+  private old: Table;
+  private readonly serviceIds = new Map<string, number>();
+  private readonly serviceKeys: string[] = [];
+
+  constructor(private readonly capacity = 1 << 19) {
+    this.cur = new Table(capacity);
+    this.old = new Table(capacity);
+  }
+
+  private id(service: string): number {
+    let id = this.serviceIds.get(service);
+    if (id === undefined) {
+      id = this.serviceKeys.length;
+      this.serviceIds.set(service, id);
+      this.serviceKeys.push(service);
+    }
+    return id;
+  }
+
+  add(hash: number, step: number, service: string): void {
+    const k = hash >>> 0 || 1;
+    if (this.cur.size * 2 >= this.capacity) {
+      this.old = this.cur;
+      this.cur = new Table(this.capacity);
+      if (this.serviceKeys.length > 100_000) {
+        // Service ids only grow; rebuild them when they get large (rare).
+        this.serviceIds.clear();
+        this.serviceKeys.length = 0;
+        this.old = new Table(this.capacity);
+      }
+    }
+    this.cur.set(k, step, this.id(service));
+  }
+
+  /** The pending handshake of this hash, removed; or null. */
+  take(hash: number): { step: number; service: string } | null {
+    const k = hash >>> 0 || 1;
+    for (const t of [this.cur, this.old]) {
+      const i = t.find(k);
+      if (i < 0 || t.services[i]! < 0) continue;
+      const out = { step: t.steps[i]!, service: this.serviceKeys[t.services[i]!]! };
+      t.services[i] = -1;
+      return out;
+    }
+    return null;
+  }
+}
