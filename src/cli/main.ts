@@ -17,14 +17,15 @@ import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
+import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import { VERSION } from '../version.js';
 
 export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4 } as const;
 
-const HELP = `floodscope ${VERSION} — what is being attacked, by whom, since when: DDoS analysis of access logs
+const HELP = `floodscope ${VERSION} — what is being attacked, by whom, since when: DDoS analysis of access logs and packet captures
 
 Usage:
-  floodscope [options] [FILE|GLOB|-]...     analyze logs (plain or gzip; stdin when piped or "-")
+  floodscope [options] [FILE|GLOB|-]...     analyze logs or captures (plain or gzip; stdin when piped or "-")
   floodscope bench [--lines N]              detection throughput benchmark (also: npm run bench)
 
 Input:
@@ -48,6 +49,14 @@ Detection (rates are requests per second averaged over the window):
   --source-rate R      http.source-rate: one address above R req/s (default ${DEFAULT_DETECT.sourceRate})
   --prefix-rate R      http.prefix-rate: one /24 or /64 above R req/s (default ${DEFAULT_DETECT.prefixRate})
 
+Captures (pcap / pcapng, plain or gzip; rates are per second of the window's traffic):
+  --syn-rate R         tcp.syn-flood: SYNs/s to one ip:port (default ${DEFAULT_PACKET_DETECT.synRate}), ≥ ${DEFAULT_PACKET_DETECT.halfOpenShare * 100}% left half-open
+  --udp-rate R         udp.flood: UDP packets/s to one address (default ${DEFAULT_PACKET_DETECT.udpRate})
+  --icmp-rate R        icmp.flood: ICMP/ICMPv6 packets/s to one address (default ${DEFAULT_PACKET_DETECT.icmpRate})
+  --bandwidth BPS      net.bandwidth: bits/s to one address (default ${DEFAULT_PACKET_DETECT.bandwidthBps / 1e6}M)
+  --amp-rate R         udp.amplification: reflected datagrams/s (default ${DEFAULT_PACKET_DETECT.ampRate})
+  --connections N      tcp.conn-flood: concurrent connections from one source (default ${DEFAULT_PACKET_DETECT.connections})
+
 Output:
   --format F           text (default) or json
   -o, --output FILE    write the report to FILE instead of stdout
@@ -68,6 +77,14 @@ export function parseDuration(s: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(s.trim());
   if (!m) throw new InputError('FS_BAD_OPTION', '', `${name}: expected a duration like 60s, 2m or 1h; got ${JSON.stringify(s)}`);
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+/** "100M", "1.5G", "200000" bits per second. */
+function parseBps(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(s.trim());
+  if (!m) throw new InputError('FS_BAD_OPTION', '', `--bandwidth: expected bits per second like 100M or 1G; got ${JSON.stringify(s)}`);
+  const unit = m[2]!.toLowerCase();
+  return Number(m[1]) * (unit === 'g' ? 1e9 : unit === 'm' ? 1e6 : unit === 'k' ? 1e3 : 1);
 }
 
 function num(s: string, name: string): number {
@@ -127,6 +144,12 @@ export async function main(argv: string[]): Promise<number> {
         'url-min-sources': { type: 'string' },
         'source-rate': { type: 'string' },
         'prefix-rate': { type: 'string' },
+        'syn-rate': { type: 'string' },
+        'udp-rate': { type: 'string' },
+        'icmp-rate': { type: 'string' },
+        bandwidth: { type: 'string' },
+        'amp-rate': { type: 'string' },
+        connections: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -171,6 +194,17 @@ export async function main(argv: string[]): Promise<number> {
     if (v['url-min-sources'] !== undefined) detect.urlMinSources = num(v['url-min-sources'], '--url-min-sources');
     if (v['source-rate'] !== undefined) detect.sourceRate = num(v['source-rate'], '--source-rate');
     if (v['prefix-rate'] !== undefined) detect.prefixRate = num(v['prefix-rate'], '--prefix-rate');
+    const packetDetect: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] } = {};
+    if (detect.window !== undefined) packetDetect.window = detect.window;
+    if (detect.step !== undefined) packetDetect.step = detect.step;
+    if (detect.lateness !== undefined) packetDetect.lateness = detect.lateness;
+    if (detect.quiet !== undefined) packetDetect.quiet = detect.quiet;
+    if (v['syn-rate'] !== undefined) packetDetect.synRate = num(v['syn-rate'], '--syn-rate');
+    if (v['udp-rate'] !== undefined) packetDetect.udpRate = num(v['udp-rate'], '--udp-rate');
+    if (v['icmp-rate'] !== undefined) packetDetect.icmpRate = num(v['icmp-rate'], '--icmp-rate');
+    if (v.bandwidth !== undefined) packetDetect.bandwidthBps = parseBps(v.bandwidth);
+    if (v['amp-rate'] !== undefined) packetDetect.ampRate = num(v['amp-rate'], '--amp-rate');
+    if (v.connections !== undefined) packetDetect.connections = num(v.connections, '--connections');
     const inputs = parsed.positionals;
     if (inputs.length === 0 && process.stdin.isTTY) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
@@ -183,6 +217,7 @@ export async function main(argv: string[]): Promise<number> {
         format: v['log-format'],
         threads: v.threads !== undefined ? num(v.threads, '--threads') : undefined,
         detect,
+        packetDetect,
         clientIp,
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,
