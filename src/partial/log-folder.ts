@@ -18,6 +18,7 @@ import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../p
 import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
+import { GrowableF64, GrowableI32 } from './growable.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
@@ -47,41 +48,6 @@ export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
 
-class Growable {
-  i32: Int32Array;
-  /** Value of slots not yet written (-1 for rank arrays). */
-  private readonly fillValue: number;
-  constructor(n: number, fillValue = 0) {
-    this.i32 = new Int32Array(n);
-    this.fillValue = fillValue;
-    if (fillValue !== 0) this.i32.fill(fillValue);
-  }
-  ensure(n: number): Int32Array {
-    if (n > this.i32.length) {
-      const g = new Int32Array(Math.max(n, this.i32.length * 2));
-      if (this.fillValue !== 0) g.fill(this.fillValue, this.i32.length);
-      g.set(this.i32);
-      this.i32 = g;
-    }
-    return this.i32;
-  }
-}
-
-class F64 {
-  a: Float64Array;
-  constructor(n: number) {
-    this.a = new Float64Array(n);
-  }
-  ensure(n: number): Float64Array {
-    if (n > this.a.length) {
-      const g = new Float64Array(Math.max(n, this.a.length * 2));
-      g.set(this.a);
-      this.a = g;
-    }
-    return this.a;
-  }
-}
-
 export class LogFolder {
   readonly plan: Plan;
   private readonly cfg: FoldConfig;
@@ -95,32 +61,32 @@ export class LogFolder {
   private readonly refT = new KeyTable(1024);
   private readonly pfxT = new KeyTable(1024);
   // Slot side data.
-  private readonly srcHash = new Growable(8192); // hi, lo interleaved
-  private readonly urlOff = new Growable(8192); // pathS, pathE, vhostS, vhostE
-  private readonly uaOff = new Growable(2048);
-  private readonly refOff = new Growable(2048);
+  private readonly srcHash = new GrowableI32(8192); // hi, lo interleaved
+  private readonly urlOff = new GrowableI32(8192); // pathS, pathE, vhostS, vhostE
+  private readonly uaOff = new GrowableI32(2048);
+  private readonly refOff = new GrowableI32(2048);
   // Per-record columns.
-  private readonly rBucket = new Growable(8192);
-  private readonly rSec = new Growable(8192);
-  private readonly rSrc = new Growable(8192);
-  private readonly rUrl = new Growable(8192);
-  private readonly rUa = new Growable(8192);
-  private readonly rRef = new Growable(8192);
-  private readonly rFlags = new Growable(8192);
-  private readonly order = new Growable(8192);
-  private readonly hashHi = new Growable(8192);
-  private readonly hashLo = new Growable(8192);
+  private readonly rBucket = new GrowableI32(8192);
+  private readonly rSec = new GrowableI32(8192);
+  private readonly rSrc = new GrowableI32(8192);
+  private readonly rUrl = new GrowableI32(8192);
+  private readonly rUa = new GrowableI32(8192);
+  private readonly rRef = new GrowableI32(8192);
+  private readonly rFlags = new GrowableI32(8192);
+  private readonly order = new GrowableI32(8192);
+  private readonly hashHi = new GrowableI32(8192);
+  private readonly hashLo = new GrowableI32(8192);
   // Per-bucket scratch.
-  private readonly srcCnt = new F64(8192);
-  private readonly urlCnt = new F64(8192);
-  private readonly urlEmpty = new F64(8192);
-  private readonly urlRef = new F64(8192);
-  private readonly pfxCnt = new F64(1024);
-  private readonly pfxSrc = new F64(1024);
-  private readonly urlRank = new Growable(8192, -1);
-  private readonly srcRank = new Growable(8192, -1);
-  private readonly touchedSrc = new Growable(8192);
-  private readonly touchedUrl = new Growable(8192);
+  private readonly srcCnt = new GrowableF64(8192);
+  private readonly urlCnt = new GrowableF64(8192);
+  private readonly urlEmpty = new GrowableF64(8192);
+  private readonly urlRef = new GrowableF64(8192);
+  private readonly pfxCnt = new GrowableF64(1024);
+  private readonly pfxSrc = new GrowableF64(1024);
+  private readonly urlRank = new GrowableI32(8192, -1);
+  private readonly srcRank = new GrowableI32(8192, -1);
+  private readonly touchedSrc = new GrowableI32(8192);
+  private readonly touchedUrl = new GrowableI32(8192);
   private readonly pairUS = new PairCounter();
   private readonly pairUA = new PairCounter();
   private readonly pairUR = new PairCounter();
@@ -412,11 +378,11 @@ export class LogFolder {
     from: number,
     to: number,
   ): BucketPartial {
-    const order = this.order.i32;
-    const rSrc = this.rSrc.i32;
-    const rUrl = this.rUrl.i32;
-    const rFlags = this.rFlags.i32;
-    const rRef = this.rRef.i32;
+    const order = this.order.a;
+    const rSrc = this.rSrc.a;
+    const rUrl = this.rUrl.a;
+    const rFlags = this.rFlags.a;
+    const rRef = this.rRef.a;
     const srcCnt = this.srcCnt.ensure(this.srcT.size);
     const urlCnt = this.urlCnt.ensure(this.urlT.size);
     const urlEmpty = this.urlEmpty.ensure(this.urlT.size);
@@ -438,7 +404,7 @@ export class LogFolder {
     }
 
     // All sources → HLL; top sources by count (ties: first seen).
-    const srcHash = this.srcHash.i32;
+    const srcHash = this.srcHash.a;
     const his = this.hashHi.ensure(Math.max(nSrc, 1));
     const los = this.hashLo.ensure(Math.max(nSrc, 1));
     for (let k = 0; k < nSrc; k++) {
@@ -505,8 +471,8 @@ export class LogFolder {
     pairSU.reset(ns, this.urlT.size);
     pairSA.reset(ns, this.uaT.size);
     pairSR.reset(ns, this.refT.size);
-    const rUa = this.rUa.i32;
-    const rSec = this.rSec.i32;
+    const rUa = this.rUa.a;
+    const rSec = this.rSec.a;
     for (let j = from; j < to; j++) {
       const i = order[j]!;
       const u = rUrl[i]!;
@@ -566,8 +532,8 @@ export class LogFolder {
         srcCounts: counts,
         hll,
         urls: [],
-        uas: this.texts(buf, urlUA[k]!, this.uaOff.i32),
-        refs: this.texts(buf, urlUR[k]!, this.refOff.i32),
+        uas: this.texts(buf, urlUA[k]!, this.uaOff.a),
+        refs: this.texts(buf, urlUR[k]!, this.refOff.a),
       };
     });
 
@@ -597,8 +563,8 @@ export class LogFolder {
         srcCounts: new Float64Array(0),
         hll: null,
         urls: urlList,
-        uas: this.texts(buf, srcSA[k]!, this.uaOff.i32),
-        refs: this.texts(buf, sr, this.refOff.i32),
+        uas: this.texts(buf, srcSA[k]!, this.uaOff.a),
+        refs: this.texts(buf, sr, this.refOff.a),
       };
     });
 
@@ -626,7 +592,7 @@ export class LogFolder {
   }
 
   private urlText(buf: Buffer, u: number): string {
-    const o = this.urlOff.i32;
+    const o = this.urlOff.a;
     const path = buf.toString('utf8', o[u * 4]!, o[u * 4 + 1]!);
     const vs = o[u * 4 + 2]!;
     const ve = o[u * 4 + 3]!;

@@ -17,6 +17,7 @@ import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
+import { GrowableF64, GrowableI32 } from './growable.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
@@ -43,34 +44,6 @@ const F_NEW_TARGET = 64; // SYN to a (address, port) this source had not hit in 
 const F_NEW_PORT = 128;
 const F_NEW_CONN = 256; // first packet of an established (src, service, source port) in this bucket
 
-class I32 {
-  a: Int32Array;
-  constructor(n: number, private readonly fillValue = 0) {
-    this.a = new Int32Array(n);
-    if (fillValue !== 0) this.a.fill(fillValue);
-  }
-  ensure(n: number): Int32Array {
-    if (n > this.a.length) {
-      const g = new Int32Array(Math.max(n, this.a.length * 2));
-      if (this.fillValue !== 0) g.fill(this.fillValue, this.a.length);
-      g.set(this.a);
-      this.a = g;
-    }
-    return this.a;
-  }
-}
-
-class F64 {
-  a = new Float64Array(4096);
-  ensure(n: number): Float64Array {
-    if (n > this.a.length) {
-      const g = new Float64Array(Math.max(n, this.a.length * 2));
-      this.a = g;
-    }
-    return this.a;
-  }
-}
-
 export class PacketFolder {
   private readonly step: number;
   private readonly r = new PacketRecord();
@@ -78,41 +51,41 @@ export class PacketFolder {
   private readonly svcT = new KeyTable(1024);
   private readonly tupT = new KeyTable(4096);
   private readonly seenT = new KeyTable(4096);
-  private readonly ipHash = new I32(8192);
-  private readonly svcIp = new I32(2048);
-  private readonly svcPort = new I32(2048);
-  private readonly tupState = new I32(8192); // service slot + 1 while open, -1 once completed
-  private readonly tupHash = new I32(8192);
+  private readonly ipHash = new GrowableI32(8192);
+  private readonly svcIp = new GrowableI32(2048);
+  private readonly svcPort = new GrowableI32(2048);
+  private readonly tupState = new GrowableI32(8192); // service slot + 1 while open, -1 once completed
+  private readonly tupHash = new GrowableI32(8192);
   // Per-packet columns.
-  private readonly cBucket = new I32(1 << 14);
-  private readonly cSec = new I32(1 << 14);
-  private readonly cSrc = new I32(1 << 14);
-  private readonly cDst = new I32(1 << 14);
-  private readonly cSvc = new I32(1 << 14);
-  private readonly cProto = new I32(1 << 14);
-  private readonly cFlags = new I32(1 << 14);
-  private readonly cLen = new I32(1 << 14);
-  private readonly order = new I32(1 << 14);
+  private readonly cBucket = new GrowableI32(1 << 14);
+  private readonly cSec = new GrowableI32(1 << 14);
+  private readonly cSrc = new GrowableI32(1 << 14);
+  private readonly cDst = new GrowableI32(1 << 14);
+  private readonly cSvc = new GrowableI32(1 << 14);
+  private readonly cProto = new GrowableI32(1 << 14);
+  private readonly cFlags = new GrowableI32(1 << 14);
+  private readonly cLen = new GrowableI32(1 << 14);
+  private readonly order = new GrowableI32(1 << 14);
   // Per-bucket scratch, slot-indexed.
-  private readonly vc = new F64(); // VC_N per ip slot
-  private readonly svcSyn = new F64();
-  private readonly svcPk = new F64();
-  private readonly svcBytes = new F64();
-  private readonly svcSa = new F64();
-  private readonly svcDone = new F64();
-  private readonly scSyn = new F64();
-  private readonly scTargets = new F64();
-  private readonly scPorts = new F64();
-  private readonly touchedIp = new I32(8192);
-  private readonly touchedSvc = new I32(2048);
-  private readonly ipRank = new I32(8192, -1);
-  private readonly svcRank = new I32(2048, -1);
+  private readonly vc = new GrowableF64(); // VC_N per ip slot
+  private readonly svcSyn = new GrowableF64();
+  private readonly svcPk = new GrowableF64();
+  private readonly svcBytes = new GrowableF64();
+  private readonly svcSa = new GrowableF64();
+  private readonly svcDone = new GrowableF64();
+  private readonly scSyn = new GrowableF64();
+  private readonly scTargets = new GrowableF64();
+  private readonly scPorts = new GrowableF64();
+  private readonly touchedIp = new GrowableI32(8192);
+  private readonly touchedSvc = new GrowableI32(2048);
+  private readonly ipRank = new GrowableI32(8192, -1);
+  private readonly svcRank = new GrowableI32(2048, -1);
   private readonly pairVS = new PairCounter();
   private readonly pairVR = new PairCounter();
   private readonly pairSS = new PairCounter();
   private readonly pairConn = new PairCounter();
-  private readonly hashHi = new I32(8192);
-  private readonly hashLo = new I32(8192);
+  private readonly hashHi = new GrowableI32(8192);
+  private readonly hashLo = new GrowableI32(8192);
 
   constructor(step: number) {
     this.step = step;

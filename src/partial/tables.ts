@@ -1,3 +1,5 @@
+import { mixWords } from '../sketches/hash.js';
+
 /**
  * Growable open-addressing tables over typed arrays, for the per-chunk exact aggregation
  * in workers. A chunk holds a bounded number of records (~1 MiB of text), so exact
@@ -90,13 +92,6 @@ export class KeyTable {
   }
 }
 
-export function mixWords(w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
-  return (h ^ (h >>> 15)) >>> 0;
-}
 
 /**
  * Counts for (rank, slot) pairs with rank < ranks and slot < width, in a dense array

@@ -134,3 +134,12 @@ export function hash32(x: number, seed: number): number {
 export function seedHash(seed: number): number {
   return hash32(seed, 0x2f1b3c4d) & 0xffff;
 }
+
+/** Cheap 32-bit mix of four words for hash-table probing (not for sketches' estimates). */
+export function mixWords(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}

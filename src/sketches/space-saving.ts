@@ -17,6 +17,7 @@
  * so add() is O(log k) and allocation-free.
  */
 import { SketchError } from './errors.js';
+import { mixWords } from './hash.js';
 
 export const SS_FAMILY = 3;
 const SERIAL_VERSION = 1;
@@ -31,13 +32,6 @@ export interface TopEntry {
   error: number;
 }
 
-function slotHash(w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
-  return (h ^ (h >>> 15)) >>> 0;
-}
 
 export class SpaceSaving {
   readonly capacity: number;
@@ -86,7 +80,7 @@ export class SpaceSaving {
 
   private find(w0: number, w1: number, w2: number, w3: number): number {
     const k = this.keys;
-    let i = slotHash(w0, w1, w2, w3) & this.mask;
+    let i = mixWords(w0, w1, w2, w3) & this.mask;
     for (;;) {
       const v = this.index[i]!;
       if (v === 0) return -1;
@@ -99,7 +93,7 @@ export class SpaceSaving {
   private indexInsert(slot: number): void {
     const k = this.keys;
     const s = slot * 4;
-    let i = slotHash(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & this.mask;
+    let i = mixWords(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
     this.index[i] = slot + 1;
   }
@@ -109,7 +103,7 @@ export class SpaceSaving {
     const k = this.keys;
     const s = slot * 4;
     const mask = this.mask;
-    let i = slotHash(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & mask;
+    let i = mixWords(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!) & mask;
     while (this.index[i] !== slot + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
@@ -117,7 +111,7 @@ export class SpaceSaving {
       const v = this.index[j]!;
       if (v === 0) break;
       const t = (v - 1) * 4;
-      const home = slotHash(k[t]!, k[t + 1]!, k[t + 2]!, k[t + 3]!) & mask;
+      const home = mixWords(k[t]!, k[t + 1]!, k[t + 2]!, k[t + 3]!) & mask;
       // Move v back to i if its home is not cyclically within (i, j].
       if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
         this.index[i] = v;
