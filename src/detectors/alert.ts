@@ -7,7 +7,8 @@
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import type { TopEntry } from '../sketches/space-saving.js';
+import { AlertSources } from './alert-sources.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { addMapInto, type StepBucket } from '../windows/bucket.js';
 import { SEVERITY_RANK, type Finding, type Severity, type Signature, type TargetKind } from './finding.js';
@@ -17,7 +18,6 @@ export type AlertState = 'open' | 'closed';
 
 /** Source summary size by target: a URL can have any number of sources, a source has one. */
 const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, prefix: 1024, source: 1 };
-const FROZEN_SOURCES = 1000;
 
 export class Alert {
   readonly id: number;
@@ -43,9 +43,7 @@ export class Alert {
   /** Step at which the alert last closed (for reopening within one window). */
   closedStep = -Infinity;
   readonly hll = new HyperLogLog(12);
-  /** Sources while open; a closed alert keeps only its frozen top list (see freeze()). */
-  private sources: SpaceSaving;
-  private frozen: TopEntry[] | null = null;
+  private readonly sources: AlertSources;
   readonly uas = new Map<string, number>();
   readonly refs = new Map<string, number>();
   readonly urls = new Map<string, number>();
@@ -64,26 +62,19 @@ export class Alert {
     this.maxWindowRate = f.rate;
     this.openedStep = step;
     this.lastFiredStep = step;
-    this.sources = new SpaceSaving(SOURCE_CAPACITY[f.kind]);
+    this.sources = new AlertSources(SOURCE_CAPACITY[f.kind]);
   }
 
-  /** Closed: keep the top list the report shows and let the summary go (bounded memory per alert). */
   freeze(): void {
-    if (this.frozen !== null) return;
-    this.frozen = this.sources.top(FROZEN_SOURCES);
-    this.sources = new SpaceSaving(1);
+    this.sources.freeze();
   }
 
-  /** Reopened within a window: continue from the frozen list. */
   thaw(): void {
-    if (this.frozen === null) return;
-    this.sources = new SpaceSaving(SOURCE_CAPACITY[this.kind]);
-    for (const e of this.frozen) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    this.frozen = null;
+    this.sources.thaw();
   }
 
   topSources(n: number): TopEntry[] {
-    return this.frozen !== null ? this.frozen.slice(0, n) : this.sources.top(n);
+    return this.sources.top(n);
   }
 
   /** A later window fired again for this target. */
@@ -124,7 +115,7 @@ export class Alert {
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
       u.mergeHllInto(this.hll);
-      u.addSourcesTo(this.sources);
+      u.addSourcesTo(this.sources.summary);
       u.addTextsTo(this.uas, this.refs);
       return;
     }
@@ -133,7 +124,7 @@ export class Alert {
       if (d !== undefined) {
         if (!this.activeSeconds(b.start, d.perSecond)) return;
         this.requests += d.count;
-        this.sources.add(w0, w1, w2, w3, d.count);
+        this.sources.summary.add(w0, w1, w2, w3, d.count);
         addMapInto(this.urls, d.urls);
         addMapInto(this.uas, d.uas);
         addMapInto(this.refs, d.refs);
@@ -143,7 +134,7 @@ export class Alert {
         if (c / b.step < this.level) return;
         this.bucketSpan(b, c);
         this.requests += c;
-        this.sources.add(w0, w1, w2, w3, c);
+        this.sources.summary.add(w0, w1, w2, w3, c);
       }
       hashWords(w0, w1, w2, w3, SOURCE_SEED);
       this.hll.add(hashHi, hashLo);
@@ -157,7 +148,7 @@ export class Alert {
     for (const e of b.topSources()) {
       const p = prefixOf([e.w0, e.w1, e.w2, e.w3]);
       if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
-      this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
       hashWords(e.w0, e.w1, e.w2, e.w3, SOURCE_SEED);
       this.hll.add(hashHi, hashLo);
     }

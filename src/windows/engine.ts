@@ -1,47 +1,34 @@
 /**
- * The single writer on the main thread: folds Partials (in chunk order) into step
- * buckets, keeps the event-time watermark, and each time it passes the end of a step,
- * seals that step: runs the detectors over the window ending there, moves alerts through
- * their lifecycle, and lets the baseline learn the bucket that just left the window.
- *
- *   watermark = max event time seen − lateness
- *   step s is sealed once its last second (s+1)·step − 1 ≤ watermark
- *   records for an already sealed step are "late": counted in totals, not in detection
- *
- * Long gaps with no traffic are skipped in one jump (baseline decayed, alerts closed), so
- * a log spanning months costs no more than its busy steps.
+ * The single writer on the main thread for logs: folds Partials (in chunk order) into
+ * step buckets and, each time the watermark passes the end of a step (WindowedEngine),
+ * runs the HTTP detectors over the window ending there and lets the baseline learn the
+ * bucket that just left the window. Records for an already sealed step are "late":
+ * counted in totals, not in detection.
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
 import { C, N_COUNTERS, type BucketPartial } from '../partial/partial.js';
 import { Alert } from '../detectors/alert.js';
 import type { DetectConfig } from '../detectors/config.js';
+import type { Finding } from '../detectors/finding.js';
 import { detectHttp } from '../detectors/index.js';
 import { Baseline } from './baseline.js';
 import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
+import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 
-export type AlertEvent = 'alert.open' | 'alert.update' | 'alert.close';
+export type { AlertEvent };
 
 export interface EngineHooks {
   onAlert?: (type: AlertEvent, alert: Alert) => void;
   onWindow?: (view: WindowView, open: readonly Alert[]) => void;
 }
 
-export class Engine {
+export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly cfg: DetectConfig;
   private readonly hooks: EngineHooks;
-  private readonly k: number;
-  private readonly buckets = new Map<number, StepBucket>();
-  private sealedThrough = -Infinity;
-  maxTime = -Infinity;
-  minTime = Infinity;
   readonly baseline: Baseline;
-  readonly alerts: Alert[] = [];
-  private readonly open = new Map<string, Alert>();
-  /** Alerts closed less than one window ago: a new finding on the same target reopens them. */
-  private readonly recentlyClosed = new Map<string, Alert>();
-  private nextId = 1;
+  private view: WindowView | null = null;
 
   // Totals over the whole input.
   readonly totals = new Float64Array(N_COUNTERS);
@@ -54,12 +41,11 @@ export class Engine {
   readonly urlText = new Map<string, string>();
   peakSecondRate = 0;
   peakSecondAt = 0;
-  steps = 0;
 
   constructor(cfg: DetectConfig, hooks: EngineHooks = {}) {
+    super(cfg);
     this.cfg = cfg;
     this.hooks = hooks;
-    this.k = cfg.window / cfg.step;
     this.baseline = new Baseline(cfg.baselineAlpha, cfg.step);
   }
 
@@ -77,9 +63,9 @@ export class Engine {
       const m = Math.floor(t / 60);
       this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + c);
     }
-    if (bp.index <= this.sealedThrough) {
+    if (this.isSealed(bp.index)) {
       this.lateRequests += bp.counters[C.REQUESTS]!;
-      this.allSources.merge(HyperLogLog.fromBytes(bp.hll));
+      this.allSources.mergeBytes(bp.hll);
       return;
     }
     let b = this.buckets.get(bp.index);
@@ -90,126 +76,48 @@ export class Engine {
     b.add(bp);
   }
 
-  /** Seal every step the watermark has passed. */
-  advance(): void {
-    const wm = this.maxTime - this.cfg.lateness;
-    const target = Math.floor((wm + 1) / this.cfg.step) - 1;
-    this.sealThrough(target);
-  }
-
-  /** End of input: seal everything and close open alerts. */
-  finish(): void {
-    if (this.maxTime > -Infinity) this.sealThrough(Math.floor(this.maxTime / this.cfg.step) + this.k);
-    for (const a of [...this.open.values()]) this.close(a);
-  }
-
-  openAlerts(): Alert[] {
-    return [...this.open.values()];
-  }
-
-  private sealThrough(target: number): void {
-    if (this.sealedThrough === -Infinity) {
-      if (this.buckets.size === 0) return;
-      this.sealedThrough = Math.min(...this.buckets.keys()) - 1;
-    }
-    let s = this.sealedThrough + 1;
-    while (s <= target) {
-      if (this.open.size === 0 && !this.windowHasData(s)) {
-        // Nothing in the window and nothing open: jump to just before the next bucket.
-        let next = Infinity;
-        for (const i of this.buckets.keys()) if (i >= s && i < next) next = i;
-        const jumpTo = Math.min(next - 1, target);
-        if (jumpTo >= s) {
-          this.baseline.decay(jumpTo - s + 1);
-          this.sealedThrough = jumpTo;
-          s = jumpTo + 1;
-          continue;
-        }
-      }
-      this.seal(s);
-      s++;
-    }
-  }
-
-  private windowHasData(s: number): boolean {
-    for (let i = s - this.k + 1; i <= s; i++) if (this.buckets.has(i)) return true;
-    return false;
-  }
-
-  private seal(s: number): void {
-    const cur = this.buckets.get(s);
-    if (cur !== undefined) this.foldTotals(cur);
-    const inWindow: StepBucket[] = [];
-    for (let i = s - this.k + 1; i <= s; i++) {
-      const b = this.buckets.get(i);
-      if (b !== undefined) inWindow.push(b);
-    }
+  protected detect(inWindow: StepBucket[], s: number): Finding[] {
     const view = new WindowView(inWindow, s, this.cfg.step, this.cfg.window);
-    this.steps++;
-    const findings = view.requests > 0 ? detectHttp(view, this.baseline, this.cfg) : [];
-    const fired = new Set<string>();
-    for (const f of findings) {
-      const id = `${f.signature}|${f.key}`;
-      fired.add(id);
-      let a = this.open.get(id);
-      const reopen = a === undefined ? this.recentlyClosed.get(id) : undefined;
-      if (reopen !== undefined) {
-        // A rate hovering around its limit would otherwise flap open/closed every few steps.
-        this.recentlyClosed.delete(id);
-        reopen.state = 'open';
-        reopen.thaw();
-        reopen.update(f, s);
-        for (const b of inWindow) reopen.absorb(b);
-        this.open.set(id, reopen);
-        this.hooks.onAlert?.('alert.open', reopen);
-      } else if (a === undefined) {
-        a = new Alert(this.nextId++, f, s);
-        for (const b of inWindow) a.absorb(b);
-        // A window can fire before any single second reaches the activity level (a
-        // steady rate below it): then the alert spans the window.
-        if (a.start === Infinity) {
-          a.start = view.start;
-          a.end = view.end - 1;
-          a.peakRate = f.rate;
-          a.peakAt = view.end - 1;
-        }
-        this.open.set(id, a);
-        this.alerts.push(a);
-        this.hooks.onAlert?.('alert.open', a);
-      } else {
-        a.update(f, s);
-        if (cur !== undefined) a.absorb(cur);
-        this.hooks.onAlert?.('alert.update', a);
-      }
-    }
-    for (const [id, a] of this.open) {
-      if (fired.has(id)) continue;
-      if (cur !== undefined) a.absorb(cur);
-      a.quietSteps++;
-      if (a.quietSteps >= this.cfg.quiet) this.close(a);
-    }
-    this.hooks.onWindow?.(view, [...this.open.values()]);
-    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
-
-    // The bucket leaving the window becomes history.
-    const leaving = this.buckets.get(s - this.k + 1);
-    if (leaving !== undefined) {
-      const exclude = new Set<string>();
-      for (const a of this.open.values()) if (a.kind === 'url') exclude.add(a.key);
-      this.baseline.learn(leaving, exclude);
-      this.buckets.delete(leaving.index);
-    }
-    this.sealedThrough = s;
+    this.view = view;
+    return view.requests > 0 ? detectHttp(view, this.baseline, this.cfg) : [];
   }
 
-  private close(a: Alert): void {
-    a.state = 'closed';
-    a.freeze();
-    a.closedStep = this.sealedThrough + 1;
-    const id = `${a.signature}|${a.key}`;
-    this.open.delete(id);
-    this.recentlyClosed.set(id, a);
-    this.hooks.onAlert?.('alert.close', a);
+  protected newAlert(f: Finding, s: number, inWindow: StepBucket[]): Alert {
+    const a = new Alert(this.nextId++, f, s);
+    for (const b of inWindow) a.absorb(b);
+    // A window can fire before any single second reaches the activity level (a steady
+    // rate below it): then the alert spans the window.
+    if (a.start === Infinity) {
+      const view = this.view!;
+      a.start = view.start;
+      a.end = view.end - 1;
+      a.peakRate = f.rate;
+      a.peakAt = view.end - 1;
+    }
+    return a;
+  }
+
+  protected emit(type: AlertEvent, a: Alert): void {
+    this.hooks.onAlert?.(type, a);
+  }
+
+  protected afterWindow(): void {
+    if (this.view !== null) this.hooks.onWindow?.(this.view, this.openAlerts());
+  }
+
+  protected onGap(steps: number): void {
+    this.baseline.decay(steps);
+  }
+
+  /** The bucket leaving the window becomes history (never a URL under an open alert). */
+  protected retire(b: StepBucket): void {
+    const exclude = new Set<string>();
+    for (const a of this.open.values()) if (a.kind === 'url') exclude.add(a.key);
+    this.baseline.learn(b, exclude);
+  }
+
+  protected onSeal(b: StepBucket): void {
+    this.foldTotals(b);
   }
 
   private foldTotals(b: StepBucket): void {

@@ -7,7 +7,8 @@
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import type { TopEntry } from '../sketches/space-saving.js';
+import { AlertSources } from '../detectors/alert-sources.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
 import { SEVERITY_RANK, type Severity } from '../detectors/finding.js';
@@ -15,6 +16,7 @@ import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFindin
 import { ipKey } from './bucket.js';
 import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
+import { WindowedEngine } from './windowed-engine.js';
 
 
 export class PacketAlert {
@@ -41,8 +43,7 @@ export class PacketAlert {
   quietSteps = 0;
   closedStep = -Infinity;
   readonly hll = new HyperLogLog(14);
-  private sources: SpaceSaving;
-  private frozen: TopEntry[] | null = null;
+  private readonly sources: AlertSources;
   private readonly absorbed = new Set<number>();
 
   constructor(id: number, f: PacketFinding) {
@@ -58,14 +59,14 @@ export class PacketAlert {
     this.severity = f.severity;
     this.maxWindowRate = f.rate;
     this.evidence = f.evidence;
-    this.sources = new SpaceSaving(f.kind === 'source' ? 1 : 4096);
+    this.sources = new AlertSources(f.kind === 'source' ? 1 : 4096);
   }
 
   get isAttack(): boolean {
     return this.severity !== 'info';
   }
 
-  update(f: PacketFinding): void {
+  update(f: PacketFinding, _step: number): void {
     this.quietSteps = 0;
     if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[this.severity]) this.severity = f.severity;
     if (f.rate > this.maxWindowRate) {
@@ -75,20 +76,15 @@ export class PacketAlert {
   }
 
   freeze(): void {
-    if (this.frozen !== null) return;
-    this.frozen = this.sources.top(1000);
-    this.sources = new SpaceSaving(1);
+    this.sources.freeze();
   }
 
   thaw(): void {
-    if (this.frozen === null) return;
-    this.sources = new SpaceSaving(this.kind === 'source' ? 1 : 4096);
-    for (const e of this.frozen) this.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    this.frozen = null;
+    this.sources.thaw();
   }
 
   topSources(n: number): TopEntry[] {
-    return this.frozen !== null ? this.frozen.slice(0, n) : this.sources.top(n);
+    return this.sources.top(n);
   }
 
   private seconds(start: number, perSecond: Float64Array, bytes: Float64Array | null, level: number): boolean {
@@ -118,7 +114,7 @@ export class PacketAlert {
       this.packets += s.syn;
       this.bytes += s.bytes;
       s.sources.mergeHllInto(this.hll);
-      s.sources.addSourcesTo(this.sources);
+      s.sources.addSourcesTo(this.sources.summary);
       return;
     }
     if (this.kind === 'victim') {
@@ -134,7 +130,7 @@ export class PacketAlert {
       this.bytes += this.measure === 'amp' ? v.c[VC.AMP_BYTES]! : this.measure === 'udp' ? v.c[VC.UDP_BYTES]! : this.measure === 'icmp' ? v.c[VC.ICMP_BYTES]! : v.c[VC.BYTES]!;
       if (this.measure === 'amp') v.mergeReflectorsInto(this.hll);
       else v.sources.mergeHllInto(this.hll);
-      v.sources.addSourcesTo(this.sources);
+      v.sources.addSourcesTo(this.sources.summary);
       return;
     }
     // A source (scanner, connection flood): bucket resolution.
@@ -145,8 +141,8 @@ export class PacketAlert {
     this.start = Math.min(this.start, Math.floor(b.first));
     this.end = Math.max(this.end, Math.floor(b.last));
     if (sc !== undefined) this.packets += sc.syn;
-    if (this.sources.size === 0) {
-      this.sources.add(w0, w1, w2, w3, 1);
+    if (this.sources.summary.size === 0) {
+      this.sources.summary.add(w0, w1, w2, w3, 1);
       hashWords(w0, w1, w2, w3, SOURCE_SEED);
       this.hll.add(hashHi, hashLo);
     }
@@ -162,17 +158,8 @@ export interface VictimTotal {
   icmp: number;
 }
 
-export class PacketEngine {
+export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, PacketAlert> {
   readonly cfg: PacketDetectConfig;
-  private readonly k: number;
-  private readonly buckets = new Map<number, PacketBucket>();
-  private sealedThrough = -Infinity;
-  maxTime = -Infinity;
-  minTime = Infinity;
-  readonly alerts: PacketAlert[] = [];
-  private readonly open = new Map<string, PacketAlert>();
-  private readonly recentlyClosed = new Map<string, PacketAlert>();
-  private nextId = 1;
   /** Open handshakes from earlier chunks, matched by later ACKs. */
   private readonly pending = new PendingHandshakes();
   readonly totals = new Float64Array(PC_N);
@@ -187,8 +174,8 @@ export class PacketEngine {
   handshakesCompletedAcrossChunks = 0;
 
   constructor(cfg: PacketDetectConfig) {
+    super(cfg);
     this.cfg = cfg;
-    this.k = cfg.window / cfg.step;
   }
 
   add(p: PacketPartial): void {
@@ -233,7 +220,7 @@ export class PacketEngine {
         row[4]! += bp.counters[PC.ICMP]!;
         row[5]! += bp.counters[PC.OTHER]! + bp.counters[PC.NON_IP]!;
       }
-      if (bp.index <= this.sealedThrough) {
+      if (this.isSealed(bp.index)) {
         this.latePackets += bp.counters[PC.PACKETS]!;
         this.allSources.mergeBytes(bp.hll);
         continue;
@@ -247,97 +234,25 @@ export class PacketEngine {
     }
   }
 
-  advance(): void {
-    const wm = this.maxTime - this.cfg.lateness;
-    this.sealThrough(Math.floor((wm + 1) / this.cfg.step) - 1);
+  protected detect(inWindow: PacketBucket[], s: number): PacketFinding[] {
+    return detectPackets(new PacketWindow(inWindow, s, this.cfg.step, this.cfg.window), this.cfg);
   }
 
-  finish(): void {
-    if (this.maxTime > -Infinity) this.sealThrough(Math.floor(this.maxTime / this.cfg.step) + this.k);
-    for (const a of [...this.open.values()]) this.close(a);
+  protected newAlert(f: PacketFinding, _s: number, inWindow: PacketBucket[]): PacketAlert {
+    const a = new PacketAlert(this.nextId++, f);
+    for (const b of inWindow) a.absorb(b);
+    if (a.start === Infinity) {
+      // No second reached the level on its own: the span of the window's packets.
+      a.start = Math.floor(Math.min(...inWindow.map((b) => b.first)));
+      a.end = Math.floor(Math.max(...inWindow.map((b) => b.last)));
+      a.peakRate = f.rate;
+      a.peakAt = a.start;
+    }
+    return a;
   }
 
-  private sealThrough(target: number): void {
-    if (this.sealedThrough === -Infinity) {
-      if (this.buckets.size === 0) return;
-      this.sealedThrough = Math.min(...this.buckets.keys()) - 1;
-    }
-    let s = this.sealedThrough + 1;
-    while (s <= target) {
-      if (this.open.size === 0 && ![...Array(this.k).keys()].some((d) => this.buckets.has(s - d))) {
-        let next = Infinity;
-        for (const i of this.buckets.keys()) if (i >= s && i < next) next = i;
-        const jumpTo = Math.min(next - 1, target);
-        if (jumpTo >= s) {
-          this.sealedThrough = jumpTo;
-          s = jumpTo + 1;
-          continue;
-        }
-      }
-      this.seal(s);
-      s++;
-    }
-  }
-
-  private seal(s: number): void {
-    const cur = this.buckets.get(s);
-    if (cur !== undefined) this.foldTotals(cur);
-    const inWindow: PacketBucket[] = [];
-    for (let i = s - this.k + 1; i <= s; i++) {
-      const b = this.buckets.get(i);
-      if (b !== undefined) inWindow.push(b);
-    }
-    const view = new PacketWindow(inWindow, s, this.cfg.step, this.cfg.window);
-    const fired = new Set<string>();
-    for (const f of detectPackets(view, this.cfg)) {
-      const id = `${f.signature}|${f.key}`;
-      fired.add(id);
-      let a = this.open.get(id);
-      const reopen = a === undefined ? this.recentlyClosed.get(id) : undefined;
-      if (reopen !== undefined) {
-        this.recentlyClosed.delete(id);
-        reopen.state = 'open';
-        reopen.thaw();
-        reopen.update(f);
-        for (const b of inWindow) reopen.absorb(b);
-        this.open.set(id, reopen);
-      } else if (a === undefined) {
-        a = new PacketAlert(this.nextId++, f);
-        for (const b of inWindow) a.absorb(b);
-        if (a.start === Infinity) {
-          // No second reached the level on its own: the span of the window's packets.
-          const first = Math.min(...inWindow.map((b) => b.first));
-          const last = Math.max(...inWindow.map((b) => b.last));
-          a.start = Math.floor(first);
-          a.end = Math.floor(last);
-          a.peakRate = f.rate;
-          a.peakAt = a.start;
-        }
-        this.open.set(id, a);
-        this.alerts.push(a);
-      } else {
-        a.update(f);
-        if (cur !== undefined) a.absorb(cur);
-      }
-    }
-    for (const [id, a] of this.open) {
-      if (fired.has(id)) continue;
-      if (cur !== undefined) a.absorb(cur);
-      if (++a.quietSteps >= this.cfg.quiet) this.close(a);
-    }
-    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
-    const leaving = this.buckets.get(s - this.k + 1);
-    if (leaving !== undefined) this.buckets.delete(leaving.index);
-    this.sealedThrough = s;
-  }
-
-  private close(a: PacketAlert): void {
-    a.state = 'closed';
-    a.freeze();
-    a.closedStep = this.sealedThrough + 1;
-    const id = `${a.signature}|${a.key}`;
-    this.open.delete(id);
-    this.recentlyClosed.set(id, a);
+  protected onSeal(b: PacketBucket): void {
+    this.foldTotals(b);
   }
 
   private foldTotals(b: PacketBucket): void {
