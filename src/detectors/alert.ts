@@ -6,103 +6,29 @@
  * lists describe the attack itself and not the background before and after it.
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
-import { HyperLogLog } from '../sketches/hyperloglog.js';
-import type { TopEntry } from '../sketches/space-saving.js';
-import { AlertSources } from './alert-sources.js';
+import { AlertBase } from './alert-base.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { addMapInto, type StepBucket } from '../windows/bucket.js';
-import { SEVERITY_RANK, type Finding, type Severity, type Signature, type TargetKind } from './finding.js';
+import type { Finding, Signature, TargetKind } from './finding.js';
 import { prefixOf } from './prefix-rate.js';
 
-export type AlertState = 'open' | 'closed';
 
 /** Source summary size by target: a URL can have any number of sources, a source has one. */
 const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, prefix: 1024, source: 1 };
 
-export class Alert {
-  readonly id: number;
-  readonly signature: Signature;
+export class Alert extends AlertBase<StepBucket> {
+  declare readonly signature: Signature;
   readonly kind: TargetKind;
-  readonly key: string;
-  readonly target: string;
-  readonly words: [number, number, number, number];
-  readonly level: number;
-  severity: Severity;
-  state: AlertState = 'open';
-  start = Infinity;
-  end = -Infinity;
-  peakRate = 0;
-  peakAt = 0;
   requests = 0;
-  /** Highest window rate seen, and the evidence of that window. */
-  maxWindowRate = 0;
-  evidence: Record<string, number | string>;
-  readonly openedStep: number;
-  lastFiredStep: number;
-  quietSteps = 0;
-  /** Step at which the alert last closed (for reopening within one window). */
-  closedStep = -Infinity;
-  readonly hll = new HyperLogLog(12);
-  private readonly sources: AlertSources;
   readonly uas = new Map<string, number>();
-  readonly refs = new Map<string, number>();
   readonly urls = new Map<string, number>();
-  private readonly absorbed = new Set<number>();
+  readonly refs = new Map<string, number>();
+  readonly openedStep: number;
 
   constructor(id: number, f: Finding, step: number) {
-    this.id = id;
-    this.signature = f.signature;
+    super(id, f, SOURCE_CAPACITY[f.kind], 12);
     this.kind = f.kind;
-    this.key = f.key;
-    this.target = f.target;
-    this.words = f.words;
-    this.level = f.level;
-    this.severity = f.severity;
-    this.evidence = f.evidence;
-    this.maxWindowRate = f.rate;
     this.openedStep = step;
-    this.lastFiredStep = step;
-    this.sources = new AlertSources(SOURCE_CAPACITY[f.kind]);
-  }
-
-  freeze(): void {
-    this.sources.freeze();
-  }
-
-  thaw(): void {
-    this.sources.thaw();
-  }
-
-  topSources(n: number): TopEntry[] {
-    return this.sources.top(n);
-  }
-
-  /** A later window fired again for this target. */
-  update(f: Finding, step: number): void {
-    this.lastFiredStep = step;
-    this.quietSteps = 0;
-    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[this.severity]) this.severity = f.severity;
-    if (f.rate > this.maxWindowRate) {
-      this.maxWindowRate = f.rate;
-      this.evidence = f.evidence;
-    }
-  }
-
-  private activeSeconds(start: number, perSecond: Float64Array): boolean {
-    let any = false;
-    for (let i = 0; i < perSecond.length; i++) {
-      const c = perSecond[i]!;
-      if (c < this.level) continue;
-      any = true;
-      const t = start + i;
-      if (t < this.start) this.start = t;
-      if (t > this.end) this.end = t;
-      if (c > this.peakRate) {
-        this.peakRate = c;
-        this.peakAt = t;
-      }
-    }
-    return any;
   }
 
   /** Fold the target's detail from one sealed bucket (each bucket at most once). */
@@ -177,7 +103,4 @@ export class Alert {
     return Math.round(this.hll.estimate());
   }
 
-  get isAttack(): boolean {
-    return this.severity !== 'info';
-  }
 }

@@ -36,3 +36,22 @@ export class GrowableF64 {
     return this.a;
   }
 }
+
+/**
+ * Group record numbers 0..n-1 by their bucket (counting sort into `order`); returns
+ * `starts`, so bucket k's records are order[starts[k] .. starts[k+1]). Identity when
+ * there is one bucket (the common case: a chunk within one step).
+ */
+export function groupByBucket(n: number, bucketOf: Int32Array, perBucket: readonly number[], order: Int32Array): Int32Array {
+  const nb = perBucket.length;
+  const starts = new Int32Array(nb + 1);
+  if (nb === 1) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    starts[1] = n;
+  } else if (nb > 1) {
+    for (let k = 0; k < nb; k++) starts[k + 1] = starts[k]! + perBucket[k]!;
+    const fill = starts.slice(0, nb);
+    for (let i = 0; i < n; i++) order[fill[bucketOf[i]!]!++] = i;
+  }
+  return starts;
+}

@@ -18,7 +18,7 @@ import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../p
 import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
-import { GrowableF64, GrowableI32 } from './growable.js';
+import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
@@ -332,18 +332,8 @@ export class LogFolder {
       n++;
     }
 
-    // Group record numbers by bucket (counting sort; identity when there is one bucket).
     const nb = bucketIndex.length;
-    const starts = new Int32Array(nb + 1);
-    const order = this.order.ensure(n);
-    if (nb === 1) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      starts[1] = n;
-    } else if (nb > 1) {
-      for (let k = 0; k < nb; k++) starts[k + 1] = starts[k]! + bucketRecs[k]!;
-      const fill = starts.slice(0, nb);
-      for (let i = 0; i < n; i++) order[fill[rBucket[i]!]!++] = i;
-    }
+    const starts = groupByBucket(n, rBucket, bucketRecs, this.order.ensure(n));
 
     const buckets: BucketPartial[] = [];
     for (let k = 0; k < nb; k++) {

@@ -17,7 +17,7 @@ import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
-import { GrowableF64, GrowableI32 } from './growable.js';
+import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
@@ -243,16 +243,7 @@ export class PacketFolder {
     }
 
     const nb = bucketIndex.length;
-    const starts = new Int32Array(nb + 1);
-    const order = this.order.ensure(n);
-    if (nb === 1) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      starts[1] = n;
-    } else if (nb > 1) {
-      for (let k = 0; k < nb; k++) starts[k + 1] = starts[k]! + bRecs[k]!;
-      const fill = starts.slice(0, nb);
-      for (let i = 0; i < n; i++) order[fill[cBucket[i]!]!++] = i;
-    }
+    const starts = groupByBucket(n, cBucket, bRecs, this.order.ensure(n));
     const buckets: PacketBucketPartial[] = [];
     // Service slot → (bucket-local index, rank) for the open SYNs, filled by foldBucket.
     const svcRankIn = new Map<number, [number, number]>();

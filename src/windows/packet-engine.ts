@@ -7,11 +7,9 @@
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import type { TopEntry } from '../sketches/space-saving.js';
-import { AlertSources } from '../detectors/alert-sources.js';
+import { AlertBase } from '../detectors/alert-base.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
-import { SEVERITY_RANK, type Severity } from '../detectors/finding.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
 import { ipKey } from './bucket.js';
 import { PacketBucket, serviceKey } from './packet-bucket.js';
@@ -19,90 +17,27 @@ import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine } from './windowed-engine.js';
 
 
-export class PacketAlert {
-  readonly id: number;
-  readonly signature: PacketSignature;
+export class PacketAlert extends AlertBase<PacketBucket> {
+  declare readonly signature: PacketSignature;
   readonly kind: PacketTargetKind;
-  readonly key: string;
-  readonly target: string;
-  readonly words: [number, number, number, number];
   readonly port: number;
-  readonly level: number;
   readonly measure: PacketFinding['measure'];
-  severity: Severity;
-  state: 'open' | 'closed' = 'open';
-  start = Infinity;
-  end = -Infinity;
-  peakRate = 0;
-  peakAt = 0;
   peakBps = 0;
   packets = 0;
   bytes = 0;
-  maxWindowRate: number;
-  evidence: Record<string, number | string>;
-  quietSteps = 0;
-  closedStep = -Infinity;
-  readonly hll = new HyperLogLog(14);
-  private readonly sources: AlertSources;
-  private readonly absorbed = new Set<number>();
 
   constructor(id: number, f: PacketFinding) {
-    this.id = id;
-    this.signature = f.signature;
+    super(id, f, f.kind === 'source' ? 1 : 4096, 14);
     this.kind = f.kind;
-    this.key = f.key;
-    this.target = f.target;
-    this.words = f.words;
     this.port = f.port;
-    this.level = f.level;
     this.measure = f.measure;
-    this.severity = f.severity;
-    this.maxWindowRate = f.rate;
-    this.evidence = f.evidence;
-    this.sources = new AlertSources(f.kind === 'source' ? 1 : 4096);
   }
 
-  get isAttack(): boolean {
-    return this.severity !== 'info';
-  }
-
-  update(f: PacketFinding, _step: number): void {
-    this.quietSteps = 0;
-    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[this.severity]) this.severity = f.severity;
-    if (f.rate > this.maxWindowRate) {
-      this.maxWindowRate = f.rate;
-      this.evidence = f.evidence;
-    }
-  }
-
-  freeze(): void {
-    this.sources.freeze();
-  }
-
-  thaw(): void {
-    this.sources.thaw();
-  }
-
-  topSources(n: number): TopEntry[] {
-    return this.sources.top(n);
-  }
-
+  /** activeSeconds, plus the peak bits per second of the active seconds. */
   private seconds(start: number, perSecond: Float64Array, bytes: Float64Array | null, level: number): boolean {
-    let any = false;
-    for (let i = 0; i < perSecond.length; i++) {
-      const c = perSecond[i]!;
-      if (c < level) continue;
-      any = true;
-      const t = start + i;
-      if (t < this.start) this.start = t;
-      if (t > this.end) this.end = t;
-      if (c > this.peakRate) {
-        this.peakRate = c;
-        this.peakAt = t;
-      }
-      if (bytes !== null && bytes[i]! * 8 > this.peakBps) this.peakBps = bytes[i]! * 8;
-    }
-    return any;
+    if (!this.activeSeconds(start, perSecond, level)) return false;
+    if (bytes !== null) for (let i = 0; i < perSecond.length; i++) if (perSecond[i]! >= level && bytes[i]! * 8 > this.peakBps) this.peakBps = bytes[i]! * 8;
+    return true;
   }
 
   absorb(b: PacketBucket): void {

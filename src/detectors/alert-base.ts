@@ -1,0 +1,106 @@
+/**
+ * What every alert has, whatever it watches (a URL, an address, a service): identity,
+ * the lifecycle fields the WindowedEngine drives, the one-second start/end/peak kept from
+ * the target's per-second activity, the strongest window's evidence, and its sources.
+ */
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import type { TopEntry } from '../sketches/space-saving.js';
+import { AlertSources } from './alert-sources.js';
+import { SEVERITY_RANK, type Severity } from './finding.js';
+
+export interface BaseFinding {
+  signature: string;
+  severity: Severity;
+  key: string;
+  target: string;
+  words: [number, number, number, number];
+  level: number;
+  rate: number;
+  evidence: Record<string, number | string>;
+}
+
+export abstract class AlertBase<B> {
+  readonly id: number;
+  readonly signature: string;
+  readonly key: string;
+  readonly target: string;
+  readonly words: [number, number, number, number];
+  /** A second counts as part of the attack when the target gets at least this much in it. */
+  readonly level: number;
+  severity: Severity;
+  state: 'open' | 'closed' = 'open';
+  start = Infinity;
+  end = -Infinity;
+  peakRate = 0;
+  peakAt = 0;
+  /** Highest window rate seen, and the evidence of that window. */
+  maxWindowRate: number;
+  evidence: Record<string, number | string>;
+  quietSteps = 0;
+  /** Step at which the alert last closed (for reopening within one window). */
+  closedStep = -Infinity;
+  readonly hll: HyperLogLog;
+  protected readonly sources: AlertSources;
+  /** Buckets already folded in (each at most once). */
+  protected readonly absorbed = new Set<number>();
+
+  constructor(id: number, f: BaseFinding, sourceCapacity: number, hllP: number) {
+    this.id = id;
+    this.signature = f.signature;
+    this.key = f.key;
+    this.target = f.target;
+    this.words = f.words;
+    this.level = f.level;
+    this.severity = f.severity;
+    this.maxWindowRate = f.rate;
+    this.evidence = f.evidence;
+    this.sources = new AlertSources(sourceCapacity);
+    this.hll = new HyperLogLog(hllP);
+  }
+
+  abstract absorb(b: B): void;
+
+  get isAttack(): boolean {
+    return this.severity !== 'info';
+  }
+
+  /** A later window fired again for this target. */
+  update(f: BaseFinding, _step: number): void {
+    this.quietSteps = 0;
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[this.severity]) this.severity = f.severity;
+    if (f.rate > this.maxWindowRate) {
+      this.maxWindowRate = f.rate;
+      this.evidence = f.evidence;
+    }
+  }
+
+  freeze(): void {
+    this.sources.freeze();
+  }
+
+  thaw(): void {
+    this.sources.thaw();
+  }
+
+  topSources(n: number): TopEntry[] {
+    return this.sources.top(n);
+  }
+
+  /** Seconds of a step at or above `level` extend start/end and the peak; true if any. */
+  protected activeSeconds(start: number, perSecond: Float64Array, level = this.level): boolean {
+    let any = false;
+    for (let i = 0; i < perSecond.length; i++) {
+      const c = perSecond[i]!;
+      if (c < level) continue;
+      any = true;
+      const t = start + i;
+      if (t < this.start) this.start = t;
+      if (t > this.end) this.end = t;
+      if (c > this.peakRate) {
+        this.peakRate = c;
+        this.peakAt = t;
+      }
+    }
+    return any;
+  }
+}
