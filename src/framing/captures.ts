@@ -170,6 +170,19 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
     let records = 0;
     let stop = false;
     while (w.start - w.mark < chunkSize) {
+      // Fast path: walk every record already buffered without awaiting per record.
+      const buf = w.buf;
+      let st = w.start;
+      const limit = w.mark + chunkSize;
+      while (st < limit && w.end - st >= 16) {
+        const incl = u32(buf, st + 8, le);
+        if (incl > MAX_RECORD || w.end - st < 16 + incl) break;
+        if (snaplen > 0 && incl > snaplen) overSnap++;
+        st += 16 + incl;
+        records++;
+      }
+      w.start = st;
+      if (st >= limit) break;
       if (!(await w.need(16))) {
         const left = w.end - w.start;
         if (left > 0) issues.warnings.push(`${name}: truncated record header at byte offset ${w.offset} (${left} of 16 bytes); the packets before it are kept`);
