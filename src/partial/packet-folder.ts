@@ -30,7 +30,7 @@ for (const p of REFLECTOR_PORTS) REFLECTOR[p] = 1;
 export const AMP_MIN_BYTES = 100;
 
 /** Per chunk-step: victims and services with detail; only the heaviest victims carry source lists. */
-const LIMITS = { victims: 32, victimSources: 8, services: 32, scanners: 8, sources: 1024, lateAcks: 65536 } as const;
+const LIMITS = { victims: 32, victimSources: 8, services: 32, scanners: 8, sources: 256, lateAcks: 65536 } as const;
 const TUPLE_SEED = 0x70b1e;
 
 // Per-packet flags (column rFlags).

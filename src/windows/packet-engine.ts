@@ -127,10 +127,21 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
       const b = this.buckets.get(pend.step);
       if (b !== undefined) b.lateCompleted.set(pend.service, (b.lateCompleted.get(pend.service) ?? 0) + 1);
     }
+    // Open SYNs name their service by (step, rank): make each service key once, not per SYN.
     const byIndex = new Map(p.buckets.map((b) => [b.index, b]));
+    const keys = new Map<number, string>();
     for (let i = 0; i < p.openSyn.length; i++) {
-      const s = byIndex.get(p.openSynBucket[i]!)?.services[p.openSynService[i]!];
-      if (s !== undefined) this.pending.add(p.openSyn[i]!, p.openSynBucket[i]!, serviceKey([s.w0, s.w1, s.w2, s.w3], s.port));
+      const step = p.openSynBucket[i]!;
+      const rank = p.openSynService[i]!;
+      const id = step * 64 + rank;
+      let key = keys.get(id);
+      if (key === undefined) {
+        const s = byIndex.get(step)?.services[rank];
+        if (s === undefined) continue;
+        key = serviceKey([s.w0, s.w1, s.w2, s.w3], s.port);
+        keys.set(id, key);
+      }
+      this.pending.add(p.openSyn[i]!, step, key);
     }
     for (const bp of p.buckets) {
       for (let i = 0; i < PC_N; i++) this.totals[i]! += bp.counters[i]!;
