@@ -9,9 +9,11 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, defaultThreads, type Progress } from '../pipeline/analyze.js';
+import { analyze, defaultThreads, type AnalyzeOptions, type Progress } from '../pipeline/analyze.js';
+import { parseAllow } from '../geo/blocklist.js';
+import { BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
 import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
@@ -57,6 +59,21 @@ Captures (pcap / pcapng, plain or gzip; rates are per second of the window's tra
   --amp-rate R         udp.amplification: reflected datagrams/s (default ${DEFAULT_PACKET_DETECT.ampRate})
   --connections N      tcp.conn-flood: concurrent connections from one source (default ${DEFAULT_PACKET_DETECT.connections})
 
+Where from, and what to block:
+  --geoip-db FILE      MaxMind-format country or city database (default: bundled DB-IP country lite)
+  --asn-db FILE        MaxMind-format ASN database (AS number and organisation on each source)
+  --no-geo             no geolocation
+  --blocklist F[=FILE] write a block list: plain, ipset, nft, iptables or route (repeatable);
+                       FILE "-" is stdout (the report then goes to stderr); default ./floodscope.F
+  --block-prefix P     auto (default: /24 when ≥ 4 of its addresses attack, /16 when ≥ 8 such /24s;
+                       IPv6 /64 and /48), or 32|24|16 (IPv6 128|64|48)
+  --block-ttl D        timeout of ipset and nft entries (default 1h)
+  --allow L            never block these: a file of addresses/CIDRs (one per line) or a
+                       comma-separated list; a prefix holding one is split into its members
+  --block-private      also block private, loopback and other special-purpose addresses
+  --block-info         also block sources of info findings (flash crowd, port scan)
+  --dry-run            say what would be blocked and what was left out, write no block list
+
 Output:
   --format F           text (default) or json
   -o, --output FILE    write the report to FILE instead of stdout
@@ -71,6 +88,14 @@ Output:
 Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found (--fail-on-attack),
 4 input damaged (report of what was read still printed).
 `;
+
+function writeOut(path: string, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ws = createWriteStream(path);
+    ws.on('error', (e) => reject(new InputError('FS_OUTPUT', path, `${path}: cannot write (${e.message})`)));
+    ws.end(text, () => resolve());
+  });
+}
 
 /** "60", "60s", "2m", "1h" → seconds. */
 export function parseDuration(s: string, name: string): number {
@@ -150,6 +175,16 @@ export async function main(argv: string[]): Promise<number> {
         bandwidth: { type: 'string' },
         'amp-rate': { type: 'string' },
         connections: { type: 'string' },
+        'geoip-db': { type: 'string' },
+        'asn-db': { type: 'string' },
+        'no-geo': { type: 'boolean' },
+        blocklist: { type: 'string', multiple: true },
+        'block-prefix': { type: 'string' },
+        'block-ttl': { type: 'string' },
+        allow: { type: 'string' },
+        'block-private': { type: 'boolean' },
+        'block-info': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -205,6 +240,40 @@ export async function main(argv: string[]): Promise<number> {
     if (v.bandwidth !== undefined) packetDetect.bandwidthBps = parseBps(v.bandwidth);
     if (v['amp-rate'] !== undefined) packetDetect.ampRate = num(v['amp-rate'], '--amp-rate');
     if (v.connections !== undefined) packetDetect.connections = num(v.connections, '--connections');
+    const lists = (v.blocklist ?? []).map((b) => {
+      const eq = b.indexOf('=');
+      const format = eq < 0 ? b : b.slice(0, eq);
+      if (!(BLOCKLIST_FORMATS as readonly string[]).includes(format)) {
+        throw new InputError('FS_BAD_OPTION', '', `--blocklist: format must be one of ${BLOCKLIST_FORMATS.join(', ')}; got ${format}`);
+      }
+      return { format: format as BlocklistFormat, file: eq < 0 ? `floodscope.${format}` : b.slice(eq + 1) };
+    });
+    let block: AnalyzeOptions['block'];
+    if (lists.length > 0 || v['dry-run']) {
+      const bp = v['block-prefix'] ?? 'auto';
+      const prefix = bp === 'auto' ? 'auto' : Number(bp);
+      if (prefix !== 'auto' && ![32, 24, 16, 128, 64, 48].includes(prefix)) throw new InputError('FS_BAD_OPTION', '', `--block-prefix must be auto, 32, 24, 16, 128, 64 or 48; got ${bp}`);
+      let allow: string[] = [];
+      if (v.allow !== undefined) {
+        allow = existsSync(v.allow)
+          ? readFileSync(v.allow, 'utf8').split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
+          : v.allow.split(',').map((x) => x.trim()).filter(Boolean);
+      }
+      let allowCidrs;
+      try {
+        allowCidrs = parseAllow(allow);
+      } catch (e) {
+        throw new InputError('FS_BAD_OPTION', '', `--allow: ${(e as Error).message}`);
+      }
+      block = {
+        prefix,
+        ttlSeconds: v['block-ttl'] !== undefined ? parseDuration(v['block-ttl'], '--block-ttl') : 3600,
+        allow: allowCidrs,
+        blockPrivate: v['block-private'] === true,
+        includeInfo: v['block-info'] === true,
+      };
+    }
+    const blockToStdout = lists.some((l) => l.file === '-');
     const inputs = parsed.positionals;
     if (inputs.length === 0 && process.stdin.isTTY) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
@@ -218,6 +287,8 @@ export async function main(argv: string[]): Promise<number> {
         threads: v.threads !== undefined ? num(v.threads, '--threads') : undefined,
         detect,
         packetDetect,
+        geo: v['no-geo'] ? false : { ...(v['geoip-db'] !== undefined ? { countryDb: v['geoip-db'] } : {}), ...(v['asn-db'] !== undefined ? { asnDb: v['asn-db'] } : {}) },
+        block,
         clientIp,
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,
@@ -235,13 +306,33 @@ export async function main(argv: string[]): Promise<number> {
     const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
     const text = format === 'json' ? renderJson(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
     if (toFile) {
-      await new Promise<void>((resolve, reject) => {
-        const ws = createWriteStream(v.output!);
-        ws.on('error', (e) => reject(new InputError('FS_OUTPUT', v.output!, `${v.output}: cannot write (${e.message})`)));
-        ws.end(text, () => resolve());
-      });
+      await writeOut(v.output!, text);
+    } else if (blockToStdout) {
+      await new Promise<void>((resolve) => process.stderr.write(text, () => resolve()));
     } else {
       await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+    }
+    const plan = report.blocklist ?? null;
+    if (plan !== null) {
+      for (const ex of plan.excluded) notice(`block list: left out ${ex.what}${ex.count > 1 ? ` (×${ex.count})` : ''}: ${ex.reason}`);
+      if (v['dry-run']) {
+        notice(`block list (dry run, nothing written): ${plan.entries.length} entries`);
+        for (const e of plan.entries) notice(`  would block ${e.cidr}  # ${e.comment}`);
+      } else {
+        for (const l of lists) {
+          const r = renderBlocklist(plan, l.format);
+          if (l.file === '-') {
+            await new Promise<void>((resolve) => process.stdout.write(r.text + (r.extra ? r.extra.text : ''), () => resolve()));
+            continue;
+          }
+          await writeOut(l.file, r.text);
+          notice(`block list: ${plan.entries.length} entries written to ${l.file} (${l.format})`);
+          if (r.extra !== null) {
+            await writeOut(l.file + r.extra.suffix, r.extra.text);
+            notice(`block list: IPv6 entries written to ${l.file}${r.extra.suffix} (ip6tables-restore)`);
+          }
+        }
+      }
     }
     if (report.input.errors.length > 0) return EXIT.DAMAGED;
     if (v['fail-on-attack'] && report.summary.attacks > 0) return EXIT.ATTACK;

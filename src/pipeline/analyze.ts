@@ -33,6 +33,9 @@ import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketReport } from '../report/packet-report.js';
 import { analyzeCaptures } from './analyze-capture.js';
+import { GeoIp } from '../geo/geoip.js';
+import type { BlockOptions } from '../geo/blocklist.js';
+import { enrichReport } from '../report/enrich.js';
 
 export interface Progress {
   rawBytes: number;
@@ -60,6 +63,10 @@ export interface AnalyzeOptions {
   /** One-line notices meant for stderr: detected format, file order, zone warnings. */
   onNotice?: (msg: string) => void;
   hooks?: EngineHooks;
+  /** Geolocation: databases to use (default: the bundled DB-IP country database), or false for none. */
+  geo?: { countryDb?: string; asnDb?: string } | false;
+  /** Plan a block list (see src/geo/blocklist.ts). */
+  block?: Omit<BlockOptions, 'victims'> & { victims?: string[] };
   /** Packet signature settings (captures). */
   packetDetect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
 }
@@ -184,6 +191,13 @@ export function defaultThreads(): number {
 }
 
 export async function analyze(opts: AnalyzeOptions): Promise<Report | PacketReport> {
+  // Open the geolocation databases first: a missing or corrupt one is an error before any work.
+  const geo = opts.geo === false ? null : new GeoIp(opts.geo ?? {});
+  const report = await analyzeRaw(opts);
+  return enrichReport(report, { geo, block: opts.block ? { victims: [], ...opts.block } : null });
+}
+
+async function analyzeRaw(opts: AnalyzeOptions): Promise<Report | PacketReport> {
   const detect: DetectConfig = { ...DEFAULT_DETECT, ...opts.detect };
   const bad = validateDetect(detect);
   if (bad) throw new InputError('FS_BAD_OPTION', '', bad);

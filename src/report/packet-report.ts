@@ -9,7 +9,7 @@ import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
-import { REPORT_SCHEMA, TOP_SOURCES_JSON, type SourceCount } from './report.js';
+import { REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -22,7 +22,7 @@ export interface CaptureFileReport {
   damage: string | null;
 }
 
-export interface PacketAttackReport {
+export interface PacketAttackReport extends AttackGeo {
   id: number;
   signature: string;
   severity: string;
@@ -56,7 +56,7 @@ export interface VictimReport {
   rankByBytes: number;
 }
 
-export interface PacketReport {
+export interface PacketReport extends ReportGeo {
   schema: typeof REPORT_SCHEMA;
   kind: 'capture';
   tool: { name: 'floodscope'; version: string };

@@ -19,6 +19,40 @@ export const TOP_SOURCES_JSON = 1000;
 export interface SourceCount {
   ip: string;
   count: number;
+  /** With geolocation: ISO country code or a label (private, loopback, …). */
+  country?: string;
+  city?: string;
+  asn?: number;
+  asOrg?: string;
+}
+
+/** Share of an attack's listed sources (weighted by requests or packets). */
+export interface CountryShare {
+  country: string;
+  count: number;
+  share: number;
+  sources: number;
+}
+
+export interface PrefixShare {
+  prefix: string;
+  members: number;
+  count: number;
+  share: number;
+}
+
+/** Added by enrichment (src/report/enrich.ts). */
+export interface AttackGeo {
+  countries?: CountryShare[];
+  /** /24 (IPv4) or /64 (IPv6) prefixes with at least 2 member sources. */
+  prefixes?: PrefixShare[];
+  /** /16 or /48 prefixes with at least 8 member sources. */
+  widePrefixes?: PrefixShare[];
+}
+
+export interface ReportGeo {
+  geo?: { attribution: string; countryDb: string; asnDb: string | null } | null;
+  blocklist?: import('../geo/blocklist.js').BlockPlan | null;
 }
 
 export interface ValueCount {
@@ -26,7 +60,7 @@ export interface ValueCount {
   count: number;
 }
 
-export interface AttackReport {
+export interface AttackReport extends AttackGeo {
   id: number;
   signature: Signature;
   severity: Severity;
@@ -70,7 +104,7 @@ export interface MalformedSample {
   reason: string;
 }
 
-export interface Report {
+export interface Report extends ReportGeo {
   schema: typeof REPORT_SCHEMA;
   kind: 'logs';
   tool: { name: 'floodscope'; version: string };

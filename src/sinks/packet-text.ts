@@ -3,7 +3,7 @@
  * of your addresses take the traffic), a packet-rate timeline, then every finding.
  */
 import type { PacketReport } from '../report/packet-report.js';
-import { bytes, clip, duration, fmt, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, fmt, footerLines, geoLines, when, type TextOptions } from './text.js';
 
 function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -63,12 +63,14 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
     out.push(`  peak ${fmt(a.peakRate)} packets/s at ${when(a.peakAt).slice(11)}${a.peakBps ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
     out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+    out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push('  top sources:');
-      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${fmt(t.count).padStart(9)}`);
+      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${(t.country ?? '').padEnd(13)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
       if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
     }
   }
   out.push('');
+  out.push(...footerLines(r));
   return out.join('\n');
 }

@@ -118,9 +118,10 @@ export function renderText(r: Report, o: TextOptions): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     out.push(dim(`  evidence: ${ev}`));
+    out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push(`  top sources:`);
-      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${fmt(t.count).padStart(9)}`);
+      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${(t.country ?? '').padEnd(13)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
       if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
     }
     if (a.topUrls.length > 0) out.push(`  top URLs: ${a.topUrls.slice(0, 5).map((u) => `${clip(u.value, 60)} (${fmt(u.count)})`).join(', ')}`);
@@ -135,5 +136,30 @@ export function renderText(r: Report, o: TextOptions): string {
     }
   });
   out.push('');
+  out.push(...footerLines(r));
   return out.join('\n');
+}
+
+/** Lines shared by both terminal reports: where an attack came from, and the block list. */
+export function geoLines(a: { countries?: { country: string; share: number; sources: number }[]; prefixes?: { prefix: string; members: number; share: number }[]; widePrefixes?: { prefix: string; members: number; share: number }[] }): string[] {
+  const out: string[] = [];
+  if (a.countries && a.countries.length > 0) {
+    out.push(`  countries: ${a.countries.slice(0, 6).map((c) => `${c.country} ${Math.round(c.share * 100)}% (${c.sources})`).join(', ')}`);
+  }
+  if (a.prefixes && a.prefixes.length > 0) {
+    out.push(`  prefixes: ${a.prefixes.slice(0, 5).map((p) => `${p.prefix} ${p.members} sources, ${Math.round(p.share * 100)}%`).join('; ')}`);
+  }
+  if (a.widePrefixes && a.widePrefixes.length > 0) {
+    out.push(`  dense: ${a.widePrefixes.slice(0, 3).map((p) => `${p.prefix} ${p.members} sources, ${Math.round(p.share * 100)}%`).join('; ')}`);
+  }
+  return out;
+}
+
+export function footerLines(r: { geo?: { attribution: string } | null; blocklist?: { entries: unknown[]; excluded: { what: string; reason: string; count: number }[] } | null }): string[] {
+  const out: string[] = [];
+  if (r.blocklist) {
+    out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${r.blocklist.excluded.length === 0 ? 'nothing' : r.blocklist.excluded.map((e) => `${e.what} (${e.reason})`).slice(0, 5).join('; ')}`);
+  }
+  if (r.geo) out.push(r.geo.attribution);
+  return out;
 }

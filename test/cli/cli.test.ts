@@ -30,7 +30,9 @@ describe('floodscope CLI', () => {
     expect(r.stdout).toMatch(/^09:16 +█+/m);
     expect(r.stdout).toMatch(/^HIGH +http\.repeated-url +\/wp-login\.php/m);
     expect(r.stdout).toMatch(/^ {2}2025-03-14 09:15:00 → 09:18:59 \+0200 +\(4m 0s\)/m);
-    expect(r.stdout).toMatch(/top sources:\n( {4}\S+ +[\d,]+\n){10}/);
+    expect(r.stdout).toMatch(/top sources:\n( {4}\S+ +[A-Z]{2} +[\d,]+\n){10}/); // address, country, count
+    expect(r.stdout).toMatch(/^ {2}countries: US \d+% \(\d+\)/m);
+    expect(r.stdout).toMatch(/^IP geolocation by DB-IP \(https:\/\/db-ip\.com\), CC BY 4\.0$/m);
     expect(r.stdout).toMatch(/INFO +http\.flash-crowd .*\(not an attack\)/);
     expect(r.stderr).toMatch(/format: combined \(detected/);
     expect(r.stderr).not.toMatch(/\r/); // no progress bar when stderr is not a terminal
@@ -47,7 +49,7 @@ describe('floodscope CLI', () => {
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['signature', 'severity', 'target', 'start', 'end', 'peakRate', 'requests', 'distinctSources', 'topSources']));
     expect(a.start).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
     expect(['info', 'low', 'medium', 'high']).toContain(a.severity);
-    expect(a.topSources[0]).toEqual({ ip: expect.any(String), count: expect.any(Number) });
+    expect(a.topSources[0]).toEqual({ ip: expect.any(String), count: expect.any(Number), country: expect.stringMatching(/^[A-Z]{2}$/) });
     expect(j.input).toMatchObject({ lines: 25869, parsed: 25869, format: 'combined', formatSource: 'detected' });
   });
 

@@ -1,0 +1,225 @@
+/**
+ * What to block, decided on evidence: the sources of attack findings, aggregated into
+ * prefixes where the attack is dense, minus everything that must never be blocked.
+ *
+ * Never blocked, each with its reason in `excluded`:
+ *  - an allowlisted address, or a prefix that contains one (the prefix is split back into
+ *    its member addresses instead);
+ *  - private, loopback, link-local, CGNAT, documentation, multicast and reserved addresses,
+ *    unless `blockPrivate`;
+ *  - the victims' own addresses (targets of capture findings);
+ *  - sources of info-level findings (flash crowd, port scan), unless `includeInfo`;
+ *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders).
+ *
+ * Prefixes (`prefix: 'auto'`): IPv4 members of one /24 are blocked as that /24 when at
+ * least AUTO_MIN_MEMBERS of its addresses attack; /24s are merged into their /16 when at
+ * least AUTO_MIN_DENSE of them are dense. IPv6 sources are blocked per /64 (attackers
+ * rotate through their /64), /48 when dense. A fixed length blocks every source's prefix.
+ */
+import { formatIp, isV4, parseCidr, cidrContains, type Cidr } from '../parsers/ip.js';
+import { specialLabel } from './geoip.js';
+
+export interface BlockSource {
+  words: [number, number, number, number];
+  /** Requests or packets it sent in the attack. */
+  count: number;
+  signature: string;
+  target: string;
+  start: string;
+  end: string;
+}
+
+export interface BlockEntry {
+  cidr: string;
+  /** IP version of the entry. */
+  v: 4 | 6;
+  /** Attacking addresses it covers, and their requests/packets. */
+  members: number;
+  count: number;
+  signatures: string[];
+  comment: string;
+}
+
+export interface BlockExclusion {
+  what: string;
+  reason: string;
+  count: number;
+}
+
+export interface BlockPlan {
+  entries: BlockEntry[];
+  excluded: BlockExclusion[];
+  prefix: string;
+  ttlSeconds: number;
+}
+
+export interface BlockOptions {
+  /** 'auto', or a prefix length (IPv4 32/24/16, IPv6 128/64/48). */
+  prefix: 'auto' | number;
+  ttlSeconds: number;
+  allow: Cidr[];
+  blockPrivate: boolean;
+  includeInfo: boolean;
+  /** Addresses that must not be blocked because they are the victims. */
+  victims: string[];
+}
+
+export const AUTO_MIN_MEMBERS = 4;
+export const AUTO_MIN_DENSE = 8;
+
+interface Finding {
+  signature: string;
+  attack: boolean;
+  target: string;
+  targetKind: string;
+  start: string;
+  end: string;
+  topSources: { ip: string; count: number }[];
+  evidence: Record<string, number | string>;
+}
+
+export function parseAllow(list: string[]): Cidr[] {
+  return list.map((s) => {
+    const c = parseCidr(s.trim());
+    if (c === null) throw new Error(`not an address or CIDR: ${s}`);
+    return c;
+  });
+}
+
+function words(ip: string): [number, number, number, number] | null {
+  const c = parseCidr(ip);
+  return c === null ? null : [c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!];
+}
+
+/** Network of `w` at `bits` (IPv4 bits counted within its 32). */
+function network(w: readonly number[], bits: number): { key: string; cidr: string; c: Cidr } {
+  const c = parseCidr(`${formatIp(w[0]!, w[1]!, w[2]!, w[3]!)}/${bits}`)!;
+  const cidr = `${formatIp(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!)}/${bits}`;
+  return { key: cidr, cidr, c };
+}
+
+export function planBlocklist(findings: readonly Finding[], o: BlockOptions): BlockPlan {
+  const excluded = new Map<string, BlockExclusion>();
+  const exclude = (what: string, reason: string) => {
+    const k = `${what}|${reason}`;
+    const e = excluded.get(k);
+    if (e) e.count++;
+    else excluded.set(k, { what, reason, count: 1 });
+  };
+  const victims = new Set(o.victims);
+  const allowed = (w: readonly number[]) => o.allow.some((c) => cidrContains(c, w[0]!, w[1]!, w[2]!, w[3]!));
+
+  // Candidate addresses with their evidence.
+  const cand = new Map<string, BlockSource & { signatures: Set<string> }>();
+  for (const f of findings) {
+    if (!f.attack && !o.includeInfo) {
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'info finding (not an attack); use --block-info to include');
+      continue;
+    }
+    if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead');
+      continue;
+    }
+    for (const s of f.topSources) {
+      const w = words(s.ip);
+      if (w === null) continue;
+      if (victims.has(s.ip)) {
+        exclude(s.ip, 'a victim address of this input');
+        continue;
+      }
+      if (allowed(w)) {
+        exclude(s.ip, 'allowlisted');
+        continue;
+      }
+      const special = specialLabel(...w);
+      if (special !== null && !o.blockPrivate) {
+        exclude(s.ip, `${special} address (use --block-private to include)`);
+        continue;
+      }
+      const c = cand.get(s.ip);
+      if (c === undefined) cand.set(s.ip, { words: w, count: s.count, signature: f.signature, target: f.target, start: f.start, end: f.end, signatures: new Set([f.signature]) });
+      else {
+        c.count += s.count;
+        c.signatures.add(f.signature);
+      }
+    }
+  }
+
+  // Aggregate.
+  type Group = { cidr: string; c: Cidr; v: 4 | 6; members: (BlockSource & { signatures: Set<string> })[] };
+  const groupBy = (items: Iterable<BlockSource & { signatures: Set<string> }>, bits4: number, bits6: number): Map<string, Group> => {
+    const g = new Map<string, Group>();
+    for (const m of items) {
+      const v4 = isV4(m.words[0], m.words[1], m.words[2]);
+      const n = network(m.words, v4 ? bits4 : bits6);
+      let x = g.get(n.key);
+      if (x === undefined) {
+        x = { cidr: n.cidr, c: n.c, v: v4 ? 4 : 6, members: [] };
+        g.set(n.key, x);
+      }
+      x.members.push(m);
+    }
+    return g;
+  };
+  const containsAllowed = (c: Cidr) =>
+    o.allow.some((a) => {
+      // The prefix contains an allowed address if either contains the other's network.
+      const [w0, w1, w2, w3] = a.words;
+      return cidrContains(c, w0!, w1!, w2!, w3!) || cidrContains(a, c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!);
+    });
+  const out: Group[] = [];
+  const singles = (members: Group['members']) => {
+    for (const m of members) {
+      const v4 = isV4(m.words[0], m.words[1], m.words[2]);
+      const n = network(m.words, v4 ? 32 : 128);
+      out.push({ cidr: n.cidr, c: n.c, v: v4 ? 4 : 6, members: [m] });
+    }
+  };
+  const emit = (g: Group) => {
+    if (containsAllowed(g.c)) {
+      exclude(g.cidr, 'prefix contains an allowlisted address: split into its member addresses');
+      singles(g.members);
+    } else out.push(g);
+  };
+  if (o.prefix === 'auto') {
+    const small = groupBy(cand.values(), 24, 64);
+    const dense: Group[] = [];
+    for (const g of small.values()) {
+      if (g.v === 6) dense.push(g);
+      else if (g.members.length >= AUTO_MIN_MEMBERS) dense.push(g);
+      else singles(g.members);
+    }
+    // Merge dense /24s (IPv6: /64s) into their /16 (/48) where there are many of them.
+    const wide = new Map<string, Group[]>();
+    for (const g of dense) {
+      const n = network(g.members[0]!.words, g.v === 4 ? 16 : 48);
+      const l = wide.get(n.key) ?? [];
+      l.push(g);
+      wide.set(n.key, l);
+    }
+    for (const [key, groups] of wide) {
+      if (groups.length >= AUTO_MIN_DENSE) {
+        const members = groups.flatMap((g) => g.members);
+        const n = network(members[0]!.words, groups[0]!.v === 4 ? 16 : 48);
+        emit({ cidr: key, c: n.c, v: groups[0]!.v, members });
+      } else for (const g of groups) emit(g);
+    }
+  } else {
+    const bits = o.prefix;
+    const v4bits = bits <= 32 ? bits : 32;
+    const v6bits = bits > 32 ? bits : bits === 32 ? 128 : bits === 24 ? 64 : 48;
+    for (const g of groupBy(cand.values(), v4bits, v6bits).values()) emit(g);
+  }
+
+  const entries: BlockEntry[] = out
+    .map((g) => {
+      const count = g.members.reduce((a, m) => a + m.count, 0);
+      const sigs = [...new Set(g.members.flatMap((m) => [...m.signatures]))].sort();
+      const first = g.members[0]!;
+      const span = first.start.slice(0, 10) === first.end.slice(0, 10) ? `${first.start.slice(0, 19)}..${first.end.slice(11)}` : `${first.start}..${first.end}`;
+      const comment = `${sigs.join('+')} ${first.target.slice(0, 40)}: ${g.members.length} src, ${count} hits, ${span}`;
+      return { cidr: g.cidr, v: g.v, members: g.members.length, count, signatures: sigs, comment };
+    })
+    .sort((a, b) => b.count - a.count || (a.cidr < b.cidr ? -1 : 1));
+  return { entries, excluded: [...excluded.values()], prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
+}
