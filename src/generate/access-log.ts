@@ -42,9 +42,11 @@ export interface GroundTruth {
   start: string;
   end: string;
   flood: { target: string; start: string; end: string; startEpoch: number; endEpoch: number; requests: number; sources: string[] } | null;
-  flashCrowd: { target: string; start: string; end: string; startEpoch: number; endEpoch: number; requests: number; sources: number; referrer: string } | null;
+  flashCrowd: { target: string; start: string; end: string; startEpoch: number; endEpoch: number; requests: number; sources: number; referrer: string; addresses: string[] } | null;
   hotSource: { ip: string; start: string; end: string; startEpoch: number; endEpoch: number; requests: number } | null;
   backgroundSources: number;
+  /** Every address the background browsing used. */
+  background: string[];
 }
 
 /** The scenario of the bundled sample: 40 minutes, every stream once. */
@@ -274,11 +276,13 @@ export function generateAccessLog(o: ScenarioOptions, write: (text: string) => v
           requests: crowdReq,
           sources: Math.max(crowdNext, 1),
           referrer: o.flashCrowd.referrer,
+          addresses: crowd.slice(0, Math.max(crowdNext, 1)),
         }
       : null,
     hotSource: o.hotSource
       ? { ip: hotIp, start: iso(o.hotSource.from), end: iso(o.hotSource.to - 1), startEpoch: o.start + o.hotSource.from, endEpoch: o.start + o.hotSource.to - 1, requests: hotReq }
       : null,
     backgroundSources: bgSeen.size,
+    background: [...bgSeen].sort((a, b) => a - b).map((u) => users[u]!),
   };
 }
