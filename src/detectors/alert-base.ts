@@ -40,6 +40,8 @@ export abstract class AlertBase<B> {
   /** Step at which the alert last closed (for reopening within one window). */
   closedStep = -Infinity;
   readonly hll: HyperLogLog;
+  /** Sources of the traffic before the alert opened (the baseline it is compared with). */
+  before: TopEntry[] = [];
   protected readonly sources: AlertSources;
   /** Buckets already folded in (each at most once). */
   protected readonly absorbed = new Set<number>();

@@ -62,10 +62,39 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
         x.sources++;
         by.set(g.country, x);
       }
+      // "Before": the same breakdown over the traffic seen before the alert opened.
+      const before = new Map<string, number>();
+      let beforeTotal = 0;
+      for (const s of a.before ?? []) {
+        const c = parseCidr(s.ip);
+        if (c === null) continue;
+        const g = e.geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!);
+        before.set(g.country, (before.get(g.country) ?? 0) + s.count);
+        beforeTotal += s.count;
+      }
       ext.countries = [...by.values()]
-        .map((x) => ({ ...x, share: total > 0 ? Math.round((x.count / total) * 1000) / 1000 : 0 }))
+        .map((x) => ({
+          ...x,
+          share: total > 0 ? Math.round((x.count / total) * 1000) / 1000 : 0,
+          ...(beforeTotal > 0 ? { before: Math.round(((before.get(x.country) ?? 0) / beforeTotal) * 1000) / 1000 } : {}),
+        }))
         .sort((x, y) => y.count - x.count || (x.country < y.country ? -1 : 1));
+      if (e.geo.asnDb !== null) {
+        const asns = new Map<number, { asn: number; org: string; count: number; share: number; sources: number }>();
+        for (const s of src) {
+          if (s.asn === undefined) continue;
+          const x = asns.get(s.asn) ?? { asn: s.asn, org: s.asOrg ?? '', count: 0, share: 0, sources: 0 };
+          x.count += s.count;
+          x.sources++;
+          asns.set(s.asn, x);
+        }
+        ext.asns = [...asns.values()]
+          .map((x) => ({ ...x, share: total > 0 ? Math.round((x.count / total) * 1000) / 1000 : 0 }))
+          .sort((x, y) => y.count - x.count || x.asn - y.asn)
+          .slice(0, 20);
+      }
     }
+    delete ext.before;
     ext.prefixes = prefixShares(src, total, 24, 64, 2);
     ext.widePrefixes = prefixShares(src, total, 16, 48, 8);
   }

@@ -32,6 +32,16 @@ export interface CountryShare {
   count: number;
   share: number;
   sources: number;
+  /** Share of this country in the traffic before the attack (when known). */
+  before?: number;
+}
+
+export interface AsnShare {
+  asn: number;
+  org: string;
+  count: number;
+  share: number;
+  sources: number;
 }
 
 export interface PrefixShare {
@@ -44,6 +54,10 @@ export interface PrefixShare {
 /** Added by enrichment (src/report/enrich.ts). */
 export interface AttackGeo {
   countries?: CountryShare[];
+  /** With an ASN database. */
+  asns?: AsnShare[];
+  /** Sources of the traffic before the attack (for the "before" shares), not part of the JSON. */
+  before?: SourceCount[];
   /** /24 (IPv4) or /64 (IPv6) prefixes with at least 2 member sources. */
   prefixes?: PrefixShare[];
   /** /16 or /48 prefixes with at least 8 member sources. */
@@ -188,6 +202,7 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),
     evidence: a.evidence,
+    before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
   };
 }
 

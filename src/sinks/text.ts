@@ -141,11 +141,17 @@ export function renderText(r: Report, o: TextOptions): string {
 }
 
 /** Lines shared by both terminal reports: where an attack came from, and the block list. */
-export function geoLines(a: { countries?: { country: string; share: number; sources: number }[]; prefixes?: { prefix: string; members: number; share: number }[]; widePrefixes?: { prefix: string; members: number; share: number }[] }): string[] {
+export function geoLines(a: { countries?: { country: string; share: number; sources: number; before?: number }[]; asns?: { asn: number; org: string; share: number }[]; prefixes?: { prefix: string; members: number; share: number }[]; widePrefixes?: { prefix: string; members: number; share: number }[] }): string[] {
   const out: string[] = [];
   if (a.countries && a.countries.length > 0) {
-    out.push(`  countries: ${a.countries.slice(0, 6).map((c) => `${c.country} ${Math.round(c.share * 100)}% (${c.sources})`).join(', ')}`);
+    out.push(
+      `  countries: ${a.countries
+        .slice(0, 6)
+        .map((c) => `${c.country} ${Math.round(c.share * 100)}% (${c.sources})${c.before !== undefined ? ` vs ${Math.round(c.before * 100)}% before` : ''}`)
+        .join(', ')}`,
+    );
   }
+  if (a.asns && a.asns.length > 0) out.push(`  networks: ${a.asns.slice(0, 4).map((x) => `AS${x.asn} ${clip(x.org, 30)} ${Math.round(x.share * 100)}%`).join(', ')}`);
   if (a.prefixes && a.prefixes.length > 0) {
     out.push(`  prefixes: ${a.prefixes.slice(0, 5).map((p) => `${p.prefix} ${p.members} sources, ${Math.round(p.share * 100)}%`).join('; ')}`);
   }

@@ -39,6 +39,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly topSources = new SpaceSaving(256);
   readonly topUrls = new SpaceSaving(256);
   readonly urlText = new Map<string, string>();
+  /** Sources of buckets that have left the window: "before" for alerts opened later. */
+  private readonly history = new SpaceSaving(1024);
   peakSecondRate = 0;
   peakSecondAt = 0;
 
@@ -84,6 +86,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   protected newAlert(f: Finding, s: number, inWindow: StepBucket[]): Alert {
     const a = new Alert(this.nextId++, f, s);
+    a.before = this.history.top(1024);
     for (const b of inWindow) a.absorb(b);
     // A window can fire before any single second reaches the activity level (a steady
     // rate below it): then the alert spans the window.
@@ -114,6 +117,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     const exclude = new Set<string>();
     for (const a of this.open.values()) if (a.kind === 'url') exclude.add(a.key);
     this.baseline.learn(b, exclude);
+    for (const e of b.topSources()) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
   }
 
   protected onSeal(b: StepBucket): void {

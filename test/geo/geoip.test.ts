@@ -38,3 +38,22 @@ describe('geolocation', () => {
     expect((await run(['--no-geo', '--format', 'json', '-q', path])).stdout).toMatch(/"geo": null/);
   });
 });
+
+describe('where attacks come from, in the report', () => {
+  it('breaks each attack down by country, compared with the traffic before it, and by prefix', async () => {
+    const { analyzeLogs } = await import('../../dist/src/index.js');
+    const { path, truth } = generated();
+    const r = await analyzeLogs({ inputs: [path], threads: 2 });
+    const flood = r.attacks.find((a) => a.signature === 'http.repeated-url')!;
+    const countries = flood.countries!;
+    expect(countries.reduce((a, c) => a + c.share, 0)).toBeCloseTo(1, 2);
+    expect(countries.reduce((a, c) => a + c.sources, 0)).toBe(flood.topSources.length);
+    for (const c of countries) expect(c.before).toBeGreaterThanOrEqual(0);
+    // Each attacker /24 of the generated flood is reported with its member count.
+    expect(flood.prefixes!.filter((p) => p.members >= 30).length).toBe(2);
+    expect(flood.topSources.every((s) => typeof s.country === 'string')).toBe(true);
+    expect(r.geo!.attribution).toMatch(/DB-IP/);
+    expect(truth.flood!.sources.length).toBe(300);
+    expect('before' in flood).toBe(false);
+  });
+});
