@@ -73,6 +73,8 @@ Where from, and what to block:
   --block-private      also block private, loopback and other special-purpose addresses
   --block-info         also block sources of info findings (flash crowd, port scan)
   --dry-run            say what would be blocked and what was left out, write no block list
+  --suggest-limits     per-source rate limits (iptables hashlimit, nginx limit_req) from the
+                       normal traffic, with how many attack and normal sources they would hit
 
 Output:
   --format F           text (default) or json
@@ -185,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
         'block-private': { type: 'boolean' },
         'block-info': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        'suggest-limits': { type: 'boolean' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -289,6 +292,7 @@ export async function main(argv: string[]): Promise<number> {
         packetDetect,
         geo: v['no-geo'] ? false : { ...(v['geoip-db'] !== undefined ? { countryDb: v['geoip-db'] } : {}), ...(v['asn-db'] !== undefined ? { asnDb: v['asn-db'] } : {}) },
         block,
+        suggestLimits: v['suggest-limits'] === true,
         clientIp,
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,

@@ -36,6 +36,7 @@ import { analyzeCaptures } from './analyze-capture.js';
 import { GeoIp } from '../geo/geoip.js';
 import type { BlockOptions } from '../geo/blocklist.js';
 import { enrichReport } from '../report/enrich.js';
+import { suggestLimits } from '../report/limits.js';
 
 export interface Progress {
   rawBytes: number;
@@ -67,6 +68,8 @@ export interface AnalyzeOptions {
   geo?: { countryDb?: string; asnDb?: string } | false;
   /** Plan a block list (see src/geo/blocklist.ts). */
   block?: Omit<BlockOptions, 'victims'> & { victims?: string[] };
+  /** Derive rate limits from the normal traffic (logs). */
+  suggestLimits?: boolean;
   /** Packet signature settings (captures). */
   packetDetect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
 }
@@ -412,6 +415,7 @@ async function analyzeRaw(opts: AnalyzeOptions): Promise<Report | PacketReport> 
       zone ?? 0,
     );
     if (zone === null) report.input.timeZone = zoneLabel(0);
+    if (opts.suggestLimits) report.limits = suggestLimits(report, engine.normalRates);
     return report;
   } finally {
     for (const o of opened) o.src.close();

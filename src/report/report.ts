@@ -65,6 +65,8 @@ export interface AttackGeo {
 }
 
 export interface ReportGeo {
+  /** --suggest-limits (logs). */
+  limits?: import('./limits.js').LimitSuggestion | null;
   geo?: { attribution: string; countryDb: string; asnDb: string | null } | null;
   blocklist?: import('../geo/blocklist.js').BlockPlan | null;
 }

@@ -161,8 +161,20 @@ export function geoLines(a: { countries?: { country: string; share: number; sour
   return out;
 }
 
-export function footerLines(r: { geo?: { attribution: string } | null; blocklist?: { entries: unknown[]; excluded: { what: string; reason: string; count: number }[] } | null }): string[] {
+export function footerLines(r: {
+  geo?: { attribution: string } | null;
+  blocklist?: { entries: unknown[]; excluded: { what: string; reason: string; count: number }[] } | null;
+  limits?: import('../report/limits.js').LimitSuggestion | null;
+}): string[] {
   const out: string[] = [];
+  if (r.limits) {
+    const l = r.limits;
+    out.push(`Suggested per-source limit: ${l.rate} req/s, burst ${l.burst} (${l.basis})`);
+    out.push(`  would have stopped ${l.attackSourcesStopped} of ${l.attackSources} listed attack sources, and hit ${l.normalHit} of ${l.normalObservations} normal observations`);
+    if (l.caveat !== null) out.push(`  note: ${l.caveat}`);
+    out.push(`  ${l.iptables}`);
+    for (const n of l.nginx) out.push(`  nginx: ${n}`);
+  } else if (r.limits === null) out.push('Suggested limits: no normal traffic (steps without an alert) to derive them from');
   if (r.blocklist) {
     out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${r.blocklist.excluded.length === 0 ? 'nothing' : r.blocklist.excluded.map((e) => `${e.what} (${e.reason})`).slice(0, 5).join('; ')}`);
   }

@@ -16,6 +16,7 @@ import { Baseline } from './baseline.js';
 import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
+import { RateHistogram } from './rate-histogram.js';
 
 export type { AlertEvent };
 
@@ -41,6 +42,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly urlText = new Map<string, string>();
   /** Sources of buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new SpaceSaving(1024);
+  /** Per-source rates in steps without any open alert (legitimate traffic). */
+  readonly normalRates = new RateHistogram();
   peakSecondRate = 0;
   peakSecondAt = 0;
 
@@ -117,7 +120,14 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     const exclude = new Set<string>();
     for (const a of this.open.values()) if (a.kind === 'url') exclude.add(a.key);
     this.baseline.learn(b, exclude);
-    for (const e of b.topSources()) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    const top = b.topSources();
+    for (const e of top) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    if (this.open.size === 0 && top.length > 0) {
+      for (const e of top) this.normalRates.add(e.count / b.step);
+      // Sources below the top list: fewer requests than its smallest entry.
+      const rest = Math.max(0, Math.round(b.hll.estimate()) - top.length);
+      if (rest > 0) this.normalRates.add(top[top.length - 1]!.count / b.step, rest);
+    }
   }
 
   protected onSeal(b: StepBucket): void {

@@ -135,3 +135,22 @@ describe('generated block lists load in the real tools', () => {
     }
   });
 });
+
+describe('--suggest-limits', () => {
+  it('derives a per-source limit from normal traffic and says whom it would hit', async () => {
+    const r = await analyzeLogs({ inputs: [path], threads: 2, suggestLimits: true });
+    const l = r.limits!;
+    expect(l.rate).toBeGreaterThanOrEqual(1);
+    expect(l.normalObservations).toBeGreaterThan(1000);
+    // At most 0.1% of normal observations exceed the 99.9th percentile × 2.
+    expect(l.normalHit / l.normalObservations).toBeLessThanOrEqual(0.001);
+    // The scraper (10 req/s) is stopped; the distributed flood (~0.2 req/s per source) is not,
+    // and the report says a per-source limit cannot stop it.
+    expect(l.attackSourcesStopped).toBeGreaterThanOrEqual(1);
+    expect(l.caveat).toMatch(/cannot stop this attack/);
+    expect(l.iptables).toMatch(/--hashlimit-above \d+\/sec --hashlimit-burst \d+ -j DROP$/);
+    const t = await run(['--suggest-limits', '-q', path]);
+    expect(t.stdout).toMatch(/^Suggested per-source limit: \d+ req\/s/m);
+    expect(t.stdout).toMatch(/nginx: limit_req_zone \$binary_remote_addr zone=floodscope:10m rate=\d+r\/s;/);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Rate-limit suggestions derived from the traffic itself: the 99.9th percentile of the
+ * per-source request rate in normal steps (no alert open), times a margin, as iptables
+ * hashlimit and nginx limit_req settings — with how many attack sources each would have
+ * stopped and how many normal observations it would have hit.
+ */
+import type { Report } from './report.js';
+import type { RateHistogram } from '../windows/rate-histogram.js';
+
+export interface LimitSuggestion {
+  /** Requests per second per source. */
+  rate: number;
+  burst: number;
+  basis: string;
+  /** Attack sources whose average rate during their attack exceeds the limit / all listed. */
+  attackSourcesStopped: number;
+  attackSources: number;
+  /** Normal (source, step) observations above the limit / all. */
+  normalHit: number;
+  normalObservations: number;
+  iptables: string;
+  nginx: string[];
+  /** Set when the limit would stop fewer than half the attack's sources. */
+  caveat: string | null;
+}
+
+export const LIMIT_QUANTILE = 0.999;
+export const LIMIT_MARGIN = 2;
+
+export function suggestLimits(report: Report, normal: RateHistogram): LimitSuggestion | null {
+  if (normal.total === 0) return null;
+  const p = normal.quantile(LIMIT_QUANTILE);
+  const rate = Math.max(1, Math.ceil(p * LIMIT_MARGIN));
+  const burst = rate * 4;
+  // Each attacking address once, at the highest average rate it had in any attack.
+  const fastest = new Map<string, number>();
+  for (const a of report.attacks) {
+    if (!a.attack) continue;
+    for (const s of a.topSources) fastest.set(s.ip, Math.max(fastest.get(s.ip) ?? 0, s.count / Math.max(1, a.durationSeconds)));
+  }
+  const listed = fastest.size;
+  let stopped = 0;
+  for (const r of fastest.values()) if (r > rate) stopped++;
+  return {
+    rate,
+    burst,
+    basis: `${Math.round(LIMIT_QUANTILE * 1000) / 10}th percentile of per-source rates in ${Math.round(normal.total)} normal (source, step) observations: ${Math.round(p * 100) / 100} req/s, × ${LIMIT_MARGIN}`,
+    attackSourcesStopped: stopped,
+    attackSources: listed,
+    normalHit: Math.round(normal.above(rate)),
+    normalObservations: Math.round(normal.total),
+    iptables: `iptables -A INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -m hashlimit --hashlimit-name floodscope --hashlimit-mode srcip --hashlimit-above ${rate}/sec --hashlimit-burst ${burst} -j DROP`,
+    nginx: [`limit_req_zone $binary_remote_addr zone=floodscope:10m rate=${rate}r/s;`, `limit_req zone=floodscope burst=${burst} nodelay;`],
+    caveat:
+      listed > 0 && stopped * 2 < listed
+        ? 'most attack sources stay under normal per-source rates: a per-source limit cannot stop this attack; block its sources and prefixes (--blocklist) or limit the attacked URL'
+        : null,
+  };
+}
