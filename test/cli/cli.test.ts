@@ -84,7 +84,10 @@ describe('floodscope CLI', () => {
     const j = JSON.parse(r.stdout) as J;
     const whole = JSON.parse((await run(['--format', 'json', '-q', sample.path])).stdout) as J;
     expect(j.input.files.map((f) => f.name.split('/').pop())).toEqual(['access.log', 'access.log.1', 'access.log.2.gz']);
-    expect(j.attacks).toEqual(whole.attacks);
+    // Same attacks; only sketch-derived extras such as the "before" country shares may differ
+    // slightly, since file boundaries move chunk boundaries.
+    const core = (r: J) => r.attacks.map((a) => [a.signature, a.severity, a.target, a.start, a.end, a.peakRate, a.requests, a.distinctSources, a.topSources]);
+    expect(core(j)).toEqual(core(whole));
   });
 
   it('parses any Apache LogFormat given with --log-format', async () => {
