@@ -117,6 +117,7 @@ export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackRep
     distinctSources: Math.round(a.hll.estimate()),
     topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     evidence: a.evidence,
+    before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
   };
 }
 

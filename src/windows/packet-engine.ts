@@ -8,6 +8,7 @@
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { AlertBase } from '../detectors/alert-base.js';
+import { SpaceSaving } from '../sketches/space-saving.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
@@ -107,6 +108,8 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   peakPpsAt = 0;
   peakBps = 0;
   handshakesCompletedAcrossChunks = 0;
+  /** Sources of buckets that have left the window: "before" for alerts opened later. */
+  private readonly history = new SpaceSaving(1024);
 
   constructor(cfg: PacketDetectConfig) {
     super(cfg);
@@ -186,6 +189,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
 
   protected newAlert(f: PacketFinding, _s: number, inWindow: PacketBucket[]): PacketAlert {
     const a = new PacketAlert(this.nextId++, f);
+    a.before = this.history.top(1024);
     for (const b of inWindow) a.absorb(b);
     if (a.start === Infinity) {
       // No second reached the level on its own: the span of the window's packets.
@@ -199,6 +203,10 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
 
   protected onSeal(b: PacketBucket): void {
     this.foldTotals(b);
+  }
+
+  protected retire(b: PacketBucket): void {
+    for (const v of b.victims.values()) v.sources.addSourcesTo(this.history);
   }
 
   private foldTotals(b: PacketBucket): void {
