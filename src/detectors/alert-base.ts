@@ -42,6 +42,9 @@ export abstract class AlertBase<B> {
   readonly hll: HyperLogLog;
   /** Sources of the traffic before the alert opened (the baseline it is compared with). */
   before: TopEntry[] = [];
+  /** Requests/packets by country code, of the attack and of the traffic before it (from the workers). */
+  readonly countries = new Map<number, number>();
+  beforeCountries = new Map<number, number>();
   protected readonly sources: AlertSources;
   /** Buckets already folded in (each at most once). */
   protected readonly absorbed = new Set<number>();

@@ -43,6 +43,7 @@ export class Alert extends AlertBase<StepBucket> {
       u.mergeHllInto(this.hll);
       u.addSourcesTo(this.sources.summary);
       u.addTextsTo(this.uas, this.refs);
+      for (const [c, n] of u.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }
     if (this.kind === 'source') {
@@ -54,6 +55,7 @@ export class Alert extends AlertBase<StepBucket> {
         addMapInto(this.urls, d.urls);
         addMapInto(this.uas, d.uas);
         addMapInto(this.refs, d.refs);
+        for (const [c, n] of d.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       } else {
         // Not among a chunk's detailed sources: bucket resolution from the top-k count.
         const c = b.sources.estimate(w0, w1, w2, w3);

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { Reader, type Response } from 'maxmind';
 import { cidrContains, formatIp, parseCidr, type Cidr } from '../parsers/ip.js';
 import { InputError } from '../sources/errors.js';
+import { encodeCountry } from './country-code.js';
 
 export interface GeoInfo {
   /** ISO 3166-1 alpha-2 code, or a label: "private", "loopback", "link-local", "cgnat", "documentation", "multicast", "reserved", "unknown". */
@@ -118,6 +119,20 @@ export class GeoIp {
 
   get attribution(): string {
     return this.isDefault ? DBIP_ATTRIBUTION : `IP geolocation from ${this.countryDb}`;
+  }
+
+  private readonly codes = new Map<string, number>();
+
+  /** Country as a small integer (geo/country-code.ts), cached: what workers use per source. */
+  code(w0: number, w1: number, w2: number, w3: number): number {
+    const key = `${w0}:${w1}:${w2}:${w3}`;
+    let c = this.codes.get(key);
+    if (c === undefined) {
+      c = encodeCountry(this.lookup(w0, w1, w2, w3).country);
+      if (this.codes.size >= 200_000) this.codes.clear();
+      this.codes.set(key, c);
+    }
+    return c;
   }
 
   lookup(w0: number, w1: number, w2: number, w3: number): GeoInfo {

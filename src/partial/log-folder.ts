@@ -19,6 +19,8 @@ import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sk
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
+import { GeoIp } from '../geo/geoip.js';
+import { COUNTRY_CODES, toHist, type CountryHist } from '../geo/country-code.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
@@ -30,6 +32,8 @@ export interface FoldConfig {
   trustedProxies: string[];
   maxSamples: number;
   maxLineBytes: number;
+  /** Geolocate sources in the worker: the country database (undefined: the bundled one), or null for none. */
+  geo: { countryDb?: string } | null;
 }
 
 /** Bounds on what one chunk-bucket sends back. */
@@ -94,8 +98,12 @@ export class LogFolder {
   private readonly pairSA = new PairCounter();
   private readonly pairSR = new PairCounter();
 
+  private readonly geo: GeoIp | null;
+  private readonly countryScratch = new Float64Array(COUNTRY_CODES);
+
   constructor(cfg: FoldConfig) {
     this.cfg = cfg;
+    this.geo = cfg.geo === null ? null : new GeoIp(cfg.geo.countryDb !== undefined ? { countryDb: cfg.geo.countryDb } : {});
     const preset = (PRESETS as Record<string, string>)[cfg.format];
     this.plan = compileLogFormat(preset ?? cfg.format);
     this.trusted = cfg.trustedProxies.map((t) => {
@@ -412,6 +420,12 @@ export class LogFolder {
       srcCounts[k] = srcCnt[s]!;
     });
 
+    let countries: CountryHist | null = null;
+    if (this.geo !== null) {
+      const all: number[] = [];
+      for (let k = 0; k < nSrc; k++) all.push(touchedSrc[k]!, srcCnt[touchedSrc[k]!]!);
+      countries = this.countriesOf(all);
+    }
     // Prefixes: /24 for IPv4, /64 for IPv6, over every source of the bucket.
     this.pfxT.clear();
     const pfxCnt = this.pfxCnt.ensure(nSrc);
@@ -524,6 +538,7 @@ export class LogFolder {
         urls: [],
         uas: this.texts(buf, urlUA[k]!, this.uaOff.a),
         refs: this.texts(buf, urlUR[k]!, this.refOff.a),
+        countries: this.countriesOf(pairs),
       };
     });
 
@@ -555,6 +570,7 @@ export class LogFolder {
         urls: urlList,
         uas: this.texts(buf, srcSA[k]!, this.uaOff.a),
         refs: this.texts(buf, sr, this.refOff.a),
+        countries: this.countriesOf([s, srcCnt[s]!]),
       };
     });
 
@@ -569,7 +585,7 @@ export class LogFolder {
     for (const u of urlOrder) urlRank[u] = -1;
     for (const s of detailSrc) srcRank[s] = -1;
 
-    return { index, perSecond, counters, hll: hllBytes, srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources };
+    return { index, perSecond, counters, hll: hllBytes, srcWords, srcCounts, pfxWords, pfxCounts, pfxSources, urls, sources, countries };
   }
 
   /** Count one more line, over the length limit and skipped, after the chunk's lines. */
@@ -579,6 +595,19 @@ export class LogFolder {
     p.overlong++;
     p.reasons[E.LONG]!++;
     if (p.samples.length < maxSamples) p.samples.push({ line: p.lines, reason: 'line over 64 KiB, skipped' });
+  }
+
+  /** Requests by country over a flat [sourceSlot, count, …] list. */
+  private countriesOf(pairs: number[]): CountryHist | null {
+    if (this.geo === null) return null;
+    const h = this.countryScratch;
+    h.fill(0);
+    const k = this.srcT.keys;
+    for (let q = 0; q < pairs.length; q += 2) {
+      const s = pairs[q]! * 4;
+      h[this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!)]! += pairs[q + 1]!;
+    }
+    return toHist(h);
   }
 
   private urlText(buf: Buffer, u: number): string {

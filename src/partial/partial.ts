@@ -32,6 +32,8 @@ export interface TextCount {
   count: number;
 }
 
+import type { CountryHist } from '../geo/country-code.js';
+
 /** Detail of one hot subject (a URL, or a source) inside one bucket of one chunk. */
 export interface SubjectDetail {
   /** URL: 64-bit hash in w0, w1 (w2 = w3 = 0). Source: the IP words. */
@@ -54,6 +56,8 @@ export interface SubjectDetail {
   urls: TextCount[];
   uas: TextCount[];
   refs: TextCount[];
+  /** Requests by country (geolocated in the worker), when geolocation is on. */
+  countries: CountryHist | null;
 }
 
 export interface BucketPartial {
@@ -73,6 +77,8 @@ export interface BucketPartial {
   pfxSources: Float64Array;
   urls: SubjectDetail[];
   sources: SubjectDetail[];
+  /** Requests by country, when geolocation is on. */
+  countries: CountryHist | null;
 }
 
 export interface MalformedSample {
@@ -117,7 +123,15 @@ export function partialTransferList(p: Partial): ArrayBuffer[] {
     add(b.pfxWords);
     add(b.pfxCounts);
     add(b.pfxSources);
+    if (b.countries) {
+      add(b.countries.codes);
+      add(b.countries.counts);
+    }
     for (const d of b.urls.concat(b.sources)) {
+      if (d.countries) {
+        add(d.countries.codes);
+        add(d.countries.counts);
+      }
       add(d.perSecond);
       add(d.srcWords);
       add(d.srcCounts);

@@ -304,6 +304,7 @@ async function analyzeRaw(opts: AnalyzeOptions): Promise<Report | PacketReport> 
       trustedProxies: trusted,
       maxSamples: opts.maxSamples ?? 10,
       maxLineBytes: MAX_LINE_BYTES,
+      geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
     };
     if (fold.clientIp === 'xff' && !plan.has.has(19 /* F.XFF */)) {
       throw new InputError('FS_BAD_OPTION', '', `--client-ip xff needs a format with %{X-Forwarded-For}i (for example nginx_main); format ${format} has none`);

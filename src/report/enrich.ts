@@ -62,20 +62,39 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
         x.sources++;
         by.set(g.country, x);
       }
-      // "Before": the same breakdown over the traffic seen before the alert opened.
+      // Exact request/packet counts by country from the workers when they were sent;
+      // the listed top sources otherwise. "Before": the traffic seen before the alert opened.
+      let countTotal = total;
+      if (a.countryCounts && a.countryCounts.length > 0) {
+        countTotal = 0;
+        for (const x of by.values()) x.count = 0;
+        for (const [country, n] of a.countryCounts) {
+          const x = by.get(country) ?? { country, count: 0, share: 0, sources: 0 };
+          x.count += n;
+          by.set(country, x);
+          countTotal += n;
+        }
+      }
       const before = new Map<string, number>();
       let beforeTotal = 0;
-      for (const s of a.before ?? []) {
-        const c = parseCidr(s.ip);
-        if (c === null) continue;
-        const g = e.geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!);
-        before.set(g.country, (before.get(g.country) ?? 0) + s.count);
-        beforeTotal += s.count;
+      if (a.countryBefore && a.countryBefore.length > 0) {
+        for (const [country, n] of a.countryBefore) {
+          before.set(country, (before.get(country) ?? 0) + n);
+          beforeTotal += n;
+        }
+      } else {
+        for (const s of a.before ?? []) {
+          const c = parseCidr(s.ip);
+          if (c === null) continue;
+          const g = e.geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!);
+          before.set(g.country, (before.get(g.country) ?? 0) + s.count);
+          beforeTotal += s.count;
+        }
       }
       ext.countries = [...by.values()]
         .map((x) => ({
           ...x,
-          share: total > 0 ? Math.round((x.count / total) * 1000) / 1000 : 0,
+          share: countTotal > 0 ? Math.round((x.count / countTotal) * 1000) / 1000 : 0,
           ...(beforeTotal > 0 ? { before: Math.round(((before.get(x.country) ?? 0) / beforeTotal) * 1000) / 1000 } : {}),
         }))
         .sort((x, y) => y.count - x.count || (x.country < y.country ? -1 : 1));
@@ -95,6 +114,8 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
       }
     }
     delete ext.before;
+    delete ext.countryCounts;
+    delete ext.countryBefore;
     ext.prefixes = prefixShares(src, total, 24, 64, 2);
     ext.widePrefixes = prefixShares(src, total, 16, 48, 8);
   }

@@ -10,6 +10,7 @@ import type { Alert } from '../detectors/alert.js';
 import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
+import { decodeCountry } from '../geo/country-code.js';
 import type { Engine } from '../windows/engine.js';
 import { urlKey } from '../windows/bucket.js';
 
@@ -58,6 +59,9 @@ export interface AttackGeo {
   asns?: AsnShare[];
   /** Sources of the traffic before the attack (for the "before" shares), not part of the JSON. */
   before?: SourceCount[];
+  /** Requests/packets by country from the workers, of the attack and before it; not part of the JSON. */
+  countryCounts?: [string, number][];
+  countryBefore?: [string, number][];
   /** /24 (IPv4) or /64 (IPv6) prefixes with at least 2 member sources. */
   prefixes?: PrefixShare[];
   /** /16 or /48 prefixes with at least 8 member sources. */
@@ -205,6 +209,8 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     topUrls: sortedTexts(a.urls, 10),
     evidence: a.evidence,
     before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
+    countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),
   };
 }
 

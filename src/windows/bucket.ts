@@ -10,6 +10,7 @@
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } from '../partial/partial.js';
+import { addHist } from '../geo/country-code.js';
 
 const MAX_URLS = 48;
 const MAX_SOURCES = 32;
@@ -63,6 +64,8 @@ export class UrlAgg {
   private foldedHll: HyperLogLog | null = null;
   private readonly foldedUas = new Map<string, number>();
   private readonly foldedRefs = new Map<string, number>();
+  /** Requests by country code (geolocated in the workers). */
+  readonly countries = new Map<number, number>();
 
   constructor(d: SubjectDetail, step: number) {
     this.w0 = d.w0;
@@ -76,6 +79,7 @@ export class UrlAgg {
     this.emptyRef += d.emptyRef;
     this.referred += d.referred;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
+    if (d.countries) addHist(this.countries, d.countries);
     this.pending.push(d);
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
@@ -126,6 +130,7 @@ export class SourceAgg {
   readonly urls = new Map<string, number>();
   readonly uas = new Map<string, number>();
   readonly refs = new Map<string, number>();
+  readonly countries = new Map<number, number>();
 
   constructor(d: SubjectDetail, step: number) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
@@ -139,6 +144,7 @@ export class SourceAgg {
     addTexts(this.urls, d.urls);
     addTexts(this.uas, d.uas);
     addTexts(this.refs, d.refs);
+    if (d.countries) addHist(this.countries, d.countries);
   }
 }
 
@@ -152,6 +158,8 @@ export class StepBucket {
   readonly prefixes = new SpaceSaving(256);
   readonly urls = new Map<string, UrlAgg>();
   readonly sourceDetail = new Map<string, SourceAgg>();
+  /** Requests by country code (geolocated in the workers). */
+  readonly countries = new Map<number, number>();
   private cachedSources: TopEntry[] | null = null;
   private cachedPrefixes: TopEntry[] | null = null;
 
@@ -175,6 +183,7 @@ export class StepBucket {
     for (let i = 0; i < N_COUNTERS; i++) this.counters[i]! += p.counters[i]!;
     for (let i = 0; i < this.step; i++) this.perSecond[i]! += p.perSecond[i]!;
     this.hll.mergeBytes(p.hll);
+    if (p.countries) addHist(this.countries, p.countries);
     const w = p.srcWords;
     for (let k = 0; k < p.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, p.srcCounts[k]!);
     const pw = p.pfxWords;
