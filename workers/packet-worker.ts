@@ -8,12 +8,13 @@ import { packetTransferList, type PacketPartial } from '../src/partial/packet-pa
 import type { PacketTask } from '../src/pipeline/task.js';
 
 let folder: PacketFolder | null = null;
-let folderStep = 0;
+let folderKey = '';
 
 export default function foldPackets(task: PacketTask): unknown {
-  if (folder === null || folderStep !== task.step) {
-    folder = new PacketFolder(task.step);
-    folderStep = task.step;
+  const key = JSON.stringify([task.step, task.geo]);
+  if (folder === null || folderKey !== key) {
+    folder = new PacketFolder(task.step, task.geo);
+    folderKey = key;
   }
   const partial: PacketPartial = folder.fold(task.chunk, task.context, task.seq);
   return move({

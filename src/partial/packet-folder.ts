@@ -18,6 +18,8 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
+import { GeoIp } from '../geo/geoip.js';
+import { COUNTRY_CODES, toHist, type CountryHist } from '../geo/country-code.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
@@ -87,8 +89,25 @@ export class PacketFolder {
   private readonly hashHi = new GrowableI32(8192);
   private readonly hashLo = new GrowableI32(8192);
 
-  constructor(step: number) {
+  private readonly geo: GeoIp | null;
+  private readonly countryScratch = new Float64Array(COUNTRY_CODES);
+
+  constructor(step: number, geo: { countryDb?: string } | null = null) {
     this.step = step;
+    this.geo = geo === null ? null : new GeoIp(geo.countryDb !== undefined ? { countryDb: geo.countryDb } : {});
+  }
+
+  /** Packets by country over a flat [ipSlot, count, …] list. */
+  private countriesOf(pairs: number[]): CountryHist | null {
+    if (this.geo === null) return null;
+    const h = this.countryScratch;
+    h.fill(0);
+    const k = this.ipT.keys;
+    for (let q = 0; q < pairs.length; q += 2) {
+      const s = pairs[q]! * 4;
+      h[this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!)]! += pairs[q + 1]!;
+    }
+    return toHist(h);
   }
 
   fold(bytes: Uint8Array, ctx: CaptureContext, seq: number): PacketPartial {
@@ -521,6 +540,7 @@ export class PacketFolder {
         srcCounts: counts(top),
         hll: hllOf(vsAll[k]!, 14),
         reflectorHll: hllOf(vrAll[k]!, 14),
+        countries: this.countriesOf(vsAll[k]!),
       };
     });
     const ssAll = this.pairSS.grouped(svcs.length);
@@ -551,6 +571,7 @@ export class PacketFolder {
         synSources: list.length / 2,
         connWords: words(conn),
         connCounts: counts(conn),
+        countries: this.countriesOf(list),
       };
     });
     const scanners: ScannerDetail[] = ips

@@ -5,6 +5,8 @@
  * Like the log Partial, everything is bounded and crosses threads by transfer.
  */
 
+import type { CountryHist } from '../geo/country-code.js';
+
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
   PACKETS: 0,
@@ -67,6 +69,8 @@ export interface VictimDetail {
   hll: Uint8Array;
   /** Sources of amplified responses (reflectors): serialized HLL. */
   reflectorHll: Uint8Array;
+  /** Packets by source country, when geolocation is on. */
+  countries: CountryHist | null;
 }
 
 export interface ServiceDetail {
@@ -92,6 +96,8 @@ export interface ServiceDetail {
   /** The source holding the most concurrent connections in this chunk, and how many. */
   connWords: Uint32Array;
   connCounts: Float64Array;
+  /** SYNs by source country, when geolocation is on. */
+  countries: CountryHist | null;
 }
 
 export interface ScannerDetail {
@@ -160,6 +166,10 @@ export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
       add(v.srcCounts);
       add(v.hll);
       add(v.reflectorHll);
+      if (v.countries) {
+        add(v.countries.codes);
+        add(v.countries.counts);
+      }
     }
     for (const s of b.services) {
       add(s.perSecondSyn);
@@ -168,6 +178,10 @@ export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
       add(s.hll);
       add(s.connWords);
       add(s.connCounts);
+      if (s.countries) {
+        add(s.countries.codes);
+        add(s.countries.counts);
+      }
     }
   }
   return out;

@@ -18,6 +18,7 @@ export interface CaptureOptions {
   detect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
   chunkSize?: number;
   zone?: number;
+  geo?: { countryDb?: string } | null;
   onProgress?: (p: Progress) => void;
   onNotice?: (msg: string) => void;
 }
@@ -58,7 +59,7 @@ export async function analyzeCaptures(sources: ByteSource[], o: CaptureOptions):
       for await (const ch of frameCapture((t, off, len) => src.read(t, off, len), src.name, issues, o.chunkSize ?? 1 << 20)) {
         file.format = ch.context.format;
         for (const i of ch.context.interfaces) links.add(i.linkType);
-        inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
+        inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
         if (inflight.length >= o.threads * 2) await settle();
         o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone });
       }

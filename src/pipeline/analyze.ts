@@ -239,7 +239,15 @@ async function analyzeRaw(opts: AnalyzeOptions): Promise<Report | PacketReport> 
       }
       return await analyzeCaptures(
         opened.map((o) => o.src),
-        { threads, chunkSize: opts.chunkSize, zone: zoneOverride ?? 0, onProgress: opts.onProgress, onNotice: opts.onNotice, detect: opts.packetDetect },
+        {
+          threads,
+          chunkSize: opts.chunkSize,
+          zone: zoneOverride ?? 0,
+          onProgress: opts.onProgress,
+          onNotice: opts.onNotice,
+          detect: opts.packetDetect,
+          geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
+        },
       );
     }
 

@@ -13,4 +13,6 @@ export interface PacketTask {
   context: import('../framing/captures.js').CaptureContext;
   seq: number;
   step: number;
+  /** Geolocate sources in the worker (undefined countryDb: the bundled database), or null. */
+  geo: { countryDb?: string } | null;
 }

@@ -7,6 +7,7 @@
 import { formatIp } from '../parsers/ip.js';
 import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
+import { decodeCountry } from '../geo/country-code.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import { REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type ReportGeo, type SourceCount } from './report.js';
@@ -118,6 +119,8 @@ export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackRep
     topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     evidence: a.evidence,
     before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
+    countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),
   };
 }
 

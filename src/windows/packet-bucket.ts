@@ -8,6 +8,7 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
 import { PC_N, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
 import { ipKey } from './bucket.js';
+import { addHist } from '../geo/country-code.js';
 
 const MAX_VICTIMS = 64;
 const MAX_SERVICES = 64;
@@ -62,6 +63,7 @@ export class VictimAgg {
   readonly perSecondKind: Float64Array;
   readonly sources = new LazySources();
   private readonly reflectorHlls: Uint8Array[] = [];
+  readonly countries = new Map<number, number>();
   constructor(d: VictimDetail, step: number) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
     this.perSecondPackets = new Float64Array(step);
@@ -85,6 +87,7 @@ export class VictimAgg {
     for (let i = 0; i < this.perSecondKind.length; i++) this.perSecondKind[i]! += d.perSecondKind[i]!;
     this.sources.push(d.srcWords, d.srcCounts, d.hll);
     if (d.c[VC.AMP]! > 0) this.reflectorHlls.push(d.reflectorHll);
+    if (d.countries) addHist(this.countries, d.countries);
   }
   mergeReflectorsInto(into: HyperLogLog): void {
     for (const b of this.reflectorHlls) into.mergeBytes(b);
@@ -106,6 +109,7 @@ export class ServiceAgg {
   /** Most concurrent connections one source held in one chunk, and that source. */
   maxConn = 0;
   maxConnWords: [number, number, number, number] = [0, 0, 0, 0];
+  readonly countries = new Map<number, number>();
   constructor(d: ServiceDetail, step: number) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
     this.port = d.port;
@@ -124,6 +128,7 @@ export class ServiceAgg {
     this.synSources += d.synSources;
     for (let i = 0; i < this.perSecondSyn.length; i++) this.perSecondSyn[i]! += d.perSecondSyn[i]!;
     if (d.syn > 0) this.sources.push(d.srcWords, d.srcCounts, d.hll);
+    if (d.countries) addHist(this.countries, d.countries);
     if (d.connCounts.length > 0 && d.connCounts[0]! > this.maxConn) {
       this.maxConn = d.connCounts[0]!;
       this.maxConnWords = [d.connWords[0]!, d.connWords[1]!, d.connWords[2]!, d.connWords[3]!];

@@ -51,6 +51,7 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       this.bytes += s.bytes;
       s.sources.mergeHllInto(this.hll);
       s.sources.addSourcesTo(this.sources.summary);
+      for (const [c, n] of s.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }
     if (this.kind === 'victim') {
@@ -67,6 +68,7 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       if (this.measure === 'amp') v.mergeReflectorsInto(this.hll);
       else v.sources.mergeHllInto(this.hll);
       v.sources.addSourcesTo(this.sources.summary);
+      for (const [c, n] of v.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }
     // A source (scanner, connection flood): bucket resolution.
@@ -110,6 +112,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   handshakesCompletedAcrossChunks = 0;
   /** Sources of buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new SpaceSaving(1024);
+  private readonly historyCountries = new Map<number, number>();
 
   constructor(cfg: PacketDetectConfig) {
     super(cfg);
@@ -190,6 +193,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   protected newAlert(f: PacketFinding, _s: number, inWindow: PacketBucket[]): PacketAlert {
     const a = new PacketAlert(this.nextId++, f);
     a.before = this.history.top(1024);
+    a.beforeCountries = new Map(this.historyCountries);
     for (const b of inWindow) a.absorb(b);
     if (a.start === Infinity) {
       // No second reached the level on its own: the span of the window's packets.
@@ -206,7 +210,10 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   }
 
   protected retire(b: PacketBucket): void {
-    for (const v of b.victims.values()) v.sources.addSourcesTo(this.history);
+    for (const v of b.victims.values()) {
+      v.sources.addSourcesTo(this.history);
+      for (const [c, n] of v.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);
+    }
   }
 
   private foldTotals(b: PacketBucket): void {

@@ -20,6 +20,9 @@ describe.skipIf(!HAVE_CORPUS)('detection on real captures', () => {
     expect(f[0]!.packets).toBe(37_841);
     expect(f[0]!.evidence).toMatchObject({ halfOpenShare: 1, spoofingLikely: 'yes' });
     expect(r.victims[0]).toMatchObject({ ip: '10.10.10.10', packets: 37_841, rankByBytes: 1 });
+    // Countries are counted in the workers over every SYN, not over the listed sources.
+    expect(f[0]!.countries!.reduce((a, c) => a + c.count, 0)).toBe(37_841);
+    expect(f[0]!.topSources.length).toBe(1000);
     const four = await capture('StopDDoS-packet-captures_pkt.TCP.synflood.spoofed.pcap', 4);
     expect(JSON.stringify(four)).toBe(JSON.stringify(r));
   });
