@@ -11,6 +11,7 @@ import { buildPacketReport, type CaptureFileReport, type PacketReport } from '..
 import type { ByteSource } from '../sources/byte-source.js';
 import { PacketEngine } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
+import { suggestConnLimit } from '../report/limits.js';
 import type { Progress } from './analyze.js';
 
 export interface CaptureOptions {
@@ -19,6 +20,7 @@ export interface CaptureOptions {
   chunkSize?: number;
   zone?: number;
   geo?: { countryDb?: string } | null;
+  suggestLimits?: boolean;
   onProgress?: (p: Progress) => void;
   onNotice?: (msg: string) => void;
 }
@@ -83,5 +85,7 @@ export async function analyzeCaptures(sources: ByteSource[], o: CaptureOptions):
     await pool.destroy();
   }
   engine.finish();
-  return buildPacketReport(engine, files, cfg, VERSION, o.zone ?? 0, warnings, errors);
+  const report = buildPacketReport(engine, files, cfg, VERSION, o.zone ?? 0, warnings, errors);
+  if (o.suggestLimits) report.connLimits = suggestConnLimit(report, engine.normalConnections);
+  return report;
 }

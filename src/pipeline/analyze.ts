@@ -246,6 +246,7 @@ async function analyzeRaw(opts: AnalyzeOptions): Promise<Report | PacketReport> 
           onProgress: opts.onProgress,
           onNotice: opts.onNotice,
           detect: opts.packetDetect,
+          suggestLimits: opts.suggestLimits === true,
           geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
         },
       );

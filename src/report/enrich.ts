@@ -55,6 +55,10 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
         const g = e.geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!);
         s.country = g.country;
         if (g.city !== undefined) s.city = g.city;
+        if (g.latitude !== undefined && g.longitude !== undefined) {
+          s.latitude = g.latitude;
+          s.longitude = g.longitude;
+        }
         if (g.asn !== undefined) s.asn = g.asn;
         if (g.asOrg !== undefined) s.asOrg = g.asOrg;
         const x = by.get(g.country) ?? { country: g.country, count: 0, share: 0, sources: 0 };

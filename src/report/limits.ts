@@ -5,6 +5,7 @@
  * stopped and how many normal observations it would have hit.
  */
 import type { Report } from './report.js';
+import type { PacketReport } from './packet-report.js';
 import type { RateHistogram } from '../windows/rate-histogram.js';
 
 export interface LimitSuggestion {
@@ -55,5 +56,39 @@ export function suggestLimits(report: Report, normal: RateHistogram): LimitSugge
       listed > 0 && stopped * 2 < listed
         ? 'most attack sources stay under normal per-source rates: a per-source limit cannot stop this attack; block its sources and prefixes (--blocklist) or limit the attacked URL'
         : null,
+  };
+}
+
+export interface ConnLimitSuggestion {
+  connections: number;
+  basis: string;
+  /** Sources of tcp.conn-flood findings it would have stopped / all such. */
+  attackSourcesStopped: number;
+  attackSources: number;
+  normalHit: number;
+  normalObservations: number;
+  iptables: string;
+}
+
+/**
+ * connlimit from a capture: the 99.9th percentile of the most concurrent connections one
+ * source held to one service per chunk, in normal steps, × 2 (at least 10).
+ */
+export function suggestConnLimit(report: PacketReport, normal: RateHistogram): ConnLimitSuggestion | null {
+  if (normal.total === 0) return null;
+  const p = normal.quantile(LIMIT_QUANTILE);
+  const connections = Math.max(10, Math.ceil(p * LIMIT_MARGIN));
+  const floods = report.attacks.filter((a) => a.signature === 'tcp.conn-flood');
+  const stopped = floods.filter((a) => Number(a.evidence.concurrentConnections) > connections).length;
+  const ports = [...new Set(report.attacks.filter((a) => a.targetKind === 'service' || a.signature === 'tcp.conn-flood').map((a) => String(a.target).split(':').pop()))].filter((x) => /^\d+$/.test(x ?? ''));
+  const dports = ports.length > 0 ? ` -m multiport --dports ${ports.join(',')}` : '';
+  return {
+    connections,
+    basis: `${Math.round(LIMIT_QUANTILE * 1000) / 10}th percentile of the most concurrent connections per source and service in ${Math.round(normal.total)} normal observations: ${Math.round(p * 100) / 100}, × ${LIMIT_MARGIN} (at least 10)`,
+    attackSourcesStopped: stopped,
+    attackSources: floods.length,
+    normalHit: Math.round(normal.above(connections)),
+    normalObservations: Math.round(normal.total),
+    iptables: `iptables -A INPUT -p tcp --syn${dports} -m connlimit --connlimit-above ${connections} --connlimit-mask 32 -j REJECT --reject-with tcp-reset`,
   };
 }

@@ -23,6 +23,8 @@ export interface SourceCount {
   /** With geolocation: ISO country code or a label (private, loopback, …). */
   country?: string;
   city?: string;
+  latitude?: number;
+  longitude?: number;
   asn?: number;
   asOrg?: string;
 }
@@ -69,8 +71,10 @@ export interface AttackGeo {
 }
 
 export interface ReportGeo {
-  /** --suggest-limits (logs). */
+  /** --suggest-limits: logs (requests per source). */
   limits?: import('./limits.js').LimitSuggestion | null;
+  /** --suggest-limits: captures (concurrent connections per source). */
+  connLimits?: import('./limits.js').ConnLimitSuggestion | null;
   geo?: { attribution: string; countryDb: string; asnDb: string | null } | null;
   blocklist?: import('../geo/blocklist.js').BlockPlan | null;
 }

@@ -165,8 +165,15 @@ export function footerLines(r: {
   geo?: { attribution: string } | null;
   blocklist?: { entries: unknown[]; excluded: { what: string; reason: string; count: number }[] } | null;
   limits?: import('../report/limits.js').LimitSuggestion | null;
+  connLimits?: import('../report/limits.js').ConnLimitSuggestion | null;
 }): string[] {
   const out: string[] = [];
+  if (r.connLimits) {
+    const l = r.connLimits;
+    out.push(`Suggested connection limit: ${l.connections} per source (${l.basis})`);
+    out.push(`  would have stopped ${l.attackSourcesStopped} of ${l.attackSources} connection floods, and hit ${l.normalHit} of ${l.normalObservations} normal observations`);
+    out.push(`  ${l.iptables}`);
+  } else if (r.connLimits === null) out.push('Suggested connection limit: no normal TCP connections (steps without an alert) to derive it from');
   if (r.limits) {
     const l = r.limits;
     out.push(`Suggested per-source limit: ${l.rate} req/s, burst ${l.burst} (${l.basis})`);

@@ -16,6 +16,7 @@ import { ipKey } from './bucket.js';
 import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine } from './windowed-engine.js';
+import { RateHistogram } from './rate-histogram.js';
 
 
 export class PacketAlert extends AlertBase<PacketBucket> {
@@ -113,6 +114,8 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   /** Sources of buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new SpaceSaving(1024);
   private readonly historyCountries = new Map<number, number>();
+  /** Most concurrent connections per source and service, per chunk, in steps without an open alert. */
+  readonly normalConnections = new RateHistogram();
 
   constructor(cfg: PacketDetectConfig) {
     super(cfg);
@@ -210,6 +213,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   }
 
   protected retire(b: PacketBucket): void {
+    if (this.open.size === 0) for (const s of b.services.values()) if (s.maxConn > 0) this.normalConnections.add(s.maxConn);
     for (const v of b.victims.values()) {
       v.sources.addSourcesTo(this.history);
       for (const [c, n] of v.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);

@@ -154,3 +154,22 @@ describe('--suggest-limits', () => {
     expect(t.stdout).toMatch(/nginx: limit_req_zone \$binary_remote_addr zone=floodscope:10m rate=\d+r\/s;/);
   });
 });
+
+describe('suggested limits load in iptables', () => {
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v iptables-restore']).status !== 0)(
+    'the hashlimit (logs) and connlimit (capture) rules pass iptables-restore --test',
+    async () => {
+      const { analyze, generateCapture, writePcap } = await import('../../dist/src/index.js');
+      const logs = await analyzeLogs({ inputs: [path], suggestLimits: true });
+      const capFile = join(tmp(), 'gen.pcap');
+      writeFileSync(capFile, writePcap(generateCapture(42, 0.25).packets));
+      const cap = await analyze({ inputs: [capFile], suggestLimits: true });
+      if (cap.kind !== 'capture') throw new Error('not a capture');
+      expect(cap.connLimits!.connections).toBeGreaterThanOrEqual(10);
+      const rules = [logs.limits!.iptables, cap.connLimits!.iptables].map((r) => r.replace(/^iptables /, ''));
+      const f = join(tmp(), 'limits.rules');
+      writeFileSync(f, ['*filter', ...rules, 'COMMIT', ''].join('\n'));
+      execFileSync('iptables-restore', ['--test', f]);
+    },
+  );
+});
