@@ -66,7 +66,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push('  top sources:');
-      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${(t.country ?? '').padEnd(13)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
+      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
       if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
     }
   }

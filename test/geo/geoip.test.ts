@@ -57,3 +57,56 @@ describe('where attacks come from, in the report', () => {
     expect('before' in flood).toBe(false);
   });
 });
+
+describe('other databases: --geoip-db (city) and --asn-db', async () => {
+  const { writeMmdb } = await import('../mmdb-writer.js');
+  const dir = tmp();
+  const city = join(dir, 'city.mmdb');
+  const asn = join(dir, 'asn.mmdb');
+  writeFileSync(
+    city,
+    writeMmdb('GeoLite2-City', [
+      ['8.8.8.0/24', { country: { iso_code: 'US' }, city: { names: { en: 'Mountain View' } }, location: { latitude: { double: 37.4 }, longitude: { double: -122.1 } } }],
+      ['81.2.69.0/24', { country: { iso_code: 'GB' }, city: { names: { en: 'London' } } }],
+    ]),
+  );
+  writeFileSync(
+    asn,
+    writeMmdb('GeoLite2-ASN', [
+      ['8.8.8.0/24', { autonomous_system_number: 15169, autonomous_system_organization: 'GOOGLE' }],
+      ['81.2.69.0/24', { autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' }],
+    ]),
+  );
+
+  it('reads city, coordinates and ASN from MaxMind-format databases', () => {
+    const g = new GeoIp({ countryDb: city, asnDb: asn });
+    expect(at(g, '8.8.8.8')).toEqual({ country: 'US', city: 'Mountain View', latitude: 37.4, longitude: -122.1, asn: 15169, asOrg: 'GOOGLE' });
+    expect(at(g, '81.2.69.160')).toMatchObject({ country: 'GB', city: 'London', asn: 20712 });
+    expect(at(g, '1.1.1.1')).toEqual({ country: 'unknown' });
+  });
+
+  it('puts city and ASN on each source and an ASN breakdown on each attack', async () => {
+    const rows: string[] = [];
+    for (let s = 0; s < 300; s++) {
+      const t = `01/Jan/2024:00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+      for (let k = 0; k < 15; k++) rows.push(`${k % 3 === 0 ? '81.2.69' : '8.8.8'}.${(s * 15 + k) % 60 + 1} - - [${t}] "GET /x HTTP/1.1" 200 1 "-" "bot"`);
+    }
+    const p = join(dir, 'asn.log');
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await run(['--format', 'json', '-q', '--geoip-db', city, '--asn-db', asn, p]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { geo: { countryDb: string; asnDb: string; attribution: string }; attacks: { signature: string; asns: { asn: number; org: string; share: number }[]; topSources: { ip: string; city?: string; asn?: number; latitude?: number }[] }[] };
+    const flood = j.attacks.find((a) => a.signature === 'http.repeated-url')!;
+    expect(flood.asns.map((a) => [a.asn, a.org])).toEqual([
+      [15169, 'GOOGLE'],
+      [20712, 'Andrews & Arnold Ltd'],
+    ]);
+    expect(flood.asns[0]!.share).toBeCloseTo(2 / 3, 1);
+    const g = flood.topSources.find((s) => s.ip.startsWith('8.8.8.'))!;
+    expect(g).toMatchObject({ city: 'Mountain View', asn: 15169, latitude: 37.4 });
+    expect(j.geo).toMatchObject({ countryDb: city, asnDb: asn, attribution: `IP geolocation from ${city}` });
+    const t = await run(['-q', '--geoip-db', city, '--asn-db', asn, p]);
+    expect(t.stdout).toMatch(/networks: AS15169 GOOGLE 6\d%/);
+    expect(t.stdout).toMatch(/8\.8\.8\.\d+ +US Mountain View +\d+ +AS15169 GOOGLE/);
+  });
+});
