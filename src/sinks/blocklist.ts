@@ -7,7 +7,7 @@
  *   nft       an `nft -f` file: table inet floodscope, interval+timeout sets, drop rules
  *   iptables  an `iptables-restore` file (IPv4) and, when there are IPv6 entries, an
  *             `ip6tables-restore` file: a FLOODSCOPE chain jumped to from INPUT
- *   route     `ip -batch` lines: `route add blackhole CIDR`
+ *   route     a shell script of `ip route add blackhole CIDR` lines
  */
 import type { BlockEntry, BlockPlan } from '../geo/blocklist.js';
 
@@ -89,7 +89,7 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
     }
     case 'route':
       return {
-        text: [...header(plan, 'ip -batch'), ...plan.entries.flatMap((e) => [`# ${e.comment}`, `route add blackhole ${e.cidr}`])].join('\n') + '\n',
+        text: ['#!/bin/sh', ...header(plan, 'sh FILE'), ...plan.entries.flatMap((e) => [`# ${e.comment}`, `ip route add blackhole ${e.cidr}`])].join('\n') + '\n',
         extra: null,
       };
   }

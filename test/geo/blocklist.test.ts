@@ -123,13 +123,14 @@ describe('generated block lists load in the real tools', () => {
     }
   });
 
-  it.skipIf(!root || !has('ip'))('ip -batch adds the blackhole routes (in a throwaway network namespace)', () => {
+  it.skipIf(!root || !has('ip'))('the ip route lines add the blackhole routes (run in a throwaway network namespace)', () => {
     const ns = `fstest${process.pid}`;
     execFileSync('ip', ['netns', 'add', ns]);
     try {
       execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      execFileSync('ip', ['-n', ns, '-batch', file('b.route', renderBlocklist(plan(), 'route').text)]);
+      execFileSync('ip', ['netns', 'exec', ns, 'sh', '-e', file('b.route', renderBlocklist(plan(), 'route').text)]);
       expect(execFileSync('ip', ['-n', ns, 'route', 'show', 'type', 'blackhole'], { encoding: 'utf8' })).toMatch(/blackhole 203\.0\.113\.0\/24/);
+      expect(execFileSync('ip', ['-n', ns, '-6', 'route', 'show', 'type', 'blackhole'], { encoding: 'utf8' })).toMatch(/blackhole 2001:db8:1:2::\/64/);
     } finally {
       spawnSync('ip', ['netns', 'del', ns]);
     }
