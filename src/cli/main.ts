@@ -18,6 +18,7 @@ import { InputError } from '../sources/errors.js';
 import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
+import { renderHtml } from '../sinks/html.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import { VERSION } from '../version.js';
@@ -77,7 +78,8 @@ Where from, and what to block:
                        normal traffic, with how many attack and normal sources they would hit
 
 Output:
-  --format F           text (default) or json
+  --format F           text (default), json or html (a self-contained page with charts)
+  --html FILE          also write the HTML report to FILE, next to any other output
   -o, --output FILE    write the report to FILE instead of stdout
   --tz Z               zone for times: log (the log's own offset, default), UTC, or ±HH:MM
   --threads N          worker threads (default: available cores, here ${defaultThreads()})
@@ -189,6 +191,7 @@ export async function main(argv: string[]): Promise<number> {
         'dry-run': { type: 'boolean' },
         'suggest-limits': { type: 'boolean' },
         format: { type: 'string' },
+        html: { type: 'string' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
         threads: { type: 'string' },
@@ -218,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     const format = v.format ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new InputError('FS_BAD_OPTION', '', `--format must be text or json; got ${format}`);
+    if (format !== 'text' && format !== 'json' && format !== 'html') throw new InputError('FS_BAD_OPTION', '', `--format must be text, json or html; got ${format}`);
     const clientIp = v['client-ip'] ?? 'remote';
     if (clientIp !== 'remote' && clientIp !== 'xff') throw new InputError('FS_BAD_OPTION', '', `--client-ip must be remote or xff; got ${clientIp}`);
     const detect: { [K in keyof DetectConfig]?: DetectConfig[K] } = {};
@@ -308,7 +311,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const toFile = v.output !== undefined;
     const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-    const text = format === 'json' ? renderJson(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
+    const text =
+      format === 'json' ? renderJson(report) : format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
+    if (v.html !== undefined) {
+      await writeOut(v.html, renderHtml(report));
+      notice(`HTML report written to ${v.html}`);
+    }
     if (toFile) {
       await writeOut(v.output!, text);
     } else if (blockToStdout) {

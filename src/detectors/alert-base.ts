@@ -42,6 +42,8 @@ export abstract class AlertBase<B> {
   readonly hll: HyperLogLog;
   /** Sources of the traffic before the alert opened (the baseline it is compared with). */
   before: TopEntry[] = [];
+  /** Distinct sources on the target per absorbed step: [step start (epoch s), estimate]. */
+  readonly sourcesOverTime: [number, number][] = [];
   /** Requests/packets by country code, of the attack and of the traffic before it (from the workers). */
   readonly countries = new Map<number, number>();
   beforeCountries = new Map<number, number>();

@@ -7,6 +7,7 @@
  */
 import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
 import { AlertBase } from './alert-base.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { addMapInto, type StepBucket } from '../windows/bucket.js';
 import type { Finding, Signature, TargetKind } from './finding.js';
@@ -40,6 +41,9 @@ export class Alert extends AlertBase<StepBucket> {
       const u = b.urls.get(this.key);
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
+      const step = new HyperLogLog(12);
+      u.mergeHllInto(step);
+      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
       u.mergeHllInto(this.hll);
       u.addSourcesTo(this.sources.summary);
       u.addTextsTo(this.uas, this.refs);

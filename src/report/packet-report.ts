@@ -118,6 +118,7 @@ export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackRep
     distinctSources: Math.round(a.hll.estimate()),
     topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     evidence: a.evidence,
+    sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
     before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
     countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),

@@ -56,6 +56,8 @@ export interface PrefixShare {
 
 /** Added by enrichment (src/report/enrich.ts). */
 export interface AttackGeo {
+  /** Distinct sources on the target per step while the attack was active. */
+  sourcesOverTime?: { start: string; distinct: number }[];
   countries?: CountryShare[];
   /** With an ASN database. */
   asns?: AsnShare[];
@@ -212,6 +214,7 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),
     evidence: a.evidence,
+    sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
     before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
     countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),

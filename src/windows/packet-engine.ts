@@ -50,6 +50,9 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       if (s === undefined || !this.seconds(b.start, s.perSecondSyn, null, this.level)) return;
       this.packets += s.syn;
       this.bytes += s.bytes;
+      const step = new HyperLogLog(14);
+      s.sources.mergeHllInto(step);
+      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
       s.sources.mergeHllInto(this.hll);
       s.sources.addSourcesTo(this.sources.summary);
       for (const [c, n] of s.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
@@ -66,8 +69,11 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       const counter = { packets: VC.PACKETS, udp: VC.UDP, icmp: VC.ICMP, amp: VC.AMP, synack: VC.SYNACK_IN, bytes: VC.PACKETS, syn: VC.PACKETS, bucket: VC.PACKETS }[this.measure];
       this.packets += v.c[counter]!;
       this.bytes += this.measure === 'amp' ? v.c[VC.AMP_BYTES]! : this.measure === 'udp' ? v.c[VC.UDP_BYTES]! : this.measure === 'icmp' ? v.c[VC.ICMP_BYTES]! : v.c[VC.BYTES]!;
-      if (this.measure === 'amp') v.mergeReflectorsInto(this.hll);
-      else v.sources.mergeHllInto(this.hll);
+      const step = new HyperLogLog(14);
+      if (this.measure === 'amp') v.mergeReflectorsInto(step);
+      else v.sources.mergeHllInto(step);
+      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
+      this.hll.merge(step);
       v.sources.addSourcesTo(this.sources.summary);
       for (const [c, n] of v.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;

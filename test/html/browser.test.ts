@@ -1,0 +1,115 @@
+/**
+ * The HTML report in a real browser: Debian's Chromium driven by playwright-core. Skips,
+ * saying why, only where Chromium is not installed (.ci/run installs it).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { generateCapture, writePcap } from '../../dist/src/index.js';
+import { ROOT, generated, run, tmp } from '../helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE = existsSync(CHROMIUM);
+if (!HAVE) console.warn(`floodscope: ${CHROMIUM} not found: the browser tests of the HTML report are skipped (.ci/run installs Debian's chromium)`);
+const OUT = join(ROOT, 'test-output');
+
+describe.skipIf(!HAVE)('HTML report in Chromium', () => {
+  let browser: Browser;
+  const pages: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const d = tmp();
+    const log = generated();
+    pages.log = join(d, 'log.html');
+    expect((await run(['-q', '--format', 'html', '-o', pages.log, '--blocklist', `plain=${join(d, 'b.txt')}`, log.path])).code).toBe(0);
+    const cap = join(d, 'syn.pcap');
+    writeFileSync(cap, writePcap(generateCapture(42, 0.25).packets));
+    pages.capture = join(d, 'capture.html');
+    expect((await run(['-q', '--html', pages.capture, '--format', 'json', '-o', join(d, 'c.json'), cap])).code).toBe(0);
+    mkdirSync(OUT, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each(['log', 'capture'])('the %s report renders without console errors, with a drawn timeline, a section and a shaded span per attack', async (kind) => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // No network: every request the page makes other than its own file fails the test.
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file://')) requests.push(r.url());
+    });
+    await page.goto(`file://${pages[kind]}`);
+    await page.waitForSelector('#timeline canvas');
+    const box = await page.locator('#timeline canvas').first().boundingBox();
+    expect(box!.width).toBeGreaterThan(200);
+    expect(box!.height).toBeGreaterThan(100);
+    const report = JSON.parse((await page.locator('#report').textContent())!) as { attacks: { id: number; attack: boolean; signature: string }[] };
+    expect(report.attacks.length).toBeGreaterThan(0);
+    for (const a of report.attacks) {
+      await expect(page.locator(`#attack-${a.id}`).count()).resolves.toBe(1);
+      if (a.attack) {
+        const span = await page.locator(`.span[data-attack="${a.id}"]`).boundingBox();
+        expect(span!.width).toBeGreaterThan(1);
+      }
+    }
+    expect(await page.locator('#verdict').textContent()).toMatch(/attack finding/);
+    await page.screenshot({ path: join(OUT, `html-${kind}.png`), fullPage: true });
+    // Dark theme renders too.
+    await page.click('#theme');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.screenshot({ path: join(OUT, `html-${kind}-dark.png`) });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it('sorts a table when its header is clicked', async () => {
+    const page = await browser.newPage();
+    await page.goto(`file://${pages.log}`);
+    const table = page.locator('section.attack[data-signature="http.repeated-url"] table').first();
+    const counts = async () => (await table.locator('tbody tr td:nth-child(2)').allTextContents()).map((x) => Number(x.replace(/,/g, '')));
+    await table.locator('th', { hasText: 'requests' }).click(); // numbers sort descending first
+    const desc = await counts();
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await table.locator('th', { hasText: 'requests' }).click();
+    const asc = await counts();
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    expect(asc[0]).toBeLessThan(asc[asc.length - 1]!);
+    await page.close();
+  });
+
+  it('shows block list entries with a copy button, countries and the DB-IP attribution', async () => {
+    const page = await browser.newPage();
+    await page.goto(`file://${pages.log}`);
+    const flood = page.locator('section.attack[data-signature="http.repeated-url"]');
+    expect(await flood.locator('.blocklist textarea').inputValue()).toMatch(/\/24 # http\./);
+    await flood.locator('button.copy').click();
+    await expect(flood.locator('button.copy').textContent()).resolves.toBe('copied');
+    expect(await flood.locator('.countries').textContent()).toMatch(/%/);
+    expect(await page.textContent('body')).toMatch(/IP geolocation by DB-IP/);
+    await page.close();
+  });
+
+  it('is readable on a phone-sized screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`file://${pages.capture}`);
+    await page.waitForSelector('#timeline canvas');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(OUT, 'html-capture-phone.png'), fullPage: true });
+    await page.close();
+  });
+});
