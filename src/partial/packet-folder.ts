@@ -91,10 +91,11 @@ export class PacketFolder {
 
   private readonly geo: GeoIp | null;
   private readonly countryScratch = new Float64Array(COUNTRY_CODES);
+  private readonly slotCountry = new GrowableI32(8192, -1);
 
-  constructor(step: number, geo: { countryDb?: string } | null = null) {
+  constructor(step: number, geo: { countryDb?: string } | null = null, countryBytes?: Uint8Array) {
     this.step = step;
-    this.geo = geo === null ? null : new GeoIp(geo.countryDb !== undefined ? { countryDb: geo.countryDb } : {});
+    this.geo = geo === null ? null : new GeoIp({ ...(geo.countryDb !== undefined ? { countryDb: geo.countryDb } : {}), ...(countryBytes ? { countryBytes } : {}) });
   }
 
   /** Packets by country over a flat [ipSlot, count, …] list. */
@@ -103,9 +104,16 @@ export class PacketFolder {
     const h = this.countryScratch;
     h.fill(0);
     const k = this.ipT.keys;
+    // Country per slot, looked up once per chunk (-1: not yet).
+    const bySlot = this.slotCountry.ensure(this.ipT.size);
     for (let q = 0; q < pairs.length; q += 2) {
-      const s = pairs[q]! * 4;
-      h[this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!)]! += pairs[q + 1]!;
+      const slot = pairs[q]!;
+      let c = bySlot[slot]!;
+      if (c < 0) {
+        const s = slot * 4;
+        c = bySlot[slot] = this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!);
+      }
+      h[c]! += pairs[q + 1]!;
     }
     return toHist(h);
   }
@@ -113,6 +121,7 @@ export class PacketFolder {
   fold(bytes: Uint8Array, ctx: CaptureContext, seq: number): PacketPartial {
     const step = this.step;
     const r = this.r;
+    if (this.geo !== null) this.slotCountry.a.fill(-1, 0, Math.min(this.slotCountry.a.length, this.ipT.size));
     this.ipT.clear();
     this.svcT.clear();
     this.tupT.clear();

@@ -21,6 +21,8 @@ export interface CaptureOptions {
   zone?: number;
   geo?: { countryDb?: string } | null;
   suggestLimits?: boolean;
+  /** The country database in shared memory, for the workers. */
+  countryBytes?: Uint8Array | null;
   onProgress?: (p: Progress) => void;
   onNotice?: (msg: string) => void;
 }
@@ -41,6 +43,7 @@ export async function analyzeCaptures(sources: ByteSource[], o: CaptureOptions):
     maxThreads: o.threads,
     idleTimeout: 1000,
     concurrentTasksPerWorker: 1,
+    workerData: { countryBytes: o.countryBytes ?? null },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
   try {
