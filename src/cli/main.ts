@@ -9,9 +9,10 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, defaultThreads, type AnalyzeOptions, type Progress } from '../pipeline/analyze.js';
+import { analyze, defaultThreads, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
+import type { AttackReport } from '../report/report.js';
 import { parseAllow } from '../geo/blocklist.js';
 import { BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
@@ -76,6 +77,13 @@ Where from, and what to block:
   --dry-run            say what would be blocked and what was left out, write no block list
   --suggest-limits     per-source rate limits (iptables hashlimit, nginx limit_req) from the
                        normal traffic, with how many attack and normal sources they would hit
+
+Live (tail -F access.log | floodscope):
+  --live               analyze as records arrive: piped stdin is live by default when no --format
+                       or -o is given. stdout a terminal: a view refreshed each step; otherwise
+                       NDJSON events (alert.open, alert.update, alert.close, window); SIGINT or
+                       SIGTERM: flush, print the final report (a last "report" event), exit 0
+  --no-window-events   no per-step "window" events in NDJSON
 
 Output:
   --format F           text (default), json or html (a self-contained page with charts)
@@ -148,6 +156,41 @@ class ProgressBar {
   }
 }
 
+/** The live view on a terminal: redrawn each step, like top. */
+class LiveView {
+  private readonly open = new Map<number, AttackReport>();
+  private last: Extract<LiveEvent, { type: 'window' }> | null = null;
+  private readonly log: string[] = [];
+  event(e: LiveEvent): void {
+    if (e.type === 'window') {
+      this.last = e;
+      this.draw();
+      return;
+    }
+    if (e.type === 'alert.close') this.open.delete(e.alert.id);
+    else this.open.set(e.alert.id, e.alert);
+    if (e.type !== 'alert.update') this.log.push(`${e.alert.end.slice(11, 19)} ${e.type === 'alert.open' ? 'OPEN ' : 'CLOSE'} ${e.alert.severity.padEnd(6)} ${e.alert.signature} ${e.alert.target}`);
+    this.draw();
+  }
+  private draw(): void {
+    const w = this.last;
+    const lines = [
+      `floodscope live — ${w ? `${w.end}: ${w.rate} req/s over the window, ${w.openAlerts} open alert(s), lag ${w.lagSeconds}s` : 'waiting for data'}   (Ctrl-C: final report)`,
+      '',
+      ...[...this.open.values()].flatMap((a) => [
+        `${a.severity.toUpperCase().padEnd(6)} ${a.signature} ${a.target}  since ${a.start.slice(11, 19)}, peak ${a.peakRate}/s, ${a.requests} requests, ~${a.distinctSources} sources`,
+        ...a.topSources.slice(0, 3).map((t) => `         ${t.ip} ${t.country ?? ''} ${t.count}`),
+      ]),
+      '',
+      ...this.log.slice(-10),
+    ];
+    process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
+  }
+  close(): void {
+    process.stdout.write('\n');
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'bench') {
     const { runBench } = await import('../../bench/run.js');
@@ -192,6 +235,8 @@ export async function main(argv: string[]): Promise<number> {
         'suggest-limits': { type: 'boolean' },
         format: { type: 'string' },
         html: { type: 'string' },
+        live: { type: 'boolean' },
+        'no-window-events': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
         threads: { type: 'string' },
@@ -284,7 +329,24 @@ export async function main(argv: string[]): Promise<number> {
     if (inputs.length === 0 && process.stdin.isTTY) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
     }
-    const bar = !v['no-progress'] && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+    const stdinIsPipe = (() => {
+      try {
+        return fstatSync(0).isFIFO() || fstatSync(0).isSocket();
+      } catch {
+        return false;
+      }
+    })();
+    const onStdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
+    const live = v.live === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
+    const liveView = live && process.stdout.isTTY === true;
+    const abort = new AbortController();
+    if (live) {
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+    const view = liveView ? new LiveView() : null;
+    const bar = !live && !v['no-progress'] && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
     let report;
     try {
       report = await analyze({
@@ -296,6 +358,14 @@ export async function main(argv: string[]): Promise<number> {
         geo: v['no-geo'] ? false : { ...(v['geoip-db'] !== undefined ? { countryDb: v['geoip-db'] } : {}), ...(v['asn-db'] !== undefined ? { asnDb: v['asn-db'] } : {}) },
         block,
         suggestLimits: v['suggest-limits'] === true,
+        live: live
+          ? {
+              idleMs: 250,
+              signal: abort.signal,
+              windowEvents: !v['no-window-events'] || view !== null,
+              onEvent: (e) => (view !== null ? view.event(e) : process.stdout.write(`${JSON.stringify(e)}\n`)),
+            }
+          : undefined,
         clientIp,
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,
@@ -309,6 +379,12 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       bar?.clear();
     }
+    if (live && view === null && v.output === undefined) {
+      // NDJSON: the final report is the last event.
+      await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ type: 'report', report })}\n`, () => resolve()));
+      return report.input.errors.length > 0 ? EXIT.DAMAGED : v['fail-on-attack'] && report.summary.attacks > 0 ? EXIT.ATTACK : EXIT.OK;
+    }
+    view?.close();
     const toFile = v.output !== undefined;
     const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
     const text =

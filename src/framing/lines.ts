@@ -17,12 +17,21 @@ export interface LineChunk {
   bytes: Uint8Array;
   /** Lines over maxLine skipped just before this chunk's first line. */
   skippedLong: number;
+  /** Live input went quiet: the chunk holds the complete lines so far (maybe none). */
+  idle?: boolean;
 }
 
-/** Fill target[offset, offset + length) with the next bytes; resolve to the count, 0 at the end. */
-export type ReadInto = (target: Uint8Array, offset: number, length: number) => Promise<number>;
+/**
+ * Fill target[offset, offset + length) with the next bytes; resolve to the count, 0 at the
+ * end, or -1 when live input stayed quiet for `idleMs` (see frameFrom).
+ */
+export type ReadInto = (target: Uint8Array, offset: number, length: number, idleMs?: number) => Promise<number>;
 
-export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 65536): AsyncGenerator<LineChunk> {
+/**
+ * With `idleMs` (live input), a read that stays quiet that long hands out the complete lines
+ * gathered so far as an `idle` chunk (possibly empty), so slow traffic is not held back.
+ */
+export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 65536, idleMs = 0): AsyncGenerator<LineChunk> {
   const cap = chunkSize + maxLine + 2;
   let cur = new Uint8Array(cap);
   let fill = 0;
@@ -37,7 +46,16 @@ export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 
 
   for (;;) {
     if (!eof && fill < cap) {
-      const n = await read(cur, fill, cap - fill);
+      const n = await read(cur, fill, cap - fill, idleMs > 0 ? idleMs : undefined);
+      if (n === -1) {
+        const last = skipping || fill === 0 ? -1 : cur.lastIndexOf(10, fill - 1);
+        if (last >= 0) {
+          yield* emit(last + 1, true);
+          // Live chunks end where the input paused; the next boundary counts from here.
+          boundary = base + chunkSize;
+        } else yield { bytes: new Uint8Array(0), skippedLong: 0, idle: true };
+        continue;
+      }
       if (n === 0) eof = true;
       else fill += n;
     }
@@ -83,10 +101,10 @@ export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 
   if (skipping) skipped++; // the input ended inside an overlong line
   if (fill > 0 || skipped > 0) yield { bytes: cur.subarray(0, fill), skippedLong: skipped };
 
-  function* emit(end: number): Generator<LineChunk> {
+  function* emit(end: number, idle = false): Generator<LineChunk> {
     const next = new Uint8Array(cap);
     next.set(cur.subarray(end, fill));
-    const out = { bytes: cur.subarray(0, end), skippedLong: skipped };
+    const out: LineChunk = idle ? { bytes: cur.subarray(0, end), skippedLong: skipped, idle } : { bytes: cur.subarray(0, end), skippedLong: skipped };
     skipped = 0;
     base += end;
     fill -= end;

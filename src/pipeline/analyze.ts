@@ -27,7 +27,8 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { buildReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { alertReport, buildReport, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { isoWithOffset } from '../parsers/timestamp.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -68,11 +69,27 @@ export interface AnalyzeOptions {
   geo?: { countryDb?: string; asnDb?: string } | false;
   /** Plan a block list (see src/geo/blocklist.ts). */
   block?: Omit<BlockOptions, 'victims'> & { victims?: string[] };
+  /** Live mode (logs): events while reading, idle flush, wall-clock window closing, end on abort. */
+  live?: LiveOptions;
   /** Derive rate limits from the normal traffic (logs). */
   suggestLimits?: boolean;
   /** Packet signature settings (captures). */
   packetDetect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
 }
+
+export interface LiveOptions {
+  /** Hand out complete lines after this much quiet (ms); also the wall-clock tick. */
+  idleMs: number;
+  /** Aborting ends the input as at EOF: the final report follows. */
+  signal?: AbortSignal;
+  /** Also emit a `window` event per step. */
+  windowEvents: boolean;
+  onEvent: (e: LiveEvent) => void;
+}
+
+export type LiveEvent =
+  | { type: 'alert.open' | 'alert.update' | 'alert.close'; alert: AttackReport }
+  | { type: 'window'; end: string; requests: number; rate: number; openAlerts: number; lagSeconds: number };
 
 export const MAX_LINE_BYTES = 65536;
 const HEAD_BYTES = 64 * 1024;
@@ -159,7 +176,10 @@ interface Opened {
 }
 
 interface Dispatch {
-  task: LogTask;
+  /** null: live input is idle, nothing to fold. */
+  task: LogTask | null;
+  /** Live input paused after this chunk: merge now rather than wait for more. */
+  idle?: boolean;
   transfer: ArrayBuffer[];
   skippedLong: number;
   /** For ranges: the file offset this task reads up to (progress). */
@@ -174,11 +194,15 @@ async function* rangeTasks(path: string, size: number, chunkSize: number, config
   }
 }
 
-async function* byteTasks(src: ByteSource, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
+async function* byteTasks(src: ByteSource, chunkSize: number, config: FoldConfig, idleMs = 0): AsyncGenerator<Dispatch> {
   let seq = 0;
-  for await (const chunk of frameFrom((t, off, len) => src.read(t, off, len), chunkSize, MAX_LINE_BYTES)) {
+  for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs)) {
     const bytes = chunk.bytes;
-    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, transfer: [bytes.buffer as ArrayBuffer], skippedLong: chunk.skippedLong, rawEnd: 0 };
+    if (bytes.length === 0 && chunk.skippedLong === 0) {
+      if (chunk.idle) yield { task: null, transfer: [], skippedLong: 0, rawEnd: 0, idle: true };
+      continue;
+    }
+    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, transfer: [bytes.buffer as ArrayBuffer], skippedLong: chunk.skippedLong, rawEnd: 0, idle: chunk.idle === true };
   }
 }
 
@@ -196,11 +220,11 @@ export function defaultThreads(): number {
 export async function analyze(opts: AnalyzeOptions): Promise<Report | PacketReport> {
   // Open the geolocation databases first: a missing or corrupt one is an error before any work.
   const geo = opts.geo === false ? null : new GeoIp(opts.geo ?? {});
-  const report = await analyzeRaw(opts, geo?.sharedCountryBytes() ?? null);
+  const report = await analyzeRaw(opts, geo?.sharedCountryBytes() ?? null, geo);
   return enrichReport(report, { geo, block: opts.block ? { victims: [], ...opts.block } : null });
 }
 
-async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null): Promise<Report | PacketReport> {
+async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null, geo: GeoIp | null): Promise<Report | PacketReport> {
   const detect: DetectConfig = { ...DEFAULT_DETECT, ...opts.detect };
   const bad = validateDetect(detect);
   if (bad) throw new InputError('FS_BAD_OPTION', '', bad);
@@ -221,6 +245,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null)
   try {
     for (const spec of specs) {
       const src = await ByteSource.open(spec, opts.stdin);
+      if (opts.live?.signal) src.signal = opts.live.signal;
       const head = await src.peek(HEAD_BYTES);
       opened.push({
         src,
@@ -320,12 +345,43 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null)
       throw new InputError('FS_BAD_OPTION', '', `--client-ip xff needs a format with %{X-Forwarded-For}i (for example nginx_main); format ${format} has none`);
     }
 
-    const engine = new Engine(detect, opts.hooks);
+    let zone: number | null = zoneOverride;
+    const live = opts.live;
+    const zoneNow = (): number => zone ?? 0;
+    const liveHooks: EngineHooks | undefined =
+      live === undefined
+        ? undefined
+        : {
+            onAlert: (type, a) => {
+              const alert = alertReport(a, zoneNow());
+              if (geo !== null) {
+                for (const s of alert.topSources) {
+                  const c = parseCidr(s.ip);
+                  if (c !== null) s.country = geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!).country;
+                }
+              }
+              delete alert.before;
+              delete alert.countryCounts;
+              delete alert.countryBefore;
+              live.onEvent({ type, alert });
+            },
+            onWindow: (view, open) => {
+              if (!live.windowEvents) return;
+              live.onEvent({
+                type: 'window',
+                end: isoWithOffset(view.end, zoneNow()),
+                requests: view.requests,
+                rate: Math.round((view.requests / view.seconds) * 100) / 100,
+                openAlerts: open.length,
+                lagSeconds: Math.max(0, Math.round(Date.now() / 1000 - view.end)),
+              });
+            },
+          };
+    const engine = new Engine(detect, { ...opts.hooks, ...liveHooks });
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
     const warnings: string[] = [];
     const errors: string[] = [];
-    let zone: number | null = zoneOverride;
     let noZone = 0;
     const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
     let rawDone = 0;
@@ -384,7 +440,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null)
         // offsets). Compressed files and stdin: framed here, chunks transferred.
         const chunkSize = opts.chunkSize ?? 1 << 20;
         const ranged = o.src.isPlainFile;
-        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold);
+        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0);
         const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number }[] = [];
         const settle = async () => {
           const head = inflight.shift()!;
@@ -392,8 +448,16 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null)
           if (ranged) opts.onProgress?.({ rawBytes: rawDone + head.rawEnd, totalBytes, lines: linesDone });
         };
         for await (const t of tasks) {
-          const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
-          inflight.push({ promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd });
+          if (t.task !== null) {
+            const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
+            inflight.push({ promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd });
+          }
+          if (t.idle) {
+            // Live input paused: fold everything now; with nothing new, wall time moves event time.
+            while (inflight.length > 0) await settle();
+            if (t.task === null) engine.idle((live?.idleMs ?? 0) / 1000);
+            continue;
+          }
           if (inflight.length >= threads * 2) await settle();
           if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone });
         }

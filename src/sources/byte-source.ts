@@ -46,6 +46,10 @@ export class ByteSource {
   private gunzip: Gunzip | null = null;
   private piece: Buffer | null = null;
   private pieceOff = 0;
+  /** A pull that a timed-out read left running; the next read takes its result. */
+  private pendingPull: Promise<Buffer | null> | null = null;
+  /** Ends the input (as at EOF) when aborted: live mode's SIGINT/SIGTERM. */
+  signal: AbortSignal | null = null;
 
   private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null) {
     this.name = spec.name;
@@ -198,9 +202,10 @@ export class ByteSource {
   /**
    * Fill target[offset, offset + length) with the next decompressed bytes (peeked bytes
    * first); resolves to the number of bytes, 0 at the end. Plain files go straight from
-   * the kernel into `target`.
+   * the kernel into `target`. With `timeoutMs` (live input), resolves to -1 when nothing
+   * arrived in time; the next call picks up where this one left off.
    */
-  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+  async read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number> {
     for (;;) {
       if (this.piece !== null && this.pieceOff < this.piece.length) {
         const n = Math.min(length, this.piece.length - this.pieceOff);
@@ -214,7 +219,16 @@ export class ByteSource {
         this.pieceOff = 0;
         continue;
       }
-      const c = await this.pull();
+      this.pendingPull ??= this.pull();
+      if ((timeoutMs !== undefined && timeoutMs > 0) || this.signal !== null) {
+        // Live input: do not wait forever — report "idle" (-1) after timeoutMs, or the end
+        // when aborted. The pull stays pending; no byte is written into `target` after this.
+        const r = await raceTimeout(this.pendingPull, timeoutMs, this.signal);
+        if (r === TIMEOUT) return -1;
+        if (r === ABORTED) return 0;
+      }
+      const c = await this.pendingPull;
+      this.pendingPull = null;
       if (c !== null) {
         this.piece = c;
         this.pieceOff = 0;
@@ -239,4 +253,26 @@ export class ByteSource {
     this.gunzip?.destroy();
     void this.fh?.close().catch(() => {});
   }
+}
+
+const TIMEOUT = Symbol('timeout');
+const ABORTED = Symbol('aborted');
+
+function raceTimeout<T>(p: Promise<T>, ms: number | undefined, signal: AbortSignal | null): Promise<T | typeof TIMEOUT | typeof ABORTED> {
+  if (signal?.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const timer = ms !== undefined && ms > 0 ? setTimeout(() => done(TIMEOUT), ms) : null;
+    const onAbort = () => done(ABORTED);
+    const done = (v: T | typeof TIMEOUT | typeof ABORTED) => {
+      if (timer !== null) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(v);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    p.then(done, (e: unknown) => {
+      if (timer !== null) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+  });
 }

@@ -73,6 +73,22 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     return [...this.open.values()];
   }
 
+  private idleCredit = 0;
+
+  /**
+   * Live input has been quiet for `seconds` of wall time: let event time move on by as much,
+   * so the windows of a finished attack close and its alert ends even with no new records.
+   */
+  idle(seconds: number): void {
+    if (this.maxTime === -Infinity) return;
+    this.idleCredit += seconds;
+    const whole = Math.floor(this.idleCredit);
+    if (whole < 1) return;
+    this.idleCredit -= whole;
+    this.maxTime += whole;
+    this.advance();
+  }
+
   /** Seal every step the watermark has passed. */
   advance(): void {
     const wm = this.maxTime - this.timing.lateness;
