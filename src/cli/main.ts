@@ -84,6 +84,10 @@ Live (tail -F access.log | floodscope):
                        NDJSON events (alert.open, alert.update, alert.close, window); SIGINT or
                        SIGTERM: flush, print the final report (a last "report" event), exit 0
   --no-window-events   no per-step "window" events in NDJSON
+  --follow             tail -F the files given (live): survives logrotate's rename+create and
+                       copytruncate, deleted and recreated files, files that do not exist yet;
+                       SIGHUP looks at the files again
+  --from-start         with --follow, read what the files already hold first
 
 Output:
   --format F           text (default), json or html (a self-contained page with charts)
@@ -236,6 +240,8 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         html: { type: 'string' },
         live: { type: 'boolean' },
+        follow: { type: 'boolean' },
+        'from-start': { type: 'boolean' },
         'no-window-events': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -326,7 +332,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const blockToStdout = lists.some((l) => l.file === '-');
     const inputs = parsed.positionals;
-    if (inputs.length === 0 && process.stdin.isTTY) {
+    if (inputs.length === 0 && process.stdin.isTTY && !v.follow) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
     }
     const stdinIsPipe = (() => {
@@ -337,7 +343,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     })();
     const onStdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
-    const live = v.live === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
+    const live = v.live === true || v.follow === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
     const liveView = live && process.stdout.isTTY === true;
     const abort = new AbortController();
     if (live) {
@@ -358,6 +364,7 @@ export async function main(argv: string[]): Promise<number> {
         geo: v['no-geo'] ? false : { ...(v['geoip-db'] !== undefined ? { countryDb: v['geoip-db'] } : {}), ...(v['asn-db'] !== undefined ? { asnDb: v['asn-db'] } : {}) },
         block,
         suggestLimits: v['suggest-limits'] === true,
+        follow: v.follow ? { fromStart: v['from-start'] === true, onReopen: (reopen) => process.on('SIGHUP', reopen) } : undefined,
         live: live
           ? {
               idleMs: 250,

@@ -8,7 +8,7 @@ import { frameCapture, type CaptureIssues } from '../framing/captures.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
-import type { ByteSource } from '../sources/byte-source.js';
+import type { InputSource } from '../sources/byte-source.js';
 import { PacketEngine } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
@@ -27,7 +27,7 @@ export interface CaptureOptions {
   onNotice?: (msg: string) => void;
 }
 
-export async function analyzeCaptures(sources: ByteSource[], o: CaptureOptions): Promise<PacketReport> {
+export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions): Promise<PacketReport> {
   const cfg: PacketDetectConfig = { ...DEFAULT_PACKET_DETECT, ...o.detect };
   const engine = new PacketEngine(cfg);
   const warnings: string[] = [];

@@ -20,7 +20,8 @@ import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom } from '../framing/lines.js';
-import { ByteSource, type InputSpec } from '../sources/byte-source.js';
+import { ByteSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
+import { FollowSource } from '../sources/follow.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
 import type { LogTask } from './task.js';
@@ -69,6 +70,8 @@ export interface AnalyzeOptions {
   geo?: { countryDb?: string; asnDb?: string } | false;
   /** Plan a block list (see src/geo/blocklist.ts). */
   block?: Omit<BlockOptions, 'victims'> & { victims?: string[] };
+  /** tail -F the inputs (implies live): start at their end unless fromStart; `onReopen` registers the SIGHUP handler. */
+  follow?: { fromStart: boolean; onReopen?: (reopen: () => void) => void };
   /** Live mode (logs): events while reading, idle flush, wall-clock window closing, end on abort. */
   live?: LiveOptions;
   /** Derive rate limits from the normal traffic (logs). */
@@ -169,7 +172,7 @@ function parseZone(tz: string): number | null {
 }
 
 interface Opened {
-  src: ByteSource;
+  src: InputSource;
   head: Buffer;
   firstTime: number | null;
   stats: FileReport;
@@ -194,7 +197,7 @@ async function* rangeTasks(path: string, size: number, chunkSize: number, config
   }
 }
 
-async function* byteTasks(src: ByteSource, chunkSize: number, config: FoldConfig, idleMs = 0): AsyncGenerator<Dispatch> {
+async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs = 0): AsyncGenerator<Dispatch> {
   let seq = 0;
   for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs)) {
     const bytes = chunk.bytes;
@@ -239,10 +242,23 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     if (zoneOverride === null) throw new InputError('FS_BAD_OPTION', '', `--tz must be 'log', 'UTC' or ±HH:MM; got ${opts.timeZone}`);
   }
 
-  const specs = resolveInputs(opts.inputs);
+  const specs = opts.follow ? [] : resolveInputs(opts.inputs);
   if (specs.filter((s) => s.path === null).length > 1) throw new InputError('FS_BAD_OPTION', '-', 'stdin ("-") can be read only once');
   const opened: Opened[] = [];
   try {
+    if (opts.follow) {
+      if (opts.inputs.length === 0 || opts.inputs.includes('-')) throw new InputError('FS_BAD_OPTION', '', '--follow needs file names (not stdin)');
+      const src = new FollowSource(opts.inputs, opts.follow.fromStart);
+      if (opts.live?.signal) src.signal = opts.live.signal;
+      opts.follow.onReopen?.(() => src.reopen());
+      const head = await src.peek(HEAD_BYTES);
+      opened.push({
+        src,
+        head,
+        firstTime: null,
+        stats: { name: src.name, compressed: false, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
+      });
+    }
     for (const spec of specs) {
       const src = await ByteSource.open(spec, opts.stdin);
       if (opts.live?.signal) src.signal = opts.live.signal;

@@ -23,7 +23,23 @@ export interface InputSpec {
   path: string | null;
 }
 
-export class ByteSource {
+/** What the pipeline needs of an input: ByteSource (files, stdin) and FollowSource (--follow). */
+export interface InputSource {
+  readonly name: string;
+  readonly path: string | null;
+  readonly size: number | null;
+  compressed: boolean;
+  rawBytes: number;
+  bytes: number;
+  damage: string | null;
+  signal: AbortSignal | null;
+  readonly isPlainFile: boolean;
+  read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number>;
+  peek(n: number): Promise<Buffer>;
+  close(): void;
+}
+
+export class ByteSource implements InputSource {
   readonly name: string;
   readonly path: string | null;
   /** Size on disk (compressed), null for stdin. */
