@@ -22,6 +22,7 @@ import { renderPacketText } from '../sinks/packet-text.js';
 import { renderHtml } from '../sinks/html.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
+import { AlertActions } from '../live/actions.js';
 import { VERSION } from '../version.js';
 
 export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4 } as const;
@@ -88,6 +89,12 @@ Live (tail -F access.log | floodscope):
                        copytruncate, deleted and recreated files, files that do not exist yet;
                        SIGHUP looks at the files again
   --from-start         with --follow, read what the files already hold first
+  --on-alert CMD       run CMD (by /bin/sh -c) for each opened alert, the alert JSON on its stdin and
+                       FLOODSCOPE_SIGNATURE, _TARGET, _SEVERITY, _START in its environment; its
+                       output goes to stderr; at most 4 at a time, a failure is reported, never waited on
+  --webhook URL        POST every alert event (alert.open/update/close) as JSON to URL, in order,
+                       retried up to 3 times (5xx, 408, 429, no answer) with backoff
+  --action-timeout D   time limit of one --on-alert run or one --webhook attempt (default 10s)
 
 Output:
   --format F           text (default), json or html (a self-contained page with charts)
@@ -111,6 +118,27 @@ function writeOut(path: string, text: string): Promise<void> {
     ws.on('error', (e) => reject(new InputError('FS_OUTPUT', path, `${path}: cannot write (${e.message})`)));
     ws.end(text, () => resolve());
   });
+}
+
+function actionTimeout(v: { 'action-timeout'?: string | undefined }): number {
+  return v['action-timeout'] !== undefined ? parseDuration(v['action-timeout'], '--action-timeout') * 1000 : 10_000;
+}
+
+/** `--on-alert` and `--webhook`: they act on alerts as they open, so they need live mode. */
+function alertActions(v: { 'on-alert'?: string | undefined; webhook?: string | undefined; 'action-timeout'?: string | undefined }, live: boolean, warn: (m: string) => void): AlertActions | null {
+  if (v['on-alert'] === undefined && v.webhook === undefined) return null;
+  const which = v['on-alert'] !== undefined ? '--on-alert' : '--webhook';
+  if (!live) throw new InputError('FS_BAD_OPTION', '', `${which} acts on alerts as they open: use it in live mode (a pipe on stdin, --follow or --live)`);
+  if (v.webhook !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(v.webhook);
+    } catch {
+      throw new InputError('FS_BAD_OPTION', '', `--webhook: not a URL: ${JSON.stringify(v.webhook)}`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InputError('FS_BAD_OPTION', '', `--webhook: http or https URL expected; got ${u.protocol}`);
+  }
+  return new AlertActions({ onAlert: v['on-alert'], webhook: v.webhook, timeoutMs: actionTimeout(v), warn });
 }
 
 /** "60", "60s", "2m", "1h" → seconds. */
@@ -242,6 +270,9 @@ export async function main(argv: string[]): Promise<number> {
         live: { type: 'boolean' },
         follow: { type: 'boolean' },
         'from-start': { type: 'boolean' },
+        'on-alert': { type: 'string' },
+        webhook: { type: 'string' },
+        'action-timeout': { type: 'string' },
         'no-window-events': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -352,6 +383,7 @@ export async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', stop);
     }
     const view = liveView ? new LiveView() : null;
+    const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${m}\n`));
     const bar = !live && !v['no-progress'] && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
     let report;
     try {
@@ -370,7 +402,11 @@ export async function main(argv: string[]): Promise<number> {
               idleMs: 250,
               signal: abort.signal,
               windowEvents: !v['no-window-events'] || view !== null,
-              onEvent: (e) => (view !== null ? view.event(e) : process.stdout.write(`${JSON.stringify(e)}\n`)),
+              onEvent: (e) => {
+                if (view !== null) view.event(e);
+                else process.stdout.write(`${JSON.stringify(e)}\n`);
+                if (actions !== null && e.type !== 'window') actions.event(e);
+              },
             }
           : undefined,
         clientIp,
@@ -386,6 +422,7 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       bar?.clear();
     }
+    if (actions !== null) await actions.drain(actionTimeout(v) + 5000);
     if (live && view === null && v.output === undefined) {
       // NDJSON: the final report is the last event.
       await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ type: 'report', report })}\n`, () => resolve()));
