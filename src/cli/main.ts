@@ -23,6 +23,7 @@ import { renderHtml } from '../sinks/html.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import { AlertActions } from '../live/actions.js';
+import { Metrics, parseListen } from '../live/metrics.js';
 import { VERSION } from '../version.js';
 
 export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4 } as const;
@@ -95,6 +96,9 @@ Live (tail -F access.log | floodscope):
   --webhook URL        POST every alert event (alert.open/update/close) as JSON to URL, in order,
                        retried up to 3 times (5xx, 408, 429, no answer) with backoff
   --action-timeout D   time limit of one --on-alert run or one --webhook attempt (default 10s)
+  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR 127.0.0.1
+                       unless given): lines and packets in, parse errors, chunks in flight,
+                       event-time lag, open alerts by signature, process metrics
 
 Output:
   --format F           text (default), json or html (a self-contained page with charts)
@@ -273,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
         'on-alert': { type: 'string' },
         webhook: { type: 'string' },
         'action-timeout': { type: 'string' },
+        metrics: { type: 'string' },
         'no-window-events': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -384,6 +389,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const view = liveView ? new LiveView() : null;
     const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${m}\n`));
+    const metrics = v.metrics !== undefined ? new Metrics() : null;
+    if (metrics !== null) {
+      const { host, port } = parseListen(v.metrics!);
+      notice(`metrics at ${await metrics.listen(host, port)}`);
+    }
     const bar = !live && !v['no-progress'] && process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
     let report;
     try {
@@ -401,11 +411,12 @@ export async function main(argv: string[]): Promise<number> {
           ? {
               idleMs: 250,
               signal: abort.signal,
-              windowEvents: !v['no-window-events'] || view !== null,
+              windowEvents: !v['no-window-events'] || view !== null || metrics !== null,
               onEvent: (e) => {
                 if (view !== null) view.event(e);
-                else process.stdout.write(`${JSON.stringify(e)}\n`);
+                else if (e.type !== 'window' || !v['no-window-events']) process.stdout.write(`${JSON.stringify(e)}\n`);
                 if (actions !== null && e.type !== 'window') actions.event(e);
+                metrics?.event(e);
               },
             }
           : undefined,
@@ -413,7 +424,13 @@ export async function main(argv: string[]): Promise<number> {
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,
         timeZone: v.tz,
-        onProgress: bar ? (p) => bar.update(p) : undefined,
+        onProgress:
+          bar !== null || metrics !== null
+            ? (p) => {
+                bar?.update(p);
+                metrics?.progress(p);
+              }
+            : undefined,
         onNotice: (m) => {
           bar?.clear();
           notice(m);
@@ -421,6 +438,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     } finally {
       bar?.clear();
+      await metrics?.close();
     }
     if (actions !== null) await actions.drain(actionTimeout(v) + 5000);
     if (live && view === null && v.output === undefined) {

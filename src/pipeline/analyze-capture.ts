@@ -66,10 +66,11 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         for (const i of ch.context.interfaces) links.add(i.linkType);
         inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
         if (inflight.length >= o.threads * 2) await settle();
-        o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone });
+        o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone, inFlight: inflight.length, unit: 'packets' });
       }
       while (inflight.length > 0) await settle();
       rawDone += src.rawBytes;
+      o.onProgress?.({ rawBytes: rawDone, totalBytes, lines: packetsDone, inFlight: 0, unit: 'packets' });
       file.bytes = src.bytes;
       file.compressed = src.compressed;
       file.linkTypes = [...links].sort((a, b) => a - b);

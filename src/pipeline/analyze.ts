@@ -43,7 +43,14 @@ import { suggestLimits } from '../report/limits.js';
 export interface Progress {
   rawBytes: number;
   totalBytes: number | null;
+  /** Lines (logs) or packets (captures) analyzed so far. */
   lines: number;
+  /** Malformed lines or undecodable packets so far. */
+  malformed?: number;
+  /** Chunks handed to the workers and not yet merged. */
+  inFlight?: number;
+  /** What `lines` counts. */
+  unit?: 'lines' | 'packets';
 }
 
 export interface AnalyzeOptions {
@@ -402,6 +409,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
     let rawDone = 0;
     let linesDone = 0;
+    let malformedDone = 0;
 
     const pool = new Piscina({
       filename: new URL('../../workers/log-worker.js', import.meta.url).href,
@@ -446,6 +454,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           for (const s of p.samples) sample(lineBase + s.line, s.reason);
           lineBase += p.lines;
           linesDone += p.lines + skippedLong;
+          malformedDone += p.malformed + skippedLong;
           noZone += p.noZone;
           if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
           for (const b of p.buckets) engine.add(b);
@@ -461,7 +470,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         const settle = async () => {
           const head = inflight.shift()!;
           merge(await head.promise, head.skippedLong);
-          if (ranged) opts.onProgress?.({ rawBytes: rawDone + head.rawEnd, totalBytes, lines: linesDone });
+          opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
         };
         for await (const t of tasks) {
           if (t.task !== null) {
@@ -475,7 +484,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             continue;
           }
           if (inflight.length >= threads * 2) await settle();
-          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone });
+          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
         }
         while (inflight.length > 0) await settle();
         if (ranged) {
@@ -490,7 +499,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           errors.push(o.src.damage);
           notice(`error: ${o.src.damage}`);
         }
-        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone });
+        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: 0 });
       }
     } finally {
       await pool.destroy();
