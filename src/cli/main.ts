@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, fstatSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util';
 import { analyze, defaultThreads, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
+import type { PacketAttackReport } from '../report/packet-report.js';
 import { parseAllow } from '../geo/blocklist.js';
 import { BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
@@ -194,7 +195,7 @@ class ProgressBar {
 
 /** The live view on a terminal: redrawn each step, like top. */
 class LiveView {
-  private readonly open = new Map<number, AttackReport>();
+  private readonly open = new Map<number, AttackReport | PacketAttackReport>();
   private last: Extract<LiveEvent, { type: 'window' }> | null = null;
   private readonly log: string[] = [];
   event(e: LiveEvent): void {
@@ -211,10 +212,10 @@ class LiveView {
   private draw(): void {
     const w = this.last;
     const lines = [
-      `floodscope live — ${w ? `${w.end}: ${w.rate} req/s over the window, ${w.openAlerts} open alert(s), lag ${w.lagSeconds}s` : 'waiting for data'}   (Ctrl-C: final report)`,
+      `floodscope live — ${w ? `${w.end}: ${w.rate} ${w.packets !== undefined ? 'packets' : 'req'}/s over the window, ${w.openAlerts} open alert(s), lag ${w.lagSeconds}s` : 'waiting for data'}   (Ctrl-C: final report)`,
       '',
       ...[...this.open.values()].flatMap((a) => [
-        `${a.severity.toUpperCase().padEnd(6)} ${a.signature} ${a.target}  since ${a.start.slice(11, 19)}, peak ${a.peakRate}/s, ${a.requests} requests, ~${a.distinctSources} sources`,
+        `${a.severity.toUpperCase().padEnd(6)} ${a.signature} ${a.target}  since ${a.start.slice(11, 19)}, peak ${a.peakRate}/s, ${'requests' in a ? `${a.requests} requests` : `${a.packets} packets`}, ~${a.distinctSources} sources`,
         ...a.topSources.slice(0, 3).map((t) => `         ${t.ip} ${t.country ?? ''} ${t.count}`),
       ]),
       '',

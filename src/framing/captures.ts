@@ -59,6 +59,8 @@ export interface CaptureChunk {
   records: number;
   /** File offset of the chunk's first byte (for messages). */
   offset: number;
+  /** Live input went quiet after this chunk (records may be 0: a tick with no data). */
+  idle?: boolean;
 }
 
 export interface CaptureIssues {
@@ -71,7 +73,8 @@ export interface CaptureIssues {
 /** Largest record/block length believed; anything longer is garbage, not a packet. */
 const MAX_RECORD = 1 << 24;
 
-type Read = (target: Uint8Array, offset: number, length: number) => Promise<number>;
+/** Bytes read, 0 at the end, -1 when live input stayed quiet for `idleMs`. */
+type Read = (target: Uint8Array, offset: number, length: number, idleMs?: number) => Promise<number>;
 
 /**
  * A byte window over the stream with an absolute offset, refilled from `read`.
@@ -89,13 +92,25 @@ class Window {
   constructor(
     private readonly read: Read,
     size: number,
+    /** Live input: `waitFor` gives up after this much quiet (0: never). */
+    private readonly idleMs = 0,
   ) {
     this.buf = new Uint8Array(size);
   }
   /** Make at least n bytes available from `start`; false at end of input. */
   async need(n: number): Promise<boolean> {
+    for (;;) {
+      const r = await this.fill(n, false);
+      if (r !== 'idle') return r === 'ok';
+    }
+  }
+  /** As `need`, but live input that stays quiet for `idleMs` gives 'idle' (bytes may have come). */
+  waitFor(n: number): Promise<'ok' | 'eof' | 'idle'> {
+    return this.fill(n, this.idleMs > 0);
+  }
+  private async fill(n: number, idle: boolean): Promise<'ok' | 'eof' | 'idle'> {
     while (this.end - this.start < n) {
-      if (this.eof) return false;
+      if (this.eof) return 'eof';
       if (this.start + n > this.buf.length) {
         // Move everything from the mark into a fresh buffer large enough.
         const keep = Math.min(this.mark, this.start);
@@ -107,11 +122,12 @@ class Window {
         this.mark -= keep;
         this.buf = nb;
       }
-      const got = await this.read(this.buf, this.end, this.buf.length - this.end);
+      const got = await this.read(this.buf, this.end, this.buf.length - this.end, idle ? this.idleMs : undefined);
+      if (got < 0) return 'idle';
       if (got === 0) this.eof = true;
       this.end += got;
     }
-    return true;
+    return 'ok';
   }
   get offset(): number {
     return this.base + this.start;
@@ -130,8 +146,8 @@ function u16(b: Uint8Array, i: number, le: boolean): number {
  * Frame a capture into chunks of about `chunkSize` bytes of whole packet records.
  * `issues` collects warnings and the error that stopped the file, if any.
  */
-export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20): AsyncGenerator<CaptureChunk> {
-  const w = new Window(read, chunkSize * 2);
+export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0): AsyncGenerator<CaptureChunk> {
+  const w = new Window(read, chunkSize * 2, idleMs);
   if (!(await w.need(4))) {
     issues.error = `${name}: empty file, not a capture`;
     return;
@@ -169,6 +185,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
     const chunkOffset = w.offset;
     let records = 0;
     let stop = false;
+    let idle = false;
     while (w.start - w.mark < chunkSize) {
       // Fast path: walk every record already buffered without awaiting per record.
       const buf = w.buf;
@@ -183,7 +200,13 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       }
       w.start = st;
       if (st >= limit) break;
-      if (!(await w.need(16))) {
+      const got = await w.waitFor(16);
+      if (got === 'idle') {
+        // Live input paused between records: hand out what is here now.
+        idle = true;
+        break;
+      }
+      if (got === 'eof') {
         const left = w.end - w.start;
         if (left > 0) issues.warnings.push(`${name}: truncated record header at byte offset ${w.offset} (${left} of 16 bytes); the packets before it are kept`);
         stop = true;
@@ -204,13 +227,13 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       w.start += 16 + incl;
       records++;
     }
-    if (records > 0) {
+    if (records > 0 || idle) {
       // Hand the chunk out as its own buffer (it is transferred to a worker).
       const bytes = w.buf.slice(w.mark, w.start);
-      yield { bytes, context, records, offset: chunkOffset };
+      yield idle ? { bytes, context, records, offset: chunkOffset, idle } : { bytes, context, records, offset: chunkOffset };
     }
     if (stop || (w.eof && w.start >= w.end)) break;
-    if (!(await w.need(1))) break;
+    if (!idle && !(await w.need(1))) break;
   }
   if (overSnap > 0) issues.warnings.push(`${name}: ${overSnap} record${overSnap === 1 ? '' : 's'} longer than the snaplen ${snaplen} (read anyway)`);
 }
@@ -222,15 +245,17 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
   let pendingBytes = 0;
   let pendingRecords = 0;
   let pendingOffset = 0;
-  const flush = function* (): Generator<CaptureChunk> {
-    if (pendingRecords > 0 && context !== null) {
+  const flush = function* (idle = false): Generator<CaptureChunk> {
+    if ((pendingRecords > 0 || idle) && context !== null) {
       const bytes = new Uint8Array(pendingBytes);
       let o = 0;
       for (const p of pending) {
         bytes.set(p, o);
         o += p.length;
       }
-      yield { bytes, context, records: pendingRecords, offset: pendingOffset };
+      const chunk: CaptureChunk = { bytes, context, records: pendingRecords, offset: pendingOffset };
+      if (idle) chunk.idle = true;
+      yield chunk;
     }
     pending = [];
     pendingBytes = 0;
@@ -238,7 +263,13 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
   };
   for (;;) {
     w.mark = w.start;
-    if (!(await w.need(12))) {
+    const got = await w.waitFor(12);
+    if (got === 'idle') {
+      // Live input paused between blocks: hand out what is here now.
+      yield* flush(true);
+      continue;
+    }
+    if (got === 'eof') {
       const left = w.end - w.start;
       if (left > 0) issues.warnings.push(`${name}: truncated block header at byte offset ${w.offset} (${left} bytes); the packets before it are kept`);
       break;

@@ -8,11 +8,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { AttackReport } from '../report/report.js';
+import type { PacketAttackReport } from '../report/packet-report.js';
 import { VERSION } from '../version.js';
 
 export interface AlertEvent {
   type: 'alert.open' | 'alert.update' | 'alert.close';
-  alert: AttackReport;
+  alert: AttackReport | PacketAttackReport;
 }
 
 export interface ActionOptions {
@@ -204,6 +205,6 @@ export class AlertActions {
   }
 }
 
-function label(a: AttackReport): string {
+function label(a: AttackReport | PacketAttackReport): string {
   return `${a.signature} ${a.target}`;
 }

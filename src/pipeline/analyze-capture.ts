@@ -7,12 +7,13 @@ import { Piscina } from 'piscina';
 import { frameCapture, type CaptureIssues } from '../framing/captures.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
-import { buildPacketReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
+import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
+import { isoWithOffset } from '../parsers/timestamp.js';
 import type { InputSource } from '../sources/byte-source.js';
-import { PacketEngine } from '../windows/packet-engine.js';
+import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
-import type { Progress } from './analyze.js';
+import type { LiveOptions, Progress } from './analyze.js';
 
 export interface CaptureOptions {
   threads: number;
@@ -25,11 +26,38 @@ export interface CaptureOptions {
   countryBytes?: Uint8Array | null;
   onProgress?: (p: Progress) => void;
   onNotice?: (msg: string) => void;
+  /** Live mode: events while reading, idle flush, wall-clock window closing. */
+  live?: LiveOptions;
 }
 
 export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions): Promise<PacketReport> {
   const cfg: PacketDetectConfig = { ...DEFAULT_PACKET_DETECT, ...o.detect };
-  const engine = new PacketEngine(cfg);
+  const live = o.live;
+  const zone = o.zone ?? 0;
+  const hooks: PacketEngineHooks | undefined =
+    live === undefined
+      ? undefined
+      : {
+          onAlert: (type, a) => {
+            const alert = packetAlertReport(a, zone);
+            delete alert.before;
+            delete alert.countryCounts;
+            delete alert.countryBefore;
+            live.onEvent({ type, alert });
+          },
+          onWindow: (end, packets, seconds, openAlerts) => {
+            if (!live.windowEvents) return;
+            live.onEvent({
+              type: 'window',
+              end: isoWithOffset(end, zone),
+              packets,
+              rate: Math.round((packets / seconds) * 100) / 100,
+              openAlerts,
+              lagSeconds: Math.max(0, Math.round(Date.now() / 1000 - end)),
+            });
+          },
+        };
+  const engine = new PacketEngine(cfg, hooks);
   const warnings: string[] = [];
   const errors: string[] = [];
   const files: CaptureFileReport[] = [];
@@ -61,11 +89,17 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         engine.advance();
       };
       let seq = 0;
-      for await (const ch of frameCapture((t, off, len) => src.read(t, off, len), src.name, issues, o.chunkSize ?? 1 << 20)) {
+      for await (const ch of frameCapture((t, off, len, idle) => src.read(t, off, len, idle), src.name, issues, o.chunkSize ?? 1 << 20, live?.idleMs ?? 0)) {
         file.format = ch.context.format;
         for (const i of ch.context.interfaces) links.add(i.linkType);
-        inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
-        if (inflight.length >= o.threads * 2) await settle();
+        if (ch.records > 0) {
+          inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
+        }
+        if (ch.idle) {
+          // Live input paused: fold everything now; with nothing new, wall time moves event time.
+          while (inflight.length > 0) await settle();
+          if (ch.records === 0) engine.idle((live?.idleMs ?? 0) / 1000);
+        } else if (inflight.length >= o.threads * 2) await settle();
         o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone, inFlight: inflight.length, unit: 'packets' });
       }
       while (inflight.length > 0) await settle();

@@ -33,7 +33,7 @@ import { isoWithOffset } from '../parsers/timestamp.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
-import type { PacketReport } from '../report/packet-report.js';
+import type { PacketAttackReport, PacketReport } from '../report/packet-report.js';
 import { analyzeCaptures } from './analyze-capture.js';
 import { GeoIp } from '../geo/geoip.js';
 import type { BlockOptions } from '../geo/blocklist.js';
@@ -98,8 +98,9 @@ export interface LiveOptions {
 }
 
 export type LiveEvent =
-  | { type: 'alert.open' | 'alert.update' | 'alert.close'; alert: AttackReport }
-  | { type: 'window'; end: string; requests: number; rate: number; openAlerts: number; lagSeconds: number };
+  | { type: 'alert.open' | 'alert.update' | 'alert.close'; alert: AttackReport | PacketAttackReport }
+  /** `requests` for logs, `packets` for captures; `rate` is per second over the window. */
+  | { type: 'window'; end: string; requests?: number; packets?: number; rate: number; openAlerts: number; lagSeconds: number };
 
 export const MAX_LINE_BYTES = 65536;
 const HEAD_BYTES = 64 * 1024;
@@ -297,6 +298,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           suggestLimits: opts.suggestLimits === true,
           countryBytes,
           geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
+          live: opts.live,
         },
       );
     }

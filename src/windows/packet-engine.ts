@@ -15,7 +15,7 @@ import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFindin
 import { ipKey } from './bucket.js';
 import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
-import { WindowedEngine } from './windowed-engine.js';
+import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
 
 
@@ -103,6 +103,12 @@ export interface VictimTotal {
   icmp: number;
 }
 
+/** Live mode: alert events, and each window's end (epoch s), packets, length (s) and open alerts. */
+export interface PacketEngineHooks {
+  onAlert?: (type: AlertEvent, alert: PacketAlert) => void;
+  onWindow?: (end: number, packets: number, seconds: number, openAlerts: number) => void;
+}
+
 export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, PacketAlert> {
   readonly cfg: PacketDetectConfig;
   /** Open handshakes from earlier chunks, matched by later ACKs. */
@@ -123,9 +129,24 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   /** Most concurrent connections per source and service, per chunk, in steps without an open alert. */
   readonly normalConnections = new RateHistogram();
 
-  constructor(cfg: PacketDetectConfig) {
+  constructor(
+    cfg: PacketDetectConfig,
+    private readonly hooks: PacketEngineHooks = {},
+  ) {
     super(cfg);
     this.cfg = cfg;
+  }
+
+  protected emit(type: AlertEvent, a: PacketAlert): void {
+    this.hooks.onAlert?.(type, a);
+  }
+
+  protected afterWindow(s: number, inWindow: PacketBucket[]): void {
+    if (this.hooks.onWindow === undefined) return;
+    let packets = 0;
+    for (const b of inWindow) packets += b.counters[PC.PACKETS]!;
+    const end = (s + 1) * this.cfg.step;
+    this.hooks.onWindow(end, packets, this.cfg.window, this.open.size);
   }
 
   add(p: PacketPartial): void {
