@@ -7,7 +7,8 @@
  *   threads=1  full analysis (parse, sketches, windows, detectors, report) on one worker
  *   default    full analysis with the default thread count (twice)
  *   big        the same on the larger input (twice) to show RSS stays flat
- * plus micro-benches of the hot pieces beside their obvious alternatives.
+ * plus the live cases (alert latency, lines/s through a pipe; see live.ts) and micro-benches of
+ * the hot pieces beside their obvious alternatives.
  * Generated files live in a temp dir and are removed afterwards (--keep to keep them).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { benchScenario, generateAccessLog } from '../src/generate/access-log.js'
 import { streamBenchCapture } from '../src/generate/capture.js';
 import { defaultThreads } from '../src/pipeline/analyze.js';
 import { runMicro } from './micro.js';
+import { runLive } from './live.js';
 import { RUNTIME } from '../src/cli/runtime.js';
 
 interface CaseResult {
@@ -198,6 +200,9 @@ export async function runBench(argv: string[]): Promise<number> {
       'skip-packets': { type: 'boolean' },
       keep: { type: 'boolean' },
       'skip-micro': { type: 'boolean' },
+      'skip-live': { type: 'boolean' },
+      'live-runs': { type: 'string' },
+      'live-lines': { type: 'string' },
     },
   });
   const threads = defaultThreads();
@@ -207,6 +212,7 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log(`floodscope bench: node ${process.version}, ${threads} cores; generated inputs in ${dir}`);
     if (!values['skip-logs']) runSuite(LOGS, dir, Number(values.lines ?? 2_000_000), Number(values['big-lines'] ?? 10_000_000), threads, keep);
     if (!values['skip-packets']) runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
+    if (!values['skip-live']) await runLive(dir, { runs: Number(values['live-runs'] ?? 20), lines: Number(values['live-lines'] ?? 2_000_000), keep });
     if (!values['skip-micro']) await runMicro();
     return 0;
   } finally {

@@ -29,7 +29,9 @@ export type ReadInto = (target: Uint8Array, offset: number, length: number, idle
 
 /**
  * With `idleMs` (live input), a read that stays quiet that long hands out the complete lines
- * gathered so far as an `idle` chunk (possibly empty), so slow traffic is not held back.
+ * gathered so far as an `idle` chunk (possibly empty), so slow traffic is not held back; and
+ * so is steady traffic too slow to fill a chunk: lines wait at most `idleMs` after the first
+ * byte of their chunk arrived.
  */
 export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 65536, idleMs = 0): AsyncGenerator<LineChunk> {
   const cap = chunkSize + maxLine + 2;
@@ -43,6 +45,8 @@ export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 
   let skipping = false;
   let skipped = 0;
   let eof = false;
+  /** Live input: when the first byte still waiting in `cur` arrived. */
+  let waitingSince = 0;
 
   for (;;) {
     if (!eof && fill < cap) {
@@ -57,7 +61,22 @@ export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 
         continue;
       }
       if (n === 0) eof = true;
-      else fill += n;
+      else {
+        fill += n;
+        if (idleMs > 0) {
+          const now = Date.now();
+          if (fill === n) waitingSince = now; // the first bytes of a new chunk
+          else if (now - waitingSince >= idleMs && !skipping) {
+            const last = cur.lastIndexOf(10, fill - 1);
+            if (last >= 0) {
+              // Steady live input: hand out what has waited long enough.
+              yield* emit(last + 1, true);
+              boundary = base + chunkSize;
+              continue;
+            }
+          }
+        }
+      }
     }
     if (skipping) {
       const nl = cur.subarray(0, fill).indexOf(10);
@@ -110,6 +129,8 @@ export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 
     fill -= end;
     cur = next;
     boundary += chunkSize;
+    // What is left has waited from now on (only live input keeps time).
+    if (idleMs > 0) waitingSince = Date.now();
     yield out;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameLines } from '../../src/framing/lines.js';
+import { frameFrom, frameLines, type ReadInto } from '../../src/framing/lines.js';
 import { readOwnedLines } from '../../src/sources/file-range.js';
 import { Random } from '../../src/util/random.js';
 import { tmp } from '../helpers.js';
@@ -71,5 +71,44 @@ describe('frameLines', () => {
     expect(framed.map((c) => c.text).filter((t) => t.length > 0)).toEqual(owned);
     expect(framed.reduce((a, c) => a + c.skipped, 0)).toBe(overlong);
     expect(overlong).toBeGreaterThan(5);
+  });
+});
+
+describe('frameFrom on live input', () => {
+  /** A reader that yields one line every 20 ms (never quiet long enough to be idle), `lines` times. */
+  function steady(lines: number): { read: ReadInto; written: () => number } {
+    let n = 0;
+    return {
+      written: () => n,
+      read: async (target, offset) => {
+        if (n >= lines) return 0;
+        await new Promise((r) => setTimeout(r, 20));
+        const b = Buffer.from(`line ${n++}\n`);
+        target.set(b, offset);
+        return b.length;
+      },
+    };
+  }
+
+  it('hands out steady traffic too slow to fill a chunk within about idleMs, not at the chunk size or the end', async () => {
+    const src = steady(60); // 1.2 s of input
+    const handed: { lines: number; at: number }[] = [];
+    let total = 0;
+    for await (const c of frameFrom(src.read, 1 << 20, 65536, 250)) {
+      const k = Buffer.from(c.bytes).toString().split('\n').filter(Boolean).length;
+      total += k;
+      if (k > 0) handed.push({ lines: k, at: src.written() });
+    }
+    expect(total).toBe(60);
+    // Several chunks while the input was still flowing, none holding more than ~250 ms of lines.
+    expect(handed.filter((h) => h.at < 60).length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...handed.map((h) => h.lines))).toBeLessThanOrEqual(20);
+  });
+
+  it('without idleMs (batch) keeps whole chunks', async () => {
+    const src = steady(30);
+    const sizes: number[] = [];
+    for await (const c of frameFrom(src.read, 1 << 20, 65536, 0)) sizes.push(c.bytes.length);
+    expect(sizes.length).toBe(1);
   });
 });
