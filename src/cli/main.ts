@@ -87,6 +87,9 @@ Live (tail -F access.log | floodscope):
                        NDJSON events (alert.open, alert.update, alert.close, window); SIGINT or
                        SIGTERM: flush, print the final report (a last "report" event), exit 0
   --no-window-events   no per-step "window" events in NDJSON
+  --shed               when input comes faster than it can be analyzed, skip whole chunks instead
+                       of blocking the pipe (the default); the report and window events give the
+                       share analyzed ("sampled") and the error it implies (logs)
   --follow             tail -F the files given (live): survives logrotate's rename+create and
                        copytruncate, deleted and recreated files, files that do not exist yet;
                        SIGHUP looks at the files again
@@ -279,6 +282,7 @@ export async function main(argv: string[]): Promise<number> {
         webhook: { type: 'string' },
         'action-timeout': { type: 'string' },
         metrics: { type: 'string' },
+        shed: { type: 'boolean' },
         'no-window-events': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         tz: { type: 'string' },
@@ -388,6 +392,7 @@ export async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
+    if (v.shed && !live) throw new InputError('FS_BAD_OPTION', '', '--shed drops input under overload: it is for live mode (a pipe on stdin, --follow or --live)');
     const view = liveView ? new LiveView() : null;
     const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${m}\n`));
     const metrics = v.metrics !== undefined ? new Metrics() : null;
@@ -412,6 +417,7 @@ export async function main(argv: string[]): Promise<number> {
           ? {
               idleMs: 250,
               signal: abort.signal,
+              shed: v.shed === true,
               windowEvents: !v['no-window-events'] || view !== null || metrics !== null,
               onEvent: (e) => {
                 if (view !== null) view.event(e);

@@ -94,15 +94,23 @@ export interface LiveOptions {
   signal?: AbortSignal;
   /** Also emit a `window` event per step. */
   windowEvents: boolean;
+  /** Under overload skip chunks (counted, reported as a sampling ratio) instead of blocking the input. */
+  shed?: boolean;
   onEvent: (e: LiveEvent) => void;
 }
 
 export type LiveEvent =
   | { type: 'alert.open' | 'alert.update' | 'alert.close'; alert: AttackReport | PacketAttackReport }
   /** `requests` for logs, `packets` for captures; `rate` is per second over the window. */
-  | { type: 'window'; end: string; requests?: number; packets?: number; rate: number; openAlerts: number; lagSeconds: number };
+  | { type: 'window'; end: string; requests?: number; packets?: number; rate: number; openAlerts: number; lagSeconds: number; sampled?: number };
 
 export const MAX_LINE_BYTES = 65536;
+
+function countLines(b: Uint8Array): number {
+  let n = 0;
+  for (let p = b.indexOf(10); p >= 0; p = b.indexOf(10, p + 1)) n++;
+  return n;
+}
 const HEAD_BYTES = 64 * 1024;
 
 const REASON_NAMES: Record<number, string> = {
@@ -399,6 +407,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
                 rate: Math.round((view.requests / view.seconds) * 100) / 100,
                 openAlerts: open.length,
                 lagSeconds: Math.max(0, Math.round(Date.now() / 1000 - view.end)),
+                ...(live.shed ? { sampled: shedRatio() } : {}),
               });
             },
           };
@@ -412,6 +421,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     let rawDone = 0;
     let linesDone = 0;
     let malformedDone = 0;
+    const shed = { chunks: 0, lines: 0 };
+    const shedRatio = () => (linesDone + shed.lines === 0 ? 1 : Math.round((linesDone / (linesDone + shed.lines)) * 1e4) / 1e4);
 
     const pool = new Piscina({
       filename: new URL('../../workers/log-worker.js', import.meta.url).href,
@@ -468,16 +479,32 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         const chunkSize = opts.chunkSize ?? 1 << 20;
         const ranged = o.src.isPlainFile;
         const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0);
-        const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number }[] = [];
+        const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number; done: boolean }[] = [];
         const settle = async () => {
           const head = inflight.shift()!;
           merge(await head.promise, head.skippedLong);
           opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
         };
         for await (const t of tasks) {
+          if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
+            // Merge what the workers have finished, then skip this chunk if they are all busy.
+            while (inflight.length > 0 && inflight[0]!.done) await settle();
+            if (inflight.length >= threads * 2) {
+              shed.chunks++;
+              shed.lines += countLines(t.task.chunk) + t.skippedLong;
+              // Let worker results and input events in before the next read.
+              await new Promise((r) => setImmediate(r));
+              continue;
+            }
+          }
           if (t.task !== null) {
             const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
-            inflight.push({ promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd });
+            const entry = { promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd, done: false };
+            promise.then(
+              () => (entry.done = true),
+              () => (entry.done = true),
+            );
+            inflight.push(entry);
           }
           if (t.idle) {
             // Live input paused: fold everything now; with nothing new, wall time moves event time.
@@ -485,7 +512,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             if (t.task === null) engine.idle((live?.idleMs ?? 0) / 1000);
             continue;
           }
-          if (inflight.length >= threads * 2) await settle();
+          if (inflight.length >= threads * 2 && live?.shed !== true) await settle();
           if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
         }
         while (inflight.length > 0) await settle();
@@ -521,6 +548,15 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       zone ?? 0,
     );
     if (zone === null) report.input.timeZone = zoneLabel(0);
+    if (live?.shed === true) {
+      report.input.shed = { chunks: shed.chunks, lines: shed.lines, ratio: shedRatio() };
+      if (shed.chunks > 0) {
+        const r = report.input.shed.ratio;
+        const w = `--shed: analyzed ${linesDone} of ${linesDone + shed.lines} lines (${(r * 100).toFixed(1)} %, ${shed.chunks} chunks skipped under overload); counts and rates in this report are for that share (divide by ${r} to estimate the totals; a count c so estimated is off by about ±${Math.sqrt((1 - r) / r).toFixed(2)}·√c or more, since whole chunks are skipped)`;
+        report.input.warnings.push(w);
+        notice(`warning: ${w}`);
+      }
+    }
     if (opts.suggestLimits) report.limits = suggestLimits(report, engine.normalRates);
     return report;
   } finally {

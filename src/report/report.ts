@@ -55,6 +55,13 @@ export interface PrefixShare {
 }
 
 /** Added by enrichment (src/report/enrich.ts). */
+export interface ShedReport {
+  chunks: number;
+  lines: number;
+  /** Lines analyzed / lines read. */
+  ratio: number;
+}
+
 export interface AttackGeo {
   /** Distinct sources on the target per step while the attack was active. */
   sourcesOverTime?: { start: string; distinct: number }[];
@@ -152,6 +159,8 @@ export interface Report extends ReportGeo {
     malformedByReason: Record<string, number>;
     warnings: string[];
     errors: string[];
+    /** Live `--shed`: chunks and lines skipped under overload, and the share analyzed. */
+    shed?: ShedReport;
   };
   settings: DetectConfig & { clientIp: 'remote' | 'xff' };
   summary: {
