@@ -58,6 +58,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
           },
         };
   const engine = new PacketEngine(cfg, hooks);
+  // Skipping a chunk of a capture would also lose the handshakes that cross it.
+  if (live?.shed === true) o.onNotice?.('--shed applies to logs; this capture is read with backpressure (nothing skipped)');
   const warnings: string[] = [];
   const errors: string[] = [];
   const files: CaptureFileReport[] = [];
