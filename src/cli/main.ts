@@ -101,7 +101,7 @@ Live (tail -F access.log | floodscope):
                        retried up to 3 times (5xx, 408, 429, no answer) with backoff
   --action-timeout D   time limit of one --on-alert run or one --webhook attempt (default 10s)
   --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR 127.0.0.1
-                       unless given): lines and packets in, parse errors, chunks in flight,
+                       unless given): lines and packets in, parse errors, lines shed, chunks in flight,
                        event-time lag, open alerts by signature, process metrics
 
 Output:

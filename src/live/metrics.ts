@@ -21,12 +21,13 @@ export class Metrics {
   private readonly lines: Counter;
   private readonly packets: Counter;
   private readonly errors: Counter;
+  private readonly shed: Counter;
   private readonly opened: Counter<'signature'>;
   private readonly open: Gauge<'signature'>;
   private readonly inFlight: Gauge;
   private readonly lag: Gauge;
   private readonly openBySignature = new Map<string, number>();
-  private seen = { lines: 0, packets: 0, malformed: 0 };
+  private seen = { lines: 0, packets: 0, malformed: 0, shed: 0 };
   private server: Server | null = null;
 
   constructor() {
@@ -34,6 +35,7 @@ export class Metrics {
     this.lines = new Counter({ name: 'floodscope_lines_total', help: 'Log lines read (parsed or not)', registers });
     this.packets = new Counter({ name: 'floodscope_packets_total', help: 'Capture packets read', registers });
     this.errors = new Counter({ name: 'floodscope_parse_errors_total', help: 'Malformed log lines (skipped, counted, sampled in the report)', registers });
+    this.shed = new Counter({ name: 'floodscope_shed_lines_total', help: 'Lines skipped under overload (--shed)', registers });
     this.inFlight = new Gauge({ name: 'floodscope_chunks_in_flight', help: 'Chunks handed to the worker pool and not yet merged', registers });
     this.lag = new Gauge({ name: 'floodscope_event_time_lag_seconds', help: 'Wall time minus the event time of the last closed window', registers });
     this.open = new Gauge({ name: 'floodscope_open_alerts', help: 'Alerts open now, by signature', labelNames: ['signature'], registers });
@@ -52,6 +54,10 @@ export class Metrics {
     if (p.malformed !== undefined && p.malformed > this.seen.malformed) {
       this.errors.inc(p.malformed - this.seen.malformed);
       this.seen.malformed = p.malformed;
+    }
+    if (p.shedLines !== undefined && p.shedLines > this.seen.shed) {
+      this.shed.inc(p.shedLines - this.seen.shed);
+      this.seen.shed = p.shedLines;
     }
     if (p.inFlight !== undefined) this.inFlight.set(p.inFlight);
   }

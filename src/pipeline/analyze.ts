@@ -51,6 +51,8 @@ export interface Progress {
   inFlight?: number;
   /** What `lines` counts. */
   unit?: 'lines' | 'packets';
+  /** Live `--shed`: lines skipped so far. */
+  shedLines?: number;
 }
 
 export interface AnalyzeOptions {
@@ -483,7 +485,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         const settle = async () => {
           const head = inflight.shift()!;
           merge(await head.promise, head.skippedLong);
-          opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
+          opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         };
         for await (const t of tasks) {
           if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
@@ -513,7 +515,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             continue;
           }
           if (inflight.length >= threads * 2 && live?.shed !== true) await settle();
-          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length });
+          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         }
         while (inflight.length > 0) await settle();
         if (ranged) {
@@ -528,7 +530,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           errors.push(o.src.damage);
           notice(`error: ${o.src.damage}`);
         }
-        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: 0 });
+        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: 0, shedLines: shed.lines });
       }
     } finally {
       await pool.destroy();

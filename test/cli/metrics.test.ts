@@ -40,6 +40,7 @@ describe('--metrics: Prometheus metrics of a live run', () => {
     expect(metric(body, 'floodscope_parse_errors_total')).toBe(1);
     expect(metric(body, 'floodscope_alerts_opened_total{signature="http.repeated-url"}')).toBe(1);
     expect(metric(body, 'floodscope_packets_total')).toBe(0);
+    expect(metric(body, 'floodscope_shed_lines_total')).toBe(0);
     expect(metric(body, 'floodscope_chunks_in_flight')).toBe(0);
     // The sample's event time is in 2025: the lag is the distance to now.
     expect(metric(body, 'floodscope_event_time_lag_seconds')).toBeGreaterThan(86_400);
