@@ -19,8 +19,8 @@ import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sk
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
-import { GeoIp } from '../geo/geoip.js';
-import { COUNTRY_CODES, toHist, type CountryHist } from '../geo/country-code.js';
+import type { CountryHist } from '../geo/country-code.js';
+import { SlotCountries } from './slot-countries.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
@@ -98,14 +98,13 @@ export class LogFolder {
   private readonly pairSA = new PairCounter();
   private readonly pairSR = new PairCounter();
 
-  private readonly geo: GeoIp | null;
-  private readonly countryScratch = new Float64Array(COUNTRY_CODES);
-  private readonly slotCountry = new GrowableI32(8192, -1);
+  /** Countries of the interned addresses; null without geolocation. */
+  private readonly countries: SlotCountries | null;
 
   /** `countryBytes`: the country database, shared by the pool (else read from disk). */
   constructor(cfg: FoldConfig, countryBytes?: Uint8Array) {
     this.cfg = cfg;
-    this.geo = cfg.geo === null ? null : new GeoIp({ ...(cfg.geo.countryDb !== undefined ? { countryDb: cfg.geo.countryDb } : {}), ...(countryBytes ? { countryBytes } : {}) });
+    this.countries = cfg.geo === null ? null : new SlotCountries(this.srcT, cfg.geo, countryBytes);
     const preset = (PRESETS as Record<string, string>)[cfg.format];
     this.plan = compileLogFormat(preset ?? cfg.format);
     this.trusted = cfg.trustedProxies.map((t) => {
@@ -181,7 +180,7 @@ export class LogFolder {
     const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     const xff = cfg.clientIp === 'xff';
 
-    if (this.geo !== null) this.slotCountry.a.fill(-1, 0, Math.min(this.slotCountry.a.length, this.srcT.size));
+    this.countries?.reset();
     this.srcT.clear();
     this.urlT.clear();
     this.uaT.clear();
@@ -424,10 +423,10 @@ export class LogFolder {
     });
 
     let countries: CountryHist | null = null;
-    if (this.geo !== null) {
+    if (this.countries !== null) {
       const all: number[] = [];
       for (let k = 0; k < nSrc; k++) all.push(touchedSrc[k]!, srcCnt[touchedSrc[k]!]!);
-      countries = this.countriesOf(all);
+      countries = this.countries.histogram(all);
     }
     // Prefixes: /24 for IPv4, /64 for IPv6, over every source of the bucket.
     this.pfxT.clear();
@@ -541,7 +540,7 @@ export class LogFolder {
         urls: [],
         uas: this.texts(buf, urlUA[k]!, this.uaOff.a),
         refs: this.texts(buf, urlUR[k]!, this.refOff.a),
-        countries: this.countriesOf(pairs),
+        countries: this.countries?.histogram(pairs) ?? null,
       };
     });
 
@@ -573,7 +572,7 @@ export class LogFolder {
         urls: urlList,
         uas: this.texts(buf, srcSA[k]!, this.uaOff.a),
         refs: this.texts(buf, sr, this.refOff.a),
-        countries: this.countriesOf([s, srcCnt[s]!]),
+        countries: this.countries?.histogram([s, srcCnt[s]!]) ?? null,
       };
     });
 
@@ -598,26 +597,6 @@ export class LogFolder {
     p.overlong++;
     p.reasons[E.LONG]!++;
     if (p.samples.length < maxSamples) p.samples.push({ line: p.lines, reason: 'line over 64 KiB, skipped' });
-  }
-
-  /** Requests by country over a flat [sourceSlot, count, …] list. */
-  private countriesOf(pairs: number[]): CountryHist | null {
-    if (this.geo === null) return null;
-    const h = this.countryScratch;
-    h.fill(0);
-    const k = this.srcT.keys;
-    // Country per slot, looked up once per chunk (-1: not yet).
-    const bySlot = this.slotCountry.ensure(this.srcT.size);
-    for (let q = 0; q < pairs.length; q += 2) {
-      const slot = pairs[q]!;
-      let c = bySlot[slot]!;
-      if (c < 0) {
-        const s = slot * 4;
-        c = bySlot[slot] = this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!);
-      }
-      h[c]! += pairs[q + 1]!;
-    }
-    return toHist(h);
   }
 
   private urlText(buf: Buffer, u: number): string {

@@ -18,8 +18,7 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
-import { GeoIp } from '../geo/geoip.js';
-import { COUNTRY_CODES, toHist, type CountryHist } from '../geo/country-code.js';
+import { SlotCountries } from './slot-countries.js';
 import { KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
@@ -89,39 +88,18 @@ export class PacketFolder {
   private readonly hashHi = new GrowableI32(8192);
   private readonly hashLo = new GrowableI32(8192);
 
-  private readonly geo: GeoIp | null;
-  private readonly countryScratch = new Float64Array(COUNTRY_CODES);
-  private readonly slotCountry = new GrowableI32(8192, -1);
+  /** Countries of the interned addresses; null without geolocation. */
+  private readonly countries: SlotCountries | null;
 
   constructor(step: number, geo: { countryDb?: string } | null = null, countryBytes?: Uint8Array) {
     this.step = step;
-    this.geo = geo === null ? null : new GeoIp({ ...(geo.countryDb !== undefined ? { countryDb: geo.countryDb } : {}), ...(countryBytes ? { countryBytes } : {}) });
-  }
-
-  /** Packets by country over a flat [ipSlot, count, …] list. */
-  private countriesOf(pairs: number[]): CountryHist | null {
-    if (this.geo === null) return null;
-    const h = this.countryScratch;
-    h.fill(0);
-    const k = this.ipT.keys;
-    // Country per slot, looked up once per chunk (-1: not yet).
-    const bySlot = this.slotCountry.ensure(this.ipT.size);
-    for (let q = 0; q < pairs.length; q += 2) {
-      const slot = pairs[q]!;
-      let c = bySlot[slot]!;
-      if (c < 0) {
-        const s = slot * 4;
-        c = bySlot[slot] = this.geo.code(k[s]!, k[s + 1]!, k[s + 2]!, k[s + 3]!);
-      }
-      h[c]! += pairs[q + 1]!;
-    }
-    return toHist(h);
+    this.countries = geo === null ? null : new SlotCountries(this.ipT, geo, countryBytes);
   }
 
   fold(bytes: Uint8Array, ctx: CaptureContext, seq: number): PacketPartial {
     const step = this.step;
     const r = this.r;
-    if (this.geo !== null) this.slotCountry.a.fill(-1, 0, Math.min(this.slotCountry.a.length, this.ipT.size));
+    this.countries?.reset();
     this.ipT.clear();
     this.svcT.clear();
     this.tupT.clear();
@@ -549,7 +527,7 @@ export class PacketFolder {
         srcCounts: counts(top),
         hll: hllOf(vsAll[k]!, 14),
         reflectorHll: hllOf(vrAll[k]!, 14),
-        countries: this.countriesOf(vsAll[k]!),
+        countries: this.countries?.histogram(vsAll[k]!) ?? null,
       };
     });
     const ssAll = this.pairSS.grouped(svcs.length);
@@ -580,7 +558,7 @@ export class PacketFolder {
         synSources: list.length / 2,
         connWords: words(conn),
         connCounts: counts(conn),
-        countries: this.countriesOf(list),
+        countries: this.countries?.histogram(list) ?? null,
       };
     });
     const scanners: ScannerDetail[] = ips
