@@ -8,7 +8,7 @@ import { frameCapture, type CaptureIssues } from '../framing/captures.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
-import { isoWithOffset } from '../parsers/timestamp.js';
+import { alertEvent, windowEvent } from '../live/events.js';
 import type { InputSource } from '../sources/byte-source.js';
 import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
@@ -38,23 +38,9 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     live === undefined
       ? undefined
       : {
-          onAlert: (type, a) => {
-            const alert = packetAlertReport(a, zone);
-            delete alert.before;
-            delete alert.countryCounts;
-            delete alert.countryBefore;
-            live.onEvent({ type, alert });
-          },
+          onAlert: (type, a) => live.onEvent(alertEvent(type, packetAlertReport(a, zone))),
           onWindow: (end, packets, seconds, openAlerts) => {
-            if (!live.windowEvents) return;
-            live.onEvent({
-              type: 'window',
-              end: isoWithOffset(end, zone),
-              packets,
-              rate: Math.round((packets / seconds) * 100) / 100,
-              openAlerts,
-              lagSeconds: Math.max(0, Math.round(Date.now() / 1000 - end)),
-            });
+            if (live.windowEvents) live.onEvent(windowEvent(end, zone, 'packets', packets, seconds, openAlerts));
           },
         };
   const engine = new PacketEngine(cfg, hooks);

@@ -22,6 +22,7 @@ import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom } from '../framing/lines.js';
 import { ByteSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { FollowSource } from '../sources/follow.js';
+import { alertEvent, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
 import type { LogTask } from './task.js';
@@ -29,7 +30,6 @@ import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
 import { alertReport, buildReport, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
-import { isoWithOffset } from '../parsers/timestamp.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -395,22 +395,13 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
                   if (c !== null) s.country = geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!).country;
                 }
               }
-              delete alert.before;
-              delete alert.countryCounts;
-              delete alert.countryBefore;
-              live.onEvent({ type, alert });
+              live.onEvent(alertEvent(type, alert));
             },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;
-              live.onEvent({
-                type: 'window',
-                end: isoWithOffset(view.end, zoneNow()),
-                requests: view.requests,
-                rate: Math.round((view.requests / view.seconds) * 100) / 100,
-                openAlerts: open.length,
-                lagSeconds: Math.max(0, Math.round(Date.now() / 1000 - view.end)),
-                ...(live.shed ? { sampled: shedRatio() } : {}),
-              });
+              const e = windowEvent(view.end, zoneNow(), 'requests', view.requests, view.seconds, open.length);
+              if (live.shed) e.sampled = shedRatio();
+              live.onEvent(e);
             },
           };
     const engine = new Engine(detect, { ...opts.hooks, ...liveHooks });
