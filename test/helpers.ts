@@ -46,3 +46,32 @@ export function run(args: string[], opts: { stdin?: string | Buffer; env?: Recor
     else child.stdin.end();
   });
 }
+
+/**
+ * Spawn the CLI with a pipe on stdin (live mode) and `-q`; collect its NDJSON events.
+ * `waitFor` resolves with the first event matching, or fails after `ms`.
+ */
+export function spawnLive<E extends { type: string }>(args: string[] = []) {
+  const child = spawn(BIN, ['-q', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const events: E[] = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      events.push(JSON.parse(buf.slice(0, nl)) as E);
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const waitFor = async (pred: (e: E) => boolean, ms: number) => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms) {
+      const e = events.find(pred);
+      if (e) return e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no matching event within ${ms} ms; got ${events.map((e) => e.type).join(', ')}`);
+  };
+  return { child, events, exit, waitFor };
+}

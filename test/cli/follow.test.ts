@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, tmp } from '../helpers.js';
+import { spawnLive, tmp } from '../helpers.js';
 
 let n = 0;
 function lines(count: number): string {
@@ -15,18 +14,19 @@ function lines(count: number): string {
 }
 const settle = () => new Promise((r) => setTimeout(r, 700));
 
+interface ReportEvent {
+  type: string;
+  report: { input: { lines: number; parsed: number } };
+}
+
+/** `floodscope --follow …` in the background; `stop()` sends SIGTERM and returns the exit code and the last event (the report). */
 function follow(args: string[]) {
-  const child = spawn(BIN, ['-q', '--no-window-events', '--follow', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const l = spawnLive<ReportEvent>(['--no-window-events', '--follow', ...args]);
   return {
-    child,
     async stop() {
-      child.kill('SIGTERM');
-      const code = await exit;
-      const last = out.trim().split('\n').pop()!;
-      return { code, report: (JSON.parse(last) as { type: string; report: { input: { lines: number; parsed: number } } }) };
+      l.child.kill('SIGTERM');
+      const code = await l.exit;
+      return { code, report: l.events[l.events.length - 1]! };
     },
   };
 }

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze, generateCapture, writePcap, type CaptureTruth, type Packet } from '../../dist/src/index.js';
-import { BIN, tmp } from '../helpers.js';
+import { tmp, spawnLive } from '../helpers.js';
 
 interface Event {
   type: string;
@@ -32,30 +31,7 @@ beforeAll(() => {
 });
 
 /** `tcpdump -U -w - | floodscope`: the CLI with a capture written into its stdin over time. */
-function live() {
-  const child = spawn(BIN, ['-q', '--no-window-events'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const events: Event[] = [];
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buf.slice(0, nl)) as Event);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  const waitFor = async (pred: (e: Event) => boolean, ms: number) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      const e = events.find(pred);
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no matching event within ${ms} ms; got ${events.map((e) => e.type).join(', ')}`);
-  };
-  return { child, events, exit, waitFor };
-}
+const live = () => spawnLive<Event>(['--no-window-events']);
 
 describe('live captures: tcpdump -U -w - | floodscope', () => {
   it('emits alert.open for the SYN flood while the pipe is open; SIGINT gives the report of what was read', async () => {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { analyzeLogs } from '../../dist/src/index.js';
-import { BIN, generated } from '../helpers.js';
+import { generated, spawnLive } from '../helpers.js';
 
 interface Event {
   type: string;
@@ -9,31 +8,8 @@ interface Event {
   report?: { attacks: { signature: string; target: string; start: string }[]; summary: { requests: number } };
 }
 
-/** Spawn the CLI in live mode with a pipe on stdin; collect NDJSON events. */
-function live(args: string[] = []) {
-  const child = spawn(BIN, ['-q', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  const events: Event[] = [];
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buf.slice(0, nl)) as Event);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  const waitFor = async (pred: (e: Event) => boolean, ms: number) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      const e = events.find(pred);
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no matching event within ${ms} ms; got ${events.map((e) => e.type).join(', ')}`);
-  };
-  return { child, events, exit, waitFor };
-}
+/** The CLI in live mode with a pipe on stdin, its NDJSON events collected. */
+const live = (args: string[] = []) => spawnLive<Event>(args);
 
 describe('live mode: tail -F access.log | floodscope', () => {
   it('emits alert.open while the input is still open, and the final report after SIGINT (exit 0)', async () => {
