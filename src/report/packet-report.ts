@@ -7,10 +7,9 @@
 import { formatIp } from '../parsers/ip.js';
 import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
-import { decodeCountry } from '../geo/country-code.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
-import { REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type ReportGeo, type SourceCount } from './report.js';
+import { alertHead, alertTail, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -97,31 +96,15 @@ export interface PacketReport extends ReportGeo {
 }
 
 export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackReport {
-  const start = Number.isFinite(a.start) ? a.start : 0;
-  const end = Number.isFinite(a.end) ? a.end : start;
   return {
-    id: a.id,
-    signature: a.signature,
-    severity: a.severity,
-    attack: a.isAttack,
-    target: a.target,
-    targetKind: a.kind,
-    start: isoWithOffset(start, zone),
-    end: isoWithOffset(end, zone),
-    durationSeconds: end - start + 1,
-    peakRate: Math.round(a.peakRate * 100) / 100,
-    peakAt: isoWithOffset(a.peakAt || start, zone),
+    ...alertHead(a, zone),
     peakBps: Math.round(a.peakBps),
     windowRate: Math.round(a.maxWindowRate * 100) / 100,
     packets: a.packets,
     bytes: a.bytes,
     distinctSources: Math.round(a.hll.estimate()),
     topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
-    evidence: a.evidence,
-    sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
-    before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
-    countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
-    countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),
+    ...alertTail(a, zone),
   };
 }
 

@@ -7,6 +7,7 @@
 import { formatIp } from '../parsers/ip.js';
 import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import type { Alert } from '../detectors/alert.js';
+import type { AlertBase } from '../detectors/alert-base.js';
 import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
@@ -200,7 +201,11 @@ function sortedTexts(m: Map<string, number>, n: number): ValueCount[] {
     .map(([value, count]) => ({ value, count }));
 }
 
-export function alertReport(a: Alert, zone: number): AttackReport {
+/** What the log and the packet alert report both take from an alert. */
+type ReportedAlert = AlertBase<unknown> & { readonly kind: string };
+
+/** The fields every attack report starts with (the JSON keeps this order). */
+export function alertHead(a: ReportedAlert, zone: number) {
   const start = Number.isFinite(a.start) ? a.start : 0;
   const end = Number.isFinite(a.end) ? a.end : start;
   return {
@@ -214,7 +219,29 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     end: isoWithOffset(end, zone),
     durationSeconds: end - start + 1,
     peakRate: Math.round(a.peakRate * 100) / 100,
-    peakAt: isoWithOffset(a.peakAt, zone),
+    // peakAt is set with the first active second (or the window, for a steady rate); start otherwise.
+    peakAt: isoWithOffset(a.peakAt || start, zone),
+  };
+}
+
+/** The fields every attack report ends with: evidence, and what the geo enrichment works from. */
+export function alertTail(a: ReportedAlert, zone: number) {
+  return {
+    evidence: a.evidence,
+    sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
+    before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    countryCounts: [...a.countries].map(([c, n]): [string, number] => [decodeCountry(c), n]),
+    countryBefore: [...a.beforeCountries].map(([c, n]): [string, number] => [decodeCountry(c), n]),
+  };
+}
+
+export function alertReport(a: Alert, zone: number): AttackReport {
+  return {
+    ...alertHead(a, zone),
+    // The log alert's narrower types (the keys keep their place from the head).
+    signature: a.signature,
+    severity: a.severity,
+    targetKind: a.kind,
     windowRate: Math.round(a.maxWindowRate * 100) / 100,
     requests: a.requests,
     distinctSources: a.distinctSources,
@@ -222,11 +249,7 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),
-    evidence: a.evidence,
-    sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
-    before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
-    countryCounts: [...a.countries].map(([c, n]) => [decodeCountry(c), n]),
-    countryBefore: [...a.beforeCountries].map(([c, n]) => [decodeCountry(c), n]),
+    ...alertTail(a, zone),
   };
 }
 
