@@ -25,6 +25,14 @@ export interface LineChunk {
  * Fill target[offset, offset + length) with the next bytes; resolve to the count, 0 at the
  * end, or -1 when live input stayed quiet for `idleMs` (see frameFrom).
  */
+/**
+ * Default chunk size for logs: 4 MiB (~19,000 typical lines). Measured on the 2M-line bench
+ * log at 2 threads: 1 MiB 0.63 M lines/s, 2 MiB 0.68 M, 4 MiB 0.74 M (1.03 M on 10M lines):
+ * per-chunk and per-step costs (top lists, HyperLogLogs, detail, their merge on the main
+ * thread) are paid for fewer, fuller pieces. In flight: 2 per thread.
+ */
+export const LOG_CHUNK_BYTES = 4 << 20;
+
 export type ReadInto = (target: Uint8Array, offset: number, length: number, idleMs?: number) => Promise<number>;
 
 /**
@@ -33,7 +41,7 @@ export type ReadInto = (target: Uint8Array, offset: number, length: number, idle
  * so is steady traffic too slow to fill a chunk: lines wait at most `idleMs` after the first
  * byte of their chunk arrived.
  */
-export async function* frameFrom(read: ReadInto, chunkSize = 1 << 20, maxLine = 65536, idleMs = 0): AsyncGenerator<LineChunk> {
+export async function* frameFrom(read: ReadInto, chunkSize = LOG_CHUNK_BYTES, maxLine = 65536, idleMs = 0): AsyncGenerator<LineChunk> {
   const cap = chunkSize + maxLine + 2;
   let cur = new Uint8Array(cap);
   let fill = 0;
@@ -154,6 +162,6 @@ export function readFromIterable(src: AsyncIterable<Uint8Array>): ReadInto {
   };
 }
 
-export function frameLines(src: AsyncIterable<Uint8Array>, chunkSize = 1 << 20, maxLine = 65536): AsyncGenerator<LineChunk> {
+export function frameLines(src: AsyncIterable<Uint8Array>, chunkSize = LOG_CHUNK_BYTES, maxLine = 65536): AsyncGenerator<LineChunk> {
   return frameFrom(readFromIterable(src), chunkSize, maxLine);
 }

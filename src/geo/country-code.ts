@@ -26,21 +26,6 @@ export interface CountryHist {
   counts: Float64Array;
 }
 
-export function toHist(dense: Float64Array): CountryHist {
-  let n = 0;
-  for (let i = 0; i < dense.length; i++) if (dense[i]! > 0) n++;
-  const codes = new Uint16Array(n);
-  const counts = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < dense.length; i++) {
-    if (dense[i]! > 0) {
-      codes[k] = i;
-      counts[k++] = dense[i]!;
-    }
-  }
-  return { codes, counts };
-}
-
 export function addHist(into: Map<number, number>, h: CountryHist): void {
   for (let i = 0; i < h.codes.length; i++) into.set(h.codes[i]!, (into.get(h.codes[i]!) ?? 0) + h.counts[i]!);
 }

@@ -82,6 +82,7 @@ export class LogFolder {
   private readonly hashLo = new GrowableI32(8192);
   // Per-bucket scratch.
   private readonly srcCnt = new GrowableF64(8192);
+  private readonly pairScratch = new GrowableF64(8192);
   private readonly urlCnt = new GrowableF64(8192);
   private readonly urlEmpty = new GrowableF64(8192);
   private readonly urlRef = new GrowableF64(8192);
@@ -206,16 +207,16 @@ export class LogFolder {
     let lastLocal = -1;
     const localOf = new Map<number, number>();
 
-    // Upper bound on records in this chunk (no log line is shorter than 8 bytes), so the
-    // per-record columns are sized once per chunk, not checked per record.
-    const maxRecs = (len >>> 3) + 16;
-    const rBucket = this.rBucket.ensure(maxRecs);
-    const rSec = this.rSec.ensure(maxRecs);
-    const rSrc = this.rSrc.ensure(maxRecs);
-    const rUrl = this.rUrl.ensure(maxRecs);
-    const rUa = this.rUa.ensure(maxRecs);
-    const rRef = this.rRef.ensure(maxRecs);
-    const rFlags = this.rFlags.ensure(maxRecs);
+    // Per-record columns grow with the records actually parsed (sizing them for the
+    // shortest possible lines would hold ~2 MB a column for a 4 MiB chunk).
+    let cap = 0;
+    let rBucket = this.rBucket.a;
+    let rSec = this.rSec.a;
+    let rSrc = this.rSrc.a;
+    let rUrl = this.rUrl.a;
+    let rUa = this.rUa.a;
+    let rRef = this.rRef.a;
+    let rFlags = this.rFlags.a;
     let n = 0;
     let pos = 0;
     while (pos < len) {
@@ -264,6 +265,16 @@ export class LogFolder {
       if (!r.hasZone) noZone++;
       else if (zoneMinutes === null) zoneMinutes = r.zoneMinutes;
 
+      if (n === cap) {
+        cap = Math.max(n * 2, 8192);
+        rBucket = this.rBucket.ensure(cap);
+        rSec = this.rSec.ensure(cap);
+        rSrc = this.rSrc.ensure(cap);
+        rUrl = this.rUrl.ensure(cap);
+        rUa = this.rUa.ensure(cap);
+        rRef = this.rRef.ensure(cap);
+        rFlags = this.rFlags.ensure(cap);
+      }
       // Bucket of this record (records are nearly sorted: cache the last one).
       const bi = Math.floor(t / step);
       let local: number;
@@ -424,9 +435,12 @@ export class LogFolder {
 
     let countries: CountryHist | null = null;
     if (this.countries !== null) {
-      const all: number[] = [];
-      for (let k = 0; k < nSrc; k++) all.push(touchedSrc[k]!, srcCnt[touchedSrc[k]!]!);
-      countries = this.countries.histogram(all);
+      const all = this.pairScratch.ensure(nSrc * 2);
+      for (let k = 0; k < nSrc; k++) {
+        all[k * 2] = touchedSrc[k]!;
+        all[k * 2 + 1] = srcCnt[touchedSrc[k]!]!;
+      }
+      countries = this.countries.histogram(all, nSrc * 2);
     }
     // Prefixes: /24 for IPv4, /64 for IPv6, over every source of the bucket.
     this.pfxT.clear();

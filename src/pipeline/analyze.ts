@@ -1,7 +1,7 @@
 /**
  * Batch analysis of access logs, end to end:
  *
- *   inputs ──► ByteSource (file/stdin, gzip by magic) ──► frameLines (~1 MiB, newline-cut)
+ *   inputs ──► ByteSource (file/stdin, gzip by magic) ──► frameLines (~4 MiB, newline-cut)
  *          ──► piscina pool (LogFolder: chunk → Partial, transferred both ways)
  *          ──► Engine (main thread, Partials folded in chunk order) ──► Report
  *
@@ -19,7 +19,7 @@ import { detectFormat, sampleLines } from '../parsers/detect.js';
 import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js';
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
-import { frameFrom } from '../framing/lines.js';
+import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
 import { ByteSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { FollowSource } from '../sources/follow.js';
 import { alertEvent, windowEvent } from '../live/events.js';
@@ -469,7 +469,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
 
         // Plain files: workers read their own byte ranges (nothing crosses from here but
         // offsets). Compressed files and stdin: framed here, chunks transferred.
-        const chunkSize = opts.chunkSize ?? 1 << 20;
+        const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
         const ranged = o.src.isPlainFile;
         const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0);
         const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number; done: boolean }[] = [];

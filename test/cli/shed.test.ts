@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generated, run } from '../helpers.js';
+import { sampleScenario } from '../../dist/src/index.js';
 
 interface Ev {
   type: string;
@@ -9,9 +10,10 @@ interface Ev {
 
 describe('--shed: overload skips whole chunks and says how much', () => {
   it('accounts for every line (analyzed + skipped), reports the share in the report and the window events', async () => {
-    const { text } = generated();
+    // ~100k lines, several 4 MiB chunks: one worker, still starting up while the whole log
+    // arrives at once, so the pool is full.
+    const { text } = generated(sampleScenario(20250314, 4));
     const total = text.split('\n').length - 1;
-    // One worker, still starting up while the whole log arrives at once: the pool is full.
     const r = await run(['-q', '--shed', '--threads', '1'], { stdin: text });
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
