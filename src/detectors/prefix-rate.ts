@@ -22,23 +22,25 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
   const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
   if (heavy.length === 0) return out;
-  // Member sources of the heavy prefixes, from every bucket's top sources. Compared as
-  // numbers; a string key is made only for the members themselves.
+  // Member sources of the heavy prefixes, from every bucket's top sources: each source is
+  // matched to its prefix by one lookup (IPv4 by its /24 as a number), and a string key is
+  // made only for the members themselves.
   const members = new Map<string, Map<string, number>>();
-  for (const p of heavy) members.set(p.key, new Map());
+  const byV4 = new Map<number, Map<string, number>>();
+  const byV6 = new Map<string, Map<string, number>>();
+  for (const p of heavy) {
+    const m = new Map<string, number>();
+    members.set(p.key, m);
+    const [p0, p1, p2, p3] = p.words;
+    if (isV4(p0, p1, p2)) byV4.set(p3, m);
+    else byV6.set(`${p0}:${p1}`, m);
+  }
   for (const b of view.buckets) {
     for (const e of b.topSources()) {
-      const v4 = isV4(e.w0, e.w1, e.w2);
-      const m3 = v4 ? (e.w3 & 0xffffff00) >>> 0 : 0;
-      for (const p of heavy) {
-        const [p0, p1, p2, p3] = p.words;
-        const hit = v4 ? p2 === 0xffff && p0 === 0 && p1 === 0 && p3 === m3 : p2 === 0 && p0 === e.w0 && p1 === e.w1;
-        if (!hit) continue;
-        const m = members.get(p.key)!;
-        const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
-        m.set(sk, (m.get(sk) ?? 0) + e.count);
-        break;
-      }
+      const m = isV4(e.w0, e.w1, e.w2) ? byV4.get((e.w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${e.w0}:${e.w1}`) : undefined;
+      if (m === undefined) continue;
+      const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
+      m.set(sk, (m.get(sk) ?? 0) + e.count);
     }
   }
   for (const p of heavy) {

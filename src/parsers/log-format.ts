@@ -53,7 +53,15 @@ export interface Plan {
   has: Set<FieldKind>;
   /** Accept and ignore bytes after the last step (nginx appends fields to combined). */
   allowTrailing: boolean;
+  /** A stock layout with a hand-written parser (see STOCK), else 0. */
+  stock: number;
 }
+
+/**
+ * Stock layouts parsed by straight-line code instead of walking the steps (same results:
+ * access-log.ts falls back to the steps for any line the straight path does not accept).
+ */
+export const STOCK = { NONE: 0, COMBINED: 1, COMMON: 2, VHOST_COMBINED: 3 } as const;
 
 export class FormatError extends Error {
   readonly code = 'FS_BAD_LOG_FORMAT';
@@ -183,7 +191,18 @@ export function compileLogFormat(format: string, allowTrailing?: boolean): Plan 
   if (!has.has(F.REQUEST) && !has.has(F.PATH)) throw new FormatError(`log format has no request (%r or %U): ${JSON.stringify(format)}`);
   const last = raw[raw.length - 1];
   const endsQuoted = last !== undefined && last.kind === 0 && last.text.endsWith('"');
-  return { format, steps, has, allowTrailing: allowTrailing ?? endsQuoted };
+  const trailing = allowTrailing ?? endsQuoted;
+  const stock =
+    trailing !== endsQuoted
+      ? STOCK.NONE
+      : format === PRESETS.combined
+        ? STOCK.COMBINED
+        : format === PRESETS.common
+          ? STOCK.COMMON
+          : format === PRESETS.vhost_combined
+            ? STOCK.VHOST_COMBINED
+            : STOCK.NONE;
+  return { format, steps, has, allowTrailing: trailing, stock };
 }
 
 /** Named formats: Apache's stock LogFormat nicknames and nginx's defaults. */

@@ -3,6 +3,7 @@ import { compileLogFormat, PRESETS, resolveFormat } from '../../src/parsers/log-
 import { describeError, isEmptyReferrer, LogRecord, parseLine } from '../../src/parsers/access-log.js';
 import { formatIp, parseCidr, cidrContains, parseIpString } from '../../src/parsers/ip.js';
 import { isoWithOffset } from '../../src/parsers/timestamp.js';
+import { Random } from '../../src/util/random.js';
 
 const rec = new LogRecord();
 function parse(format: string, line: string): { ok: boolean; b: Buffer; plan: ReturnType<typeof compileLogFormat> } {
@@ -96,5 +97,62 @@ describe('access-log line parser', () => {
     expect(cidrContains(c6, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(true);
     expect(cidrContains(c4, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(false);
     expect(parseCidr('10.0.0.0/33')).toBeNull();
+  });
+});
+
+describe('straight-line parser of the stock layouts', () => {
+  // The same layouts spelt with %a instead of %h: identical meaning, but not a stock
+  // string, so these plans are walked step by step.
+  const pairs = [
+    ['combined', PRESETS.combined.replace('%h', '%a')],
+    ['common', PRESETS.common.replace('%h', '%a')],
+    ['vhost_combined', PRESETS.vhost_combined.replace('%h', '%a')],
+  ] as const;
+  const FIELDS = ['hasClient', 'w0', 'w1', 'w2', 'w3', 'time', 'zoneMinutes', 'hasZone', 'methodS', 'methodE', 'pathS', 'pathE', 'queryS', 'queryE', 'status', 'bytes', 'refS', 'refE', 'uaS', 'uaE', 'vhostS', 'vhostE', 'error', 'errorStep', 'errorPos'] as const;
+  const seeds = [
+    '192.168.1.7 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif?x=1 HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08"',
+    '2001:db8::1 - - [01/Jan/2024:00:00:00 +0000] "POST /wp-login.php HTTP/1.1" 403 - "-" "curl/8.0 \\"quoted\\" x"',
+    'www.example.com:443 10.0.0.1 - - [01/Jan/2024:00:00:00 +0100] "GET / HTTP/2.0" 200 512 "-" "-"',
+    '::ffff:10.1.2.3 - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 304 0',
+    '10.0.0.9 - - [01/Jan/2024:00:00:00 +0000] "-" 408 0 "-" "-" "extra nginx field"',
+  ];
+  const ALPHABET = ' "[]-\\/:0a.\t';
+
+  it('gives the same record, or the same error, as walking the plan, on mutated lines', () => {
+    const rnd = new Random(9);
+    const lines: string[] = [];
+    for (const s of seeds) {
+      lines.push(s);
+      for (let k = 0; k < 400; k++) {
+        let m = s;
+        for (let e = 0, n = 1 + rnd.int(3); e < n; e++) {
+          const at = rnd.int(m.length);
+          const op = rnd.int(3);
+          const c = ALPHABET[rnd.int(ALPHABET.length)]!;
+          m = op === 0 ? m.slice(0, at) + m.slice(at + 1) : op === 1 ? m.slice(0, at) + c + m.slice(at + 1) : m.slice(0, at) + c + m.slice(at);
+        }
+        lines.push(m);
+      }
+    }
+    let accepted = 0;
+    for (const [stock, walked] of pairs) {
+      const fast = resolveFormat(stock);
+      const slow = compileLogFormat(walked);
+      expect(fast.stock).toBeGreaterThan(0);
+      expect(slow.stock).toBe(0);
+      for (const line of lines) {
+        const b = Buffer.from(line, 'latin1');
+        const a = new LogRecord();
+        const w = new LogRecord();
+        const okA = parseLine(fast, b, 0, b.length, a);
+        const okW = parseLine(slow, b, 0, b.length, w);
+        expect({ line, ok: okA }).toEqual({ line, ok: okW });
+        if (okA) accepted++;
+        for (const f of FIELDS) if (okA || f.startsWith('error')) expect({ line, f, v: a[f] }).toEqual({ line, f, v: w[f] });
+      }
+    }
+    // The mutations leave plenty of lines each layout still accepts, and plenty it rejects.
+    expect(accepted).toBeGreaterThan(300);
+    expect(accepted).toBeLessThan(pairs.length * lines.length - 300);
   });
 });
