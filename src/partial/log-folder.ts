@@ -52,6 +52,47 @@ export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
 
+/**
+ * Records a chunk usually holds at most (a 4 MiB chunk of ~200-byte lines has ~20,000): the
+ * per-record columns start this large, so they seldom grow (growing is a path the compiled
+ * loop has not seen, and sends it back to the interpreter once).
+ */
+const RECORDS_HINT = 1 << 15;
+
+/** What scanning one chunk found: line counts, the buckets it touched, the record count. */
+class ChunkTally {
+  lines = 0;
+  parsed = 0;
+  malformed = 0;
+  blank = 0;
+  overlong = 0;
+  noZone = 0;
+  zoneMinutes: number | null = null;
+  minTime = Infinity;
+  maxTime = -Infinity;
+  records = 0;
+  readonly reasons = new Float64Array(16);
+  readonly samples: Partial['samples'] = [];
+  readonly bucketIndex: number[] = [];
+  readonly bucketPerSec: Float64Array[] = [];
+  readonly bucketCounters: Float64Array[] = [];
+  readonly bucketRecs: number[] = [];
+  private readonly localOf = new Map<number, number>();
+
+  /** Local number of step bi in this chunk, created on first use. */
+  bucketOf(bi: number, step: number): number {
+    const found = this.localOf.get(bi);
+    if (found !== undefined) return found;
+    const local = this.bucketIndex.length;
+    this.localOf.set(bi, local);
+    this.bucketIndex.push(bi);
+    this.bucketPerSec.push(new Float64Array(step));
+    this.bucketCounters.push(new Float64Array(N_COUNTERS));
+    this.bucketRecs.push(0);
+    return local;
+  }
+}
+
 export class LogFolder {
   readonly plan: Plan;
   private readonly cfg: FoldConfig;
@@ -69,15 +110,15 @@ export class LogFolder {
   private readonly urlOff = new GrowableI32(8192); // pathS, pathE, vhostS, vhostE
   private readonly uaOff = new GrowableI32(2048);
   private readonly refOff = new GrowableI32(2048);
-  // Per-record columns.
-  private readonly rBucket = new GrowableI32(8192);
-  private readonly rSec = new GrowableI32(8192);
-  private readonly rSrc = new GrowableI32(8192);
-  private readonly rUrl = new GrowableI32(8192);
-  private readonly rUa = new GrowableI32(8192);
-  private readonly rRef = new GrowableI32(8192);
-  private readonly rFlags = new GrowableI32(8192);
-  private readonly order = new GrowableI32(8192);
+  // Per-record columns (all the same length).
+  private readonly rBucket = new GrowableI32(RECORDS_HINT);
+  private readonly rSec = new GrowableI32(RECORDS_HINT);
+  private readonly rSrc = new GrowableI32(RECORDS_HINT);
+  private readonly rUrl = new GrowableI32(RECORDS_HINT);
+  private readonly rUa = new GrowableI32(RECORDS_HINT);
+  private readonly rRef = new GrowableI32(RECORDS_HINT);
+  private readonly rFlags = new GrowableI32(RECORDS_HINT);
+  private readonly order = new GrowableI32(RECORDS_HINT);
   private readonly hashHi = new GrowableI32(8192);
   private readonly hashLo = new GrowableI32(8192);
   // Per-bucket scratch.
@@ -92,6 +133,9 @@ export class LogFolder {
   private readonly srcRank = new GrowableI32(8192, -1);
   private readonly touchedSrc = new GrowableI32(8192);
   private readonly touchedUrl = new GrowableI32(8192);
+  /** Sources and URLs counted by the last countBucket. */
+  private nSrc = 0;
+  private nUrl = 0;
   private readonly pairUS = new PairCounter();
   private readonly pairUA = new PairCounter();
   private readonly pairUR = new PairCounter();
@@ -172,23 +216,55 @@ export class LogFolder {
   }
 
   fold(chunk: Uint8Array, seq: number): Partial {
-    const cfg = this.cfg;
-    const step = cfg.step;
-    const plan = this.plan;
-    const r = this.rec;
     const b = chunk;
-    const len = b.length;
     const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    const xff = cfg.clientIp === 'xff';
-
     this.countries?.reset();
     this.srcT.clear();
     this.urlT.clear();
     this.uaT.clear();
     this.refT.clear();
 
-    const reasons = new Float64Array(16);
-    const samples: Partial['samples'] = [];
+    // The per-line loop is its own method: V8 compiles it (on-stack, mid-loop, on the first
+    // chunk) without the code after it, which would otherwise be compiled blind and throw
+    // the whole fold back to the interpreter the first time it ran.
+    const t = new ChunkTally();
+    this.scan(b, buf, t);
+
+    const n = t.records;
+    const starts = groupByBucket(n, this.rBucket.a, t.bucketRecs, this.order.ensure(n));
+    const buckets: BucketPartial[] = [];
+    for (let k = 0; k < t.bucketIndex.length; k++) {
+      buckets.push(this.foldBucket(buf, this.cfg.step, t.bucketIndex[k]!, t.bucketPerSec[k]!, t.bucketCounters[k]!, starts[k]!, starts[k + 1]!));
+    }
+    // Deterministic order: by time.
+    buckets.sort((x, y) => x.index - y.index);
+
+    return {
+      seq,
+      lines: t.lines,
+      parsed: t.parsed,
+      malformed: t.malformed,
+      blank: t.blank,
+      overlong: t.overlong,
+      noZone: t.noZone,
+      zoneMinutes: t.zoneMinutes,
+      minTime: t.parsed > 0 ? t.minTime : 0,
+      maxTime: t.parsed > 0 ? t.maxTime : 0,
+      reasons: t.reasons,
+      samples: t.samples,
+      buckets,
+    };
+  }
+
+  /** Parse every line of the chunk into the per-record columns and the tally's buckets. */
+  private scan(b: Uint8Array, buf: Buffer, t: ChunkTally): void {
+    const cfg = this.cfg;
+    const step = cfg.step;
+    const plan = this.plan;
+    const r = this.rec;
+    const len = b.length;
+    const xff = cfg.clientIp === 'xff';
+    const reasons = t.reasons;
     let lines = 0;
     let parsed = 0;
     let malformed = 0;
@@ -198,19 +274,15 @@ export class LogFolder {
     let zoneMinutes: number | null = null;
     let minTime = Infinity;
     let maxTime = -Infinity;
-
-    const bucketIndex: number[] = [];
-    const bucketPerSec: Float64Array[] = [];
-    const bucketCounters: Float64Array[] = [];
-    const bucketRecs: number[] = [];
     let lastBucket = NaN;
     let lastLocal = -1;
-    const localOf = new Map<number, number>();
+    let perSec: Float64Array = new Float64Array(0);
+    let ctr: Float64Array = new Float64Array(0);
 
     // Per-record columns grow with the records actually parsed (sizing them for the
     // shortest possible lines would hold ~2 MB a column for a 4 MiB chunk).
-    let cap = 0;
     let rBucket = this.rBucket.a;
+    let cap = rBucket.length;
     let rSec = this.rSec.a;
     let rSrc = this.rSrc.a;
     let rUrl = this.rUrl.a;
@@ -255,18 +327,18 @@ export class LogFolder {
       if (!ok) {
         malformed++;
         reasons[r.error]!++;
-        if (samples.length < cfg.maxSamples) samples.push({ line: lines, reason: describeError(plan, r, b, ls, le) });
+        if (t.samples.length < cfg.maxSamples) t.samples.push({ line: lines, reason: describeError(plan, r, b, ls, le) });
         continue;
       }
       parsed++;
-      const t = r.time;
-      if (t < minTime) minTime = t;
-      if (t > maxTime) maxTime = t;
+      const time = r.time;
+      if (time < minTime) minTime = time;
+      if (time > maxTime) maxTime = time;
       if (!r.hasZone) noZone++;
       else if (zoneMinutes === null) zoneMinutes = r.zoneMinutes;
 
       if (n === cap) {
-        cap = Math.max(n * 2, 8192);
+        cap = n * 2;
         rBucket = this.rBucket.ensure(cap);
         rSec = this.rSec.ensure(cap);
         rSrc = this.rSrc.ensure(cap);
@@ -276,32 +348,23 @@ export class LogFolder {
         rFlags = this.rFlags.ensure(cap);
       }
       // Bucket of this record (records are nearly sorted: cache the last one).
-      const bi = Math.floor(t / step);
-      let local: number;
-      if (bi === lastBucket) local = lastLocal;
-      else {
-        const found = localOf.get(bi);
-        if (found === undefined) {
-          local = bucketIndex.length;
-          localOf.set(bi, local);
-          bucketIndex.push(bi);
-          bucketPerSec.push(new Float64Array(step));
-          bucketCounters.push(new Float64Array(N_COUNTERS));
-          bucketRecs.push(0);
-        } else local = found;
+      const bi = Math.floor(time / step);
+      if (bi !== lastBucket) {
+        lastLocal = t.bucketOf(bi, step);
         lastBucket = bi;
-        lastLocal = local;
+        perSec = t.bucketPerSec[lastLocal]!;
+        ctr = t.bucketCounters[lastLocal]!;
       }
-      const sec = t - bi * step;
-      bucketPerSec[local]![sec]!++;
-      const ctr = bucketCounters[local]!;
+      const local = lastLocal;
+      const sec = time - bi * step;
+      perSec[sec]!++;
       ctr[C.REQUESTS]!++;
       ctr[C.BYTES]! += r.bytes;
       const sc = (r.status / 100) | 0;
       ctr[sc >= 1 && sc <= 5 ? C.S1XX + sc - 1 : C.SOTHER]!++;
       const emptyRef = isEmptyReferrer(b, r);
       ctr[emptyRef ? C.EMPTY_REF : C.REFERRED]!++;
-      bucketRecs[local]!++;
+      t.bucketRecs[local]!++;
 
       // Intern source.
       const src = this.srcT.intern(r.w0, r.w1, r.w2, r.w3);
@@ -353,42 +416,20 @@ export class LogFolder {
       n++;
     }
 
-    const nb = bucketIndex.length;
-    const starts = groupByBucket(n, rBucket, bucketRecs, this.order.ensure(n));
-
-    const buckets: BucketPartial[] = [];
-    for (let k = 0; k < nb; k++) {
-      buckets.push(this.foldBucket(buf, step, bucketIndex[k]!, bucketPerSec[k]!, bucketCounters[k]!, starts[k]!, starts[k + 1]!));
-    }
-    // Deterministic order: by time.
-    buckets.sort((x, y) => x.index - y.index);
-
-    return {
-      seq,
-      lines,
-      parsed,
-      malformed,
-      blank,
-      overlong,
-      noZone,
-      zoneMinutes,
-      minTime: parsed > 0 ? minTime : 0,
-      maxTime: parsed > 0 ? maxTime : 0,
-      reasons,
-      samples,
-      buckets,
-    };
+    t.lines = lines;
+    t.parsed = parsed;
+    t.malformed = malformed;
+    t.blank = blank;
+    t.overlong = overlong;
+    t.noZone = noZone;
+    t.zoneMinutes = zoneMinutes;
+    t.minTime = minTime;
+    t.maxTime = maxTime;
+    t.records = n;
   }
 
-  private foldBucket(
-    buf: Buffer,
-    step: number,
-    index: number,
-    perSecond: Float64Array,
-    counters: Float64Array,
-    from: number,
-    to: number,
-  ): BucketPartial {
+  /** Sources and URLs touched in the bucket's records, with their counts (one walk). */
+  private countBucket(from: number, to: number): void {
     const order = this.order.a;
     const rSrc = this.rSrc.a;
     const rUrl = this.rUrl.a;
@@ -413,36 +454,15 @@ export class LogFolder {
       if (rFlags[i] === 1) urlEmpty[u]!++;
       else if (rRef[i]! >= 0) urlRef[u]!++;
     }
+    this.nSrc = nSrc;
+    this.nUrl = nUrl;
+  }
 
-    // All sources → HLL; top sources by count (ties: first seen).
-    const srcHash = this.srcHash.a;
-    const his = this.hashHi.ensure(Math.max(nSrc, 1));
-    const los = this.hashLo.ensure(Math.max(nSrc, 1));
-    for (let k = 0; k < nSrc; k++) {
-      const s = touchedSrc[k]!;
-      his[k] = srcHash[s * 2]!;
-      los[k] = srcHash[s * 2 + 1]!;
-    }
-    const hllBytes = HyperLogLog.bytesOf(LIMITS.srcHllP, his, los, nSrc);
-    const srcOrder = topSlots(touchedSrc, nSrc, srcCnt, LIMITS.topSources);
+  /** Top /24 (IPv4) and /64 (IPv6) prefixes over every source of the bucket. */
+  private prefixSummary(nSrc: number): { pfxWords: Uint32Array; pfxCounts: Float64Array; pfxSources: Float64Array } {
+    const touchedSrc = this.touchedSrc.a;
+    const srcCnt = this.srcCnt.a;
     const srcKeys = this.srcT.keys;
-    const srcWords = new Uint32Array(srcOrder.length * 4);
-    const srcCounts = new Float64Array(srcOrder.length);
-    srcOrder.forEach((s, k) => {
-      srcWords.set(srcKeys.subarray(s * 4, s * 4 + 4), k * 4);
-      srcCounts[k] = srcCnt[s]!;
-    });
-
-    let countries: CountryHist | null = null;
-    if (this.countries !== null) {
-      const all = this.pairScratch.ensure(nSrc * 2);
-      for (let k = 0; k < nSrc; k++) {
-        all[k * 2] = touchedSrc[k]!;
-        all[k * 2 + 1] = srcCnt[touchedSrc[k]!]!;
-      }
-      countries = this.countries.histogram(all, nSrc * 2);
-    }
-    // Prefixes: /24 for IPv4, /64 for IPv6, over every source of the bucket.
     this.pfxT.clear();
     const pfxCnt = this.pfxCnt.ensure(nSrc);
     const pfxSrc = this.pfxSrc.ensure(nSrc);
@@ -473,24 +493,18 @@ export class LogFolder {
       pfxSources[k] = pfxSrc[p]!;
     });
 
-    // Hot subjects get detail from one more walk over the bucket's records.
-    const urlOrder = topSlots(touchedUrl, nUrl, urlCnt, LIMITS.detailUrls);
-    const detailSrc = srcOrder.slice(0, LIMITS.detailSources);
-    const urlRank = this.urlRank.ensure(this.urlT.size);
-    const srcRank = this.srcRank.ensure(this.srcT.size);
-    urlOrder.forEach((u, k) => (urlRank[u] = k));
-    detailSrc.forEach((s, k) => (srcRank[s] = k));
-    const urlSec = new Float64Array(urlOrder.length * step);
-    const srcSec = new Float64Array(detailSrc.length * step);
+    return { pfxWords, pfxCounts, pfxSources };
+  }
+
+  /** Pair counts and per-second counts of the ranked URLs and sources (one more walk). */
+  private detailWalk(from: number, to: number, step: number, urlSec: Float64Array, srcSec: Float64Array): void {
+    const order = this.order.a;
+    const rSrc = this.rSrc.a;
+    const rUrl = this.rUrl.a;
+    const rRef = this.rRef.a;
+    const urlRank = this.urlRank.a;
+    const srcRank = this.srcRank.a;
     const { pairUS, pairUA, pairUR, pairSU, pairSA, pairSR } = this;
-    const nu = urlOrder.length;
-    const ns = detailSrc.length;
-    pairUS.reset(nu, this.srcT.size);
-    pairUA.reset(nu, this.uaT.size);
-    pairUR.reset(nu, this.refT.size);
-    pairSU.reset(ns, this.urlT.size);
-    pairSA.reset(ns, this.uaT.size);
-    pairSR.reset(ns, this.refT.size);
     const rUa = this.rUa.a;
     const rSec = this.rSec.a;
     for (let j = from; j < to; j++) {
@@ -513,20 +527,92 @@ export class LogFolder {
       }
     }
 
+  }
+
+  /** Serialized HyperLogLog of n sources given as slots at slots[0], slots[stride], …. */
+  private sourceHll(p: number, slots: ArrayLike<number>, stride: number, n: number): Uint8Array {
+    const srcHash = this.srcHash.a;
+    const his = this.hashHi.ensure(Math.max(n, 1));
+    const los = this.hashLo.ensure(Math.max(n, 1));
+    for (let k = 0; k < n; k++) {
+      const s = slots[k * stride]!;
+      his[k] = srcHash[s * 2]!;
+      los[k] = srcHash[s * 2 + 1]!;
+    }
+    return HyperLogLog.bytesOf(p, his, los, n);
+  }
+
+  /** Requests by country over the bucket's nSrc counted sources. */
+  private bucketCountries(countries: SlotCountries, nSrc: number): CountryHist {
+    const touchedSrc = this.touchedSrc.a;
+    const srcCnt = this.srcCnt.a;
+    const all = this.pairScratch.ensure(nSrc * 2);
+    for (let k = 0; k < nSrc; k++) {
+      all[k * 2] = touchedSrc[k]!;
+      all[k * 2 + 1] = srcCnt[touchedSrc[k]!]!;
+    }
+    return countries.histogram(all, nSrc * 2);
+  }
+
+  private foldBucket(
+    buf: Buffer,
+    step: number,
+    index: number,
+    perSecond: Float64Array,
+    counters: Float64Array,
+    from: number,
+    to: number,
+  ): BucketPartial {
+    this.countBucket(from, to);
+    const { nSrc, nUrl } = this;
+    const srcCnt = this.srcCnt.a;
+    const urlCnt = this.urlCnt.a;
+    const urlEmpty = this.urlEmpty.a;
+    const urlRef = this.urlRef.a;
+    const touchedSrc = this.touchedSrc.a;
+    const touchedUrl = this.touchedUrl.a;
+
+    // All sources → HLL; top sources by count (ties: first seen).
+    const hllBytes = this.sourceHll(LIMITS.srcHllP, touchedSrc, 1, nSrc);
+    const srcOrder = topSlots(touchedSrc, nSrc, srcCnt, LIMITS.topSources);
+    const srcKeys = this.srcT.keys;
+    const srcWords = new Uint32Array(srcOrder.length * 4);
+    const srcCounts = new Float64Array(srcOrder.length);
+    srcOrder.forEach((s, k) => {
+      srcWords.set(srcKeys.subarray(s * 4, s * 4 + 4), k * 4);
+      srcCounts[k] = srcCnt[s]!;
+    });
+
+    const countries = this.countries !== null ? this.bucketCountries(this.countries, nSrc) : null;
+    const { pfxWords, pfxCounts, pfxSources } = this.prefixSummary(nSrc);
+
+    // Hot subjects get detail from one more walk over the bucket's records.
+    const urlOrder = topSlots(touchedUrl, nUrl, urlCnt, LIMITS.detailUrls);
+    const detailSrc = srcOrder.slice(0, LIMITS.detailSources);
+    const urlRank = this.urlRank.ensure(this.urlT.size);
+    const srcRank = this.srcRank.ensure(this.srcT.size);
+    urlOrder.forEach((u, k) => (urlRank[u] = k));
+    detailSrc.forEach((s, k) => (srcRank[s] = k));
+    const urlSec = new Float64Array(urlOrder.length * step);
+    const srcSec = new Float64Array(detailSrc.length * step);
+    const { pairUS, pairUA, pairUR, pairSU, pairSA, pairSR } = this;
+    const nu = urlOrder.length;
+    const ns = detailSrc.length;
+    pairUS.reset(nu, this.srcT.size);
+    pairUA.reset(nu, this.uaT.size);
+    pairUR.reset(nu, this.refT.size);
+    pairSU.reset(ns, this.urlT.size);
+    pairSA.reset(ns, this.uaT.size);
+    pairSR.reset(ns, this.refT.size);
+    this.detailWalk(from, to, step, urlSec, srcSec);
+
     const urlUS = pairUS.grouped(nu);
     const urlUA = pairUA.grouped(nu);
     const urlUR = pairUR.grouped(nu);
     const urls: SubjectDetail[] = urlOrder.map((u, k) => {
       const pairs = urlUS[k]!;
       const np = pairs.length / 2;
-      const uhi = this.hashHi.ensure(Math.max(np, 1));
-      const ulo = this.hashLo.ensure(Math.max(np, 1));
-      for (let q = 0; q < np; q++) {
-        const s = pairs[q * 2]!;
-        uhi[q] = srcHash[s * 2]!;
-        ulo[q] = srcHash[s * 2 + 1]!;
-      }
-      const hll = HyperLogLog.bytesOf(LIMITS.urlHllP, uhi, ulo, np);
+      const hll = this.sourceHll(LIMITS.urlHllP, pairs, 2, np);
       // All of the URL's sources when they fit (in first-seen order: the receiver's
       // summary does not need them sorted), else the heaviest.
       const top = np <= LIMITS.urlSources ? pairs : topPairs(pairs, LIMITS.urlSources);
