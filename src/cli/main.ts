@@ -87,6 +87,9 @@ Live (tail -F access.log | floodscope):
                        NDJSON events (alert.open, alert.update, alert.close, window); SIGINT or
                        SIGTERM: flush, print the final report (a last "report" event), exit 0
   --no-window-events   no per-step "window" events in NDJSON
+  --update-interval D  an open alert's alert.update goes out when its severity rises, its peak
+                       rate grew by a quarter, or D of event time passed since its last event
+                       (default 60s; 0: every step)
   --shed               when input comes faster than it can be analyzed, skip whole chunks instead
                        of blocking the pipe (the default); the report and window events give the
                        share analyzed ("sampled") and the error it implies (logs)
@@ -276,6 +279,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         html: { type: 'string' },
         live: { type: 'boolean' },
+        'update-interval': { type: 'string' },
         follow: { type: 'boolean' },
         'from-start': { type: 'boolean' },
         'on-alert': { type: 'string' },
@@ -418,6 +422,7 @@ export async function main(argv: string[]): Promise<number> {
               idleMs: 250,
               signal: abort.signal,
               shed: v.shed === true,
+              ...(v['update-interval'] !== undefined ? { updateInterval: parseDuration(v['update-interval'], '--update-interval') } : {}),
               windowEvents: !v['no-window-events'] || view !== null || metrics !== null,
               onEvent: (e) => {
                 if (view !== null) view.event(e);

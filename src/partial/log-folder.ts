@@ -58,6 +58,7 @@ const TEXT_SEED = 0x7e7;
  * loop has not seen, and sends it back to the interpreter once).
  */
 const RECORDS_HINT = 1 << 15;
+const SOURCES_HINT = 1 << 14;
 
 /** What scanning one chunk found: line counts, the buckets it touched, the record count. */
 class ChunkTally {
@@ -99,17 +100,17 @@ export class LogFolder {
   private readonly trusted: Cidr[];
   private readonly rec = new LogRecord();
 
-  // Interned keys for the current chunk.
-  private readonly srcT = new KeyTable(4096);
+  // Interned keys for the current chunk, and their side data: sized for a 4 MiB chunk (up
+  // to SOURCES_HINT sources), so they seldom grow (see RECORDS_HINT).
+  private readonly srcT = new KeyTable(SOURCES_HINT);
   private readonly urlT = new KeyTable(4096);
   private readonly uaT = new KeyTable(1024);
   private readonly refT = new KeyTable(1024);
-  private readonly pfxT = new KeyTable(1024);
-  // Slot side data.
-  private readonly srcHash = new GrowableI32(8192); // hi, lo interleaved
-  private readonly urlOff = new GrowableI32(8192); // pathS, pathE, vhostS, vhostE
-  private readonly uaOff = new GrowableI32(2048);
-  private readonly refOff = new GrowableI32(2048);
+  private readonly pfxT = new KeyTable(4096);
+  private readonly srcHash = new GrowableI32(SOURCES_HINT * 2); // hi, lo interleaved
+  private readonly urlOff = new GrowableI32(4096 * 4); // pathS, pathE, vhostS, vhostE
+  private readonly uaOff = new GrowableI32(1024 * 2);
+  private readonly refOff = new GrowableI32(1024 * 2);
   // Per-record columns (all the same length).
   private readonly rBucket = new GrowableI32(RECORDS_HINT);
   private readonly rSec = new GrowableI32(RECORDS_HINT);
@@ -119,20 +120,20 @@ export class LogFolder {
   private readonly rRef = new GrowableI32(RECORDS_HINT);
   private readonly rFlags = new GrowableI32(RECORDS_HINT);
   private readonly order = new GrowableI32(RECORDS_HINT);
-  private readonly hashHi = new GrowableI32(8192);
-  private readonly hashLo = new GrowableI32(8192);
+  private readonly hashHi = new GrowableI32(SOURCES_HINT);
+  private readonly hashLo = new GrowableI32(SOURCES_HINT);
   // Per-bucket scratch.
-  private readonly srcCnt = new GrowableF64(8192);
-  private readonly pairScratch = new GrowableF64(8192);
-  private readonly urlCnt = new GrowableF64(8192);
-  private readonly urlEmpty = new GrowableF64(8192);
-  private readonly urlRef = new GrowableF64(8192);
-  private readonly pfxCnt = new GrowableF64(1024);
-  private readonly pfxSrc = new GrowableF64(1024);
-  private readonly urlRank = new GrowableI32(8192, -1);
-  private readonly srcRank = new GrowableI32(8192, -1);
-  private readonly touchedSrc = new GrowableI32(8192);
-  private readonly touchedUrl = new GrowableI32(8192);
+  private readonly srcCnt = new GrowableF64(SOURCES_HINT);
+  private readonly pairScratch = new GrowableF64(SOURCES_HINT * 2);
+  private readonly urlCnt = new GrowableF64(4096);
+  private readonly urlEmpty = new GrowableF64(4096);
+  private readonly urlRef = new GrowableF64(4096);
+  private readonly pfxCnt = new GrowableF64(SOURCES_HINT);
+  private readonly pfxSrc = new GrowableF64(SOURCES_HINT);
+  private readonly urlRank = new GrowableI32(4096, -1);
+  private readonly srcRank = new GrowableI32(SOURCES_HINT, -1);
+  private readonly touchedSrc = new GrowableI32(RECORDS_HINT);
+  private readonly touchedUrl = new GrowableI32(RECORDS_HINT);
   /** Sources and URLs counted by the last countBucket. */
   private nSrc = 0;
   private nUrl = 0;

@@ -101,7 +101,9 @@ export class KeyTable {
  */
 export class PairCounter {
   private counts = new Int32Array(1 << 16);
-  private touched = new Int32Array(1 << 12);
+  // Large enough that a 4 MiB chunk's bucket seldom grows it: the growth path, inlined in
+  // the detail walk, is code V8 has not seen and would deoptimise the walk for.
+  private touched = new Int32Array(1 << 15);
   private nTouched = 0;
   private width = 0;
 

@@ -8,7 +8,8 @@ import { frameCapture, type CaptureIssues } from '../framing/captures.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
-import { alertEvent, windowEvent } from '../live/events.js';
+import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
+import type { GeoIp } from '../geo/geoip.js';
 import type { InputSource } from '../sources/byte-source.js';
 import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,8 @@ export interface CaptureOptions {
   suggestLimits?: boolean;
   /** The country database in shared memory, for the workers. */
   countryBytes?: Uint8Array | null;
+  /** The main thread's geolocation (countries of live alerts' sources), or null. */
+  geoIp?: GeoIp | null;
   onProgress?: (p: Progress) => void;
   onNotice?: (msg: string) => void;
   /** Live mode: events while reading, idle flush, wall-clock window closing. */
@@ -34,11 +37,15 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   const cfg: PacketDetectConfig = { ...DEFAULT_PACKET_DETECT, ...o.detect };
   const live = o.live;
   const zone = o.zone ?? 0;
+  const throttle = live === undefined ? null : new UpdateThrottle(live.updateInterval ?? DEFAULT_UPDATE_INTERVAL);
+  const eventAlert = eventAlertOptions(o.geoIp ?? null);
   const hooks: PacketEngineHooks | undefined =
     live === undefined
       ? undefined
       : {
-          onAlert: (type, a) => live.onEvent(alertEvent(type, packetAlertReport(a, zone))),
+          onAlert: (type, a) => {
+            if (throttle!.pass(type, a)) live.onEvent(alertEvent(type, packetAlertReport(a, zone, eventAlert)));
+          },
           onWindow: (end, packets, seconds, openAlerts) => {
             if (live.windowEvents) live.onEvent(windowEvent(end, zone, 'packets', packets, seconds, openAlerts));
           },

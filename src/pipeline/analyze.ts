@@ -22,7 +22,7 @@ import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
 import { ByteSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { FollowSource } from '../sources/follow.js';
-import { alertEvent, windowEvent } from '../live/events.js';
+import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
 import type { LogTask } from './task.js';
@@ -98,6 +98,8 @@ export interface LiveOptions {
   windowEvents: boolean;
   /** Under overload skip chunks (counted, reported as a sampling ratio) instead of blocking the input. */
   shed?: boolean;
+  /** Event-time seconds between `alert.update` events of one alert without a material change (default 60; see UpdateThrottle). */
+  updateInterval?: number;
   onEvent: (e: LiveEvent) => void;
 }
 
@@ -307,6 +309,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           detect: opts.packetDetect,
           suggestLimits: opts.suggestLimits === true,
           countryBytes,
+          geoIp: geo,
           geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
           live: opts.live,
         },
@@ -383,19 +386,15 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     let zone: number | null = zoneOverride;
     const live = opts.live;
     const zoneNow = (): number => zone ?? 0;
+    const throttle = live === undefined ? null : new UpdateThrottle(live.updateInterval ?? DEFAULT_UPDATE_INTERVAL);
+    const eventAlert = eventAlertOptions(geo);
     const liveHooks: EngineHooks | undefined =
       live === undefined
         ? undefined
         : {
             onAlert: (type, a) => {
-              const alert = alertReport(a, zoneNow());
-              if (geo !== null) {
-                for (const s of alert.topSources) {
-                  const c = parseCidr(s.ip);
-                  if (c !== null) s.country = geo.lookup(c.words[0]!, c.words[1]!, c.words[2]!, c.words[3]!).country;
-                }
-              }
-              live.onEvent(alertEvent(type, alert));
+              if (!throttle!.pass(type, a)) return;
+              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), eventAlert)));
             },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;

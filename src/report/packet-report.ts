@@ -9,7 +9,7 @@ import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
-import { alertHead, alertTail, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type ReportGeo, type SourceCount } from './report.js';
+import { alertHead, alertTail, reportedSources, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -95,7 +95,8 @@ export interface PacketReport extends ReportGeo {
   attacks: PacketAttackReport[];
 }
 
-export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackReport {
+/** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
+export function packetAlertReport(a: PacketAlert, zone: number, ev?: EventAlertOptions): PacketAttackReport {
   return {
     ...alertHead(a, zone),
     peakBps: Math.round(a.peakBps),
@@ -103,8 +104,8 @@ export function packetAlertReport(a: PacketAlert, zone: number): PacketAttackRep
     packets: a.packets,
     bytes: a.bytes,
     distinctSources: Math.round(a.hll.estimate()),
-    topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
-    ...alertTail(a, zone),
+    topSources: reportedSources(a.topSources(TOP_SOURCES_JSON), ev),
+    ...alertTail(a, zone, ev),
   };
 }
 

@@ -13,6 +13,7 @@ import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
 import type { Engine } from '../windows/engine.js';
+import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
 
 export const REPORT_SCHEMA = 'floodscope.report/v1';
@@ -224,18 +225,41 @@ export function alertHead(a: ReportedAlert, zone: number) {
   };
 }
 
+/**
+ * How a live event's alert differs from the report's: its top sources carry their country
+ * (the report's get theirs, and more, from the enrichment at the end), and the fields only
+ * the enrichment reads (the sources and countries before the attack) are left out.
+ */
+export interface EventAlertOptions {
+  /** Country code or label of an address, or null without geolocation. */
+  country: ((w0: number, w1: number, w2: number, w3: number) => string) | null;
+}
+
+/** The alert's top sources as the JSON has them. */
+export function reportedSources(entries: readonly TopEntry[], ev?: EventAlertOptions): SourceCount[] {
+  const country = ev?.country ?? null;
+  return entries.map((e) =>
+    country === null ? { ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count } : { ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, country: country(e.w0, e.w1, e.w2, e.w3) },
+  );
+}
+
 /** The fields every attack report ends with: evidence, and what the geo enrichment works from. */
-export function alertTail(a: ReportedAlert, zone: number) {
-  return {
+export function alertTail(a: ReportedAlert, zone: number, ev?: EventAlertOptions) {
+  const common = {
     evidence: a.evidence,
     sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
+  };
+  if (ev !== undefined) return common;
+  return {
+    ...common,
     before: a.before.map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
     countryCounts: [...a.countries].map(([c, n]): [string, number] => [decodeCountry(c), n]),
     countryBefore: [...a.beforeCountries].map(([c, n]): [string, number] => [decodeCountry(c), n]),
   };
 }
 
-export function alertReport(a: Alert, zone: number): AttackReport {
+/** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
+export function alertReport(a: Alert, zone: number, ev?: EventAlertOptions): AttackReport {
   return {
     ...alertHead(a, zone),
     // The log alert's narrower types (the keys keep their place from the head).
@@ -245,11 +269,11 @@ export function alertReport(a: Alert, zone: number): AttackReport {
     windowRate: Math.round(a.maxWindowRate * 100) / 100,
     requests: a.requests,
     distinctSources: a.distinctSources,
-    topSources: a.topSources(TOP_SOURCES_JSON).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+    topSources: reportedSources(a.topSources(TOP_SOURCES_JSON), ev),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),
-    ...alertTail(a, zone),
+    ...alertTail(a, zone, ev),
   };
 }
 

@@ -6,7 +6,7 @@ import { tmp, spawnLive } from '../helpers.js';
 
 interface Event {
   type: string;
-  alert?: { signature: string; target: string; start: string };
+  alert?: { signature: string; target: string; start: string; end: string; topSources: { ip: string; count: number; country?: string }[] };
   packets?: number;
   report?: { input: { packets: number }; attacks: { signature: string; target: string; start: string; end: string }[] };
 }
@@ -60,5 +60,13 @@ describe('live captures: tcpdump -U -w - | floodscope', () => {
     expect(report.attacks.map(key)).toEqual(batch.attacks.map(key));
     expect(report.attacks.length).toBeGreaterThanOrEqual(3);
     expect(report.input.packets).toBe(truth.packets);
+    // Live alerts name their sources' countries, as the report does.
+    const closed = l.events.filter((e) => e.type === 'alert.close');
+    for (const e of closed) {
+      const inBatch = batch.attacks.find((a) => key(a) === key(e.alert!))!;
+      const top = e.alert!.topSources[0]!;
+      expect(top.country).toBeDefined();
+      expect(top.country).toBe(inBatch.topSources.find((s) => s.ip === top.ip)!.country);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { generated, spawnLive } from '../helpers.js';
 
 interface Event {
   type: string;
-  alert?: { signature: string; target: string; start: string; end: string };
+  alert?: { id: number; signature: string; severity: string; target: string; start: string; end: string; peakRate: number };
   report?: { attacks: { signature: string; target: string; start: string }[]; summary: { requests: number } };
 }
 
@@ -48,5 +48,36 @@ describe('live mode: tail -F access.log | floodscope', () => {
     const batch = await analyzeLogs({ inputs: [path], threads: 2 });
     const key = (a: { signature: string; target: string; start: string }) => `${a.signature} ${a.target} ${a.start}`;
     expect(report.attacks.map(key)).toEqual(batch.attacks.map(key));
+  });
+
+  it('sends an alert.update at most once a minute of event time unless the alert grew (--update-interval)', async () => {
+    const { text } = generated();
+    const events = async (args: string[]) => {
+      const l = live(['--no-window-events', ...args]);
+      l.child.stdin.end(text);
+      expect(await l.exit).toBe(0);
+      return l.events;
+    };
+    const every = await events(['--update-interval', '0']);
+    const throttled = await events([]);
+    const lifecycle = (ev: Event[]) => ev.filter((e) => e.type === 'alert.open' || e.type === 'alert.close').map((e) => `${e.type} ${e.alert!.signature} ${e.alert!.target} ${e.alert!.start}`);
+    expect(lifecycle(throttled)).toEqual(lifecycle(every));
+    expect(throttled[throttled.length - 1]).toEqual(every[every.length - 1]); // the same final report
+    const updates = (ev: Event[]) => ev.filter((e) => e.type === 'alert.update').length;
+    expect(updates(every)).toBeGreaterThan(20);
+    expect(updates(throttled)).toBeLessThan(updates(every) / 2);
+    // Between two events about one alert: a minute of event time, or a rise it is worth saying.
+    const RANK: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3 };
+    const last = new Map<number, NonNullable<Event['alert']>>();
+    for (const e of throttled) {
+      if (e.type !== 'alert.open' && e.type !== 'alert.update') continue;
+      const a = e.alert!;
+      const prev = last.get(a.id);
+      if (e.type === 'alert.update' && prev !== undefined) {
+        const gap = (Date.parse(a.end) - Date.parse(prev.end)) / 1000;
+        expect(gap >= 60 || RANK[a.severity]! > RANK[prev.severity]! || a.peakRate >= prev.peakRate * 1.25).toBe(true);
+      }
+      last.set(a.id, a);
+    }
   });
 });
