@@ -163,21 +163,22 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
       const b = this.buckets.get(pend.step);
       if (b !== undefined) b.lateCompleted.set(pend.service, (b.lateCompleted.get(pend.service) ?? 0) + 1);
     }
-    // Open SYNs name their service by (step, rank): make each service key once, not per SYN.
+    // Open SYNs name their service by (step, rank): look each service up once, not per SYN
+    // (a spoofed flood leaves millions open).
+    this.pending.trimServices();
     const byIndex = new Map(p.buckets.map((b) => [b.index, b]));
-    const keys = new Map<number, string>();
+    const ids = new Map<number, number>();
     for (let i = 0; i < p.openSyn.length; i++) {
       const step = p.openSynBucket[i]!;
       const rank = p.openSynService[i]!;
-      const id = step * 64 + rank;
-      let key = keys.get(id);
-      if (key === undefined) {
+      const sr = step * 64 + rank;
+      let id = ids.get(sr);
+      if (id === undefined) {
         const s = byIndex.get(step)?.services[rank];
-        if (s === undefined) continue;
-        key = serviceKey([s.w0, s.w1, s.w2, s.w3], s.port);
-        keys.set(id, key);
+        id = s === undefined ? -1 : this.pending.id(serviceKey([s.w0, s.w1, s.w2, s.w3], s.port));
+        ids.set(sr, id);
       }
-      this.pending.add(p.openSyn[i]!, step, key);
+      if (id >= 0) this.pending.addId(p.openSyn[i]!, step, id);
     }
     for (const bp of p.buckets) {
       for (let i = 0; i < PC_N; i++) this.totals[i]! += bp.counters[i]!;

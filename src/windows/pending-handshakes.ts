@@ -52,7 +52,8 @@ export class PendingHandshakes {
     this.old = new Table(capacity);
   }
 
-  private id(service: string): number {
+  /** The id of a service key, for addId (made once per service, not per SYN). */
+  id(service: string): number {
     let id = this.serviceIds.get(service);
     if (id === undefined) {
       id = this.serviceKeys.length;
@@ -62,19 +63,26 @@ export class PendingHandshakes {
     return id;
   }
 
-  add(hash: number, step: number, service: string): void {
+  /** A SYN left open: its 4-tuple hash, step, and service (an id from id()). */
+  addId(hash: number, step: number, serviceId: number): void {
     const k = hash >>> 0 || 1;
     if (this.cur.size * 2 >= this.capacity) {
       this.old = this.cur;
       this.cur = new Table(this.capacity);
-      if (this.serviceKeys.length > 100_000) {
-        // Service ids only grow; rebuild them when they get large (rare).
-        this.serviceIds.clear();
-        this.serviceKeys.length = 0;
-        this.old = new Table(this.capacity);
-      }
     }
-    this.cur.set(k, step, this.id(service));
+    this.cur.set(k, step, serviceId);
+  }
+
+  /**
+   * Service ids only grow; when there are very many, start over (rare: the pending
+   * handshakes are dropped with them). Call between chunks, never while holding ids.
+   */
+  trimServices(): void {
+    if (this.serviceKeys.length <= 100_000) return;
+    this.serviceIds.clear();
+    this.serviceKeys.length = 0;
+    this.cur = new Table(this.capacity);
+    this.old = new Table(this.capacity);
   }
 
   /** The pending handshake of this hash, removed; or null. */
