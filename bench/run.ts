@@ -12,7 +12,7 @@
  * Generated files live in a temp dir and are removed afterwards (--keep to keep them).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,6 +169,8 @@ const LOGS: Suite = {
   generate: (path, n) => {
     const fd = openSync(path, 'w');
     generateAccessLog(benchScenario(n), (s) => writeSync(fd, s));
+    // Written back before it is measured (else the kernel flushes 2 GB during the big case).
+    fsyncSync(fd);
     closeSync(fd);
   },
   floor: newlineFloor,
@@ -183,6 +185,7 @@ const PACKETS: Suite = {
   generate: (path, n) => {
     const fd = openSync(path, 'w');
     streamBenchCapture(n, (b) => writeSync(fd, b));
+    fsyncSync(fd);
     closeSync(fd);
   },
   floor: recordFloor,
