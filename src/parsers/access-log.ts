@@ -148,6 +148,12 @@ function quoteEnd(b: Uint8Array, pos: number, end: number): number {
   return fe >= 0 && fe < end ? fe : -1;
 }
 
+/** At pos, ` "` and a quoted field (starting at pos + 2): its closing quote, or -1. */
+function spaceQuoted(b: Uint8Array, pos: number, end: number): number {
+  if (pos + 2 > end || b[pos] !== 32 || b[pos + 1] !== 34) return -1;
+  return quoteEnd(b, pos + 2, end);
+}
+
 /** Position of the first space at or after pos, or end. */
 function spaceFrom(b: Uint8Array, pos: number, end: number): number {
   while (pos < end && b[pos] !== 32) pos++;
@@ -188,11 +194,9 @@ function parseStock(stock: number, b: Uint8Array, start: number, end: number, r:
   r.zoneMinutes = tsZoneMinutes;
   r.hasZone = tsHasZone;
   pos = fe + 1;
-  if (pos + 2 > end || b[pos] !== 32 || b[pos + 1] !== 34) return false;
-  pos += 2;
-  fe = quoteEnd(b, pos, end);
+  fe = spaceQuoted(b, pos, end);
   if (fe < 0) return false;
-  splitRequest(b, pos, fe, r);
+  splitRequest(b, pos + 2, fe, r);
   pos = fe + 1;
   if (pos >= end || b[pos] !== 32) return false;
   pos++;
@@ -207,18 +211,14 @@ function parseStock(stock: number, b: Uint8Array, start: number, end: number, r:
   r.bytes = bytes;
   if (stock === STOCK.COMMON) return fe === end;
   pos = fe;
-  if (pos + 2 > end || b[pos] !== 32 || b[pos + 1] !== 34) return false;
-  pos += 2;
-  fe = quoteEnd(b, pos, end);
+  fe = spaceQuoted(b, pos, end);
   if (fe < 0) return false;
-  r.refS = pos;
+  r.refS = pos + 2;
   r.refE = fe;
   pos = fe + 1;
-  if (pos + 2 > end || b[pos] !== 32 || b[pos + 1] !== 34) return false;
-  pos += 2;
-  fe = quoteEnd(b, pos, end);
+  fe = spaceQuoted(b, pos, end);
   if (fe < 0) return false;
-  r.uaS = pos;
+  r.uaS = pos + 2;
   r.uaE = fe;
   return true; // the closing quote ends the layout; anything after it is accepted (nginx)
 }
