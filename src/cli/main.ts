@@ -397,6 +397,7 @@ export async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', stop);
     }
     if (v.shed && !live) throw new InputError('FS_BAD_OPTION', '', '--shed drops input under overload: it is for live mode (a pipe on stdin, --follow or --live)');
+    if (v['update-interval'] !== undefined && !live) throw new InputError('FS_BAD_OPTION', '', '--update-interval paces live alert.update events: it is for live mode (a pipe on stdin, --follow or --live)');
     const view = liveView ? new LiveView() : null;
     const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${m}\n`));
     const metrics = v.metrics !== undefined ? new Metrics() : null;

@@ -29,6 +29,9 @@ export function windowEvent(end: number, zone: number, unit: 'requests' | 'packe
   };
 }
 
+/** Default `--update-interval`: a minute of event time. */
+export const DEFAULT_UPDATE_INTERVAL = 60;
+
 /**
  * Which alert events go out. The engine updates an open alert every step it keeps firing
  * (every 10 s of event time by default, but hundreds of times a second while a backlog is
@@ -38,9 +41,6 @@ export function windowEvent(end: number, zone: number, unit: 'requests' | 'packe
  * go out; the final report is not affected. Decided on event time only, so the same input
  * gives the same events however fast it arrives.
  */
-/** Default `--update-interval`: a minute of event time. */
-export const DEFAULT_UPDATE_INTERVAL = 60;
-
 export class UpdateThrottle {
   private readonly last = new Map<number, { severity: Severity; peak: number; end: number }>();
 

@@ -35,10 +35,13 @@ describe('--shed: overload skips whole chunks and says how much', () => {
     expect(input.shed).toBeUndefined();
   });
 
-  it('is refused outside live mode', async () => {
+  it('is refused outside live mode (so is --update-interval)', async () => {
     const { path } = generated();
     const r = await run(['--shed', path]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shed drops input under overload: it is for live mode/);
+    const u = await run(['--update-interval', '0', path]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/--update-interval paces live alert.update events: it is for live mode/);
   });
 });
