@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { CountMin } from '../src/sketches/count-min.js';
-import { hashBytes, hashHi, hashLo } from '../src/sketches/hash.js';
+import { hash64, hashBytes } from '../src/sketches/hash.js';
 import { HyperLogLog } from '../src/sketches/hyperloglog.js';
 
 interface BloomHll {
@@ -45,7 +45,7 @@ export async function runMicro(): Promise<void> {
   const tOurs = time(() => {
     for (let i = 0; i < N; i++) {
       hashBytes(k.all, k.offsets[i]!, k.offsets[i + 1]!, 1);
-      ours.add(hashHi, hashLo);
+      ours.add(hash64[0]!, hash64[1]!);
     }
   });
   ours = ours.clone();
@@ -71,7 +71,7 @@ export async function runMicro(): Promise<void> {
   const tCms = time(() => {
     for (let i = 0; i < N; i++) {
       hashBytes(k.all, k.offsets[i]!, k.offsets[i + 1]!, 1);
-      cms.add(hashHi, hashLo);
+      cms.add(hash64[0]!, hash64[1]!);
     }
   });
   console.log(`  count-min ε=0.001 δ=0.01 (${cms.width}×${cms.depth})`);

@@ -5,7 +5,7 @@
  * (at least `level` requests in some second), so its start, end, peak, totals and top
  * lists describe the attack itself and not the background before and after it.
  */
-import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { hash64, hashWords } from '../sketches/hash.js';
 import { AlertBase } from './alert-base.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
@@ -69,7 +69,7 @@ export class Alert extends AlertBase<StepBucket> {
         this.sources.summary.add(w0, w1, w2, w3, c);
       }
       hashWords(w0, w1, w2, w3, SOURCE_SEED);
-      this.hll.add(hashHi, hashLo);
+      this.hll.add(hash64[0]!, hash64[1]!);
       return;
     }
     // Prefix: bucket resolution; members from the bucket's top sources.
@@ -82,7 +82,7 @@ export class Alert extends AlertBase<StepBucket> {
       if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
       this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
       hashWords(e.w0, e.w1, e.w2, e.w3, SOURCE_SEED);
-      this.hll.add(hashHi, hashLo);
+      this.hll.add(hash64[0]!, hash64[1]!);
     }
   }
 

@@ -15,7 +15,7 @@
 import { describeError, E, isEmptyReferrer, LogRecord, parseLine } from '../parsers/access-log.js';
 import { compileLogFormat, PRESETS, type Plan } from '../parsers/log-format.js';
 import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../parsers/ip.js';
-import { hash32, hashBytes, hashBytes32, hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { hash32, hash64, hashBytes, hashBytes32, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
@@ -372,17 +372,17 @@ export class LogFolder {
       if (this.srcT.fresh) {
         hashWords(r.w0, r.w1, r.w2, r.w3, SOURCE_SEED);
         const sh = this.srcHash.ensure((src + 1) * 2);
-        sh[src * 2] = hashHi;
-        sh[src * 2 + 1] = hashLo;
+        sh[src * 2] = hash64[0]!;
+        sh[src * 2 + 1] = hash64[1]!;
       }
       // Intern URL (path, qualified by the virtual host when logged).
       hashBytes(b, r.pathS, r.pathE, URL_SEED);
-      let uh = hashHi;
-      let ul = hashLo;
+      let uh = hash64[0]!;
+      let ul = hash64[1]!;
       if (r.vhostE > r.vhostS) {
         hashBytes(b, r.vhostS, r.vhostE, URL_SEED + 1);
-        uh = (uh ^ hash32(hashHi, 1)) >>> 0;
-        ul = (ul ^ hash32(hashLo, 2)) >>> 0;
+        uh = (uh ^ hash32(hash64[0]!, 1)) >>> 0;
+        ul = (ul ^ hash32(hash64[1]!, 2)) >>> 0;
       }
       const url = this.urlT.intern(uh, ul, 0, 0);
       if (this.urlT.fresh) {

@@ -13,7 +13,7 @@
 import type { CaptureContext } from '../framing/captures.js';
 import { PacketRecord, PROTO, TCP_FLAG } from '../parsers/packet/decode.js';
 import { walkChunk } from '../parsers/packet/records.js';
-import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { hash64, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
@@ -201,7 +201,7 @@ export class PacketFolder {
           svc = this.svcT.find(src, r.sport, 0, 0);
         } else if ((f & TCP_FLAG.ACK) !== 0 && (f & TCP_FLAG.RST) === 0) {
           svc = this.svcT.find(dst, r.dport, 0, 0);
-          const tu = this.tupT.find(this.tupKey(src, dst, r.sport, r.dport), hashLo, 0, 0);
+          const tu = this.tupT.find(this.tupKey(src, dst, r.sport, r.dport), hash64[1]!, 0, 0);
           if (tu >= 0) {
             const st = this.tupState.a;
             if (st[tu]! > 0) {
@@ -286,8 +286,8 @@ export class PacketFolder {
     if (this.ipT.fresh) {
       hashWords(w0, w1, w2, w3, SOURCE_SEED);
       const h = this.ipHash.ensure((s + 1) * 2);
-      h[s * 2] = hashHi;
-      h[s * 2 + 1] = hashLo;
+      h[s * 2] = hash64[0]!;
+      h[s * 2 + 1] = hash64[1]!;
     }
     return s;
   }
@@ -301,16 +301,16 @@ export class PacketFolder {
     return s;
   }
 
-  /** 64-bit tuple hash into hashHi/hashLo; returns hashHi (the table key's first word). */
+  /** 64-bit tuple hash into hash64; returns its high half (the table key's first word). */
   private tupKey(src: number, dst: number, sport: number, dport: number): number {
     const h = this.ipHash.a;
     hashWords(h[src * 2]!, h[dst * 2]!, ((sport << 16) | dport) >>> 0, h[src * 2 + 1]! ^ h[dst * 2 + 1]!, TUPLE_SEED);
-    return hashHi;
+    return hash64[0]!;
   }
 
   private tuple(src: number, dst: number, sport: number, dport: number): number {
     const hi = this.tupKey(src, dst, sport, dport);
-    const lo = hashLo;
+    const lo = hash64[1]!;
     const t = this.tupT.intern(hi, lo, 0, 0);
     if (this.tupT.fresh) this.tupHash.ensure(t + 1)[t] = hi ^ lo;
     return t;

@@ -4,8 +4,11 @@
  *
  * Keys in floodscope are either byte ranges inside a chunk (URLs, user agents, referrers)
  * or up to four 32-bit words (an IP address). Both produce a 64-bit identity as two
- * independent 32-bit halves (`hashHi`, `hashLo`), written into module-level scratch
- * variables instead of a returned object so a caller in a loop allocates nothing.
+ * independent 32-bit halves, written into the `hash64` scratch array ([0] high, [1] low)
+ * instead of a returned object, so a caller in a loop allocates nothing. A typed array,
+ * not two module-level `let`s: half of all uint32 values lie outside V8's small-integer
+ * range, and each store of one into a module variable allocated a 16-byte heap number —
+ * two per hash, most of what the workers' young-generation GC collected.
  */
 
 const C1 = 0xcc9e2d51;
@@ -27,9 +30,8 @@ function viewOf(bytes: Uint8Array): DataView {
   return lastView;
 }
 
-/** Two 32-bit halves of the last hash computed; read right after the call. */
-export let hashHi = 0;
-export let hashLo = 0;
+/** The two 32-bit halves of the last 64-bit hash computed ([0] high, [1] low); read right after the call. */
+export const hash64 = new Uint32Array(2);
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -77,8 +79,9 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: n
     h1 ^= tail;
     h2 ^= tail;
   }
-  hashHi = fmix32(h1 ^ len);
-  hashLo = fmix32(h2 ^ len ^ hashHi);
+  const hi = fmix32(h1 ^ len);
+  hash64[0] = hi;
+  hash64[1] = fmix32(h2 ^ len ^ hi);
 }
 
 /**
@@ -121,8 +124,9 @@ export function hashWords(w0: number, w1: number, w2: number, w3: number, seed: 
   k = mixK(w3);
   h1 = mixH(h1, k);
   h2 = mixH(h2 ^ 0x5bd1e995, k);
-  hashHi = fmix32(h1 ^ 16);
-  hashLo = fmix32(h2 ^ 16 ^ hashHi);
+  const hi = fmix32(h1 ^ 16);
+  hash64[0] = hi;
+  hash64[1] = fmix32(h2 ^ 16 ^ hi);
 }
 
 /** 32-bit hash of one 32-bit value: for deriving row hashes from a 64-bit identity. */

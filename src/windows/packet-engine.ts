@@ -5,7 +5,7 @@
  * lifecycle as the log engine (open, update, close after quiet steps, reopen within a
  * window instead of flapping).
  */
-import { hashHi, hashLo, hashWords } from '../sketches/hash.js';
+import { hash64, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { AlertBase } from '../detectors/alert-base.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
@@ -89,7 +89,7 @@ export class PacketAlert extends AlertBase<PacketBucket> {
     if (this.sources.summary.size === 0) {
       this.sources.summary.add(w0, w1, w2, w3, 1);
       hashWords(w0, w1, w2, w3, SOURCE_SEED);
-      this.hll.add(hashHi, hashLo);
+      this.hll.add(hash64[0]!, hash64[1]!);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CountMin } from '../../src/sketches/count-min.js';
-import { hashHi, hashLo, hashWords } from '../../src/sketches/hash.js';
+import { hash64, hashWords } from '../../src/sketches/hash.js';
 import { Random } from '../../src/util/random.js';
 
 function zipfStream(n: number, keys: number, seed: number): Float64Array {
@@ -21,7 +21,7 @@ describe('CountMin', () => {
       for (let k = 0; k < truth.length; k++) {
         if (truth[k] === 0) continue;
         hashWords(k, 0, 0, 0, 1);
-        cms.add(hashHi, hashLo, truth[k]!);
+        cms.add(hash64[0]!, hash64[1]!, truth[k]!);
       }
       const bound = cms.epsilon * cms.total;
       let within = 0;
@@ -29,7 +29,7 @@ describe('CountMin', () => {
       for (let k = 0; k < truth.length; k++) {
         if (truth[k] === 0) continue;
         hashWords(k, 0, 0, 0, 1);
-        const est = cms.estimate(hashHi, hashLo);
+        const est = cms.estimate(hash64[0]!, hash64[1]!);
         expect(est).toBeGreaterThanOrEqual(truth[k]!);
         seen++;
         if (est - truth[k]! <= bound) within++;
@@ -42,14 +42,14 @@ describe('CountMin', () => {
     const a = new CountMin(500, 4);
     const b = new CountMin(500, 4);
     hashWords(1, 2, 3, 4, 0);
-    a.add(hashHi, hashLo, 10);
-    b.add(hashHi, hashLo, 5);
+    a.add(hash64[0]!, hash64[1]!, 10);
+    b.add(hash64[0]!, hash64[1]!, 5);
     a.merge(b);
-    expect(a.estimate(hashHi, hashLo)).toBe(15);
+    expect(a.estimate(hash64[0]!, hash64[1]!)).toBe(15);
     a.scale(0.5);
-    expect(a.estimate(hashHi, hashLo)).toBe(7.5);
+    expect(a.estimate(hash64[0]!, hash64[1]!)).toBe(7.5);
     expect(a.total).toBe(7.5);
-    expect(CountMin.fromBytes(a.toBytes()).estimate(hashHi, hashLo)).toBe(7.5);
+    expect(CountMin.fromBytes(a.toBytes()).estimate(hash64[0]!, hash64[1]!)).toBe(7.5);
   });
 
   it('refuses self-merge and shape mismatches with messages that explain the sizing', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { HyperLogLog } from '../../src/sketches/hyperloglog.js';
-import { hashHi, hashLo, hashWords } from '../../src/sketches/hash.js';
+import { hash64, hashWords } from '../../src/sketches/hash.js';
 import { SketchError } from '../../src/sketches/errors.js';
 
 function addRange(h: HyperLogLog, from: number, to: number): void {
   for (let i = from; i < to; i++) {
     hashWords(i, 0x1234, 0, 0, 7);
-    h.add(hashHi, hashLo);
+    h.add(hash64[0]!, hash64[1]!);
   }
 }
 
@@ -79,9 +79,9 @@ describe('HyperLogLog.bytesOf', () => {
       const h = new HyperLogLog(12);
       for (let i = 0; i < n; i++) {
         hashWords(i, 9, 9, 9, 3);
-        his.push(hashHi);
-        los.push(hashLo);
-        h.add(hashHi, hashLo);
+        his.push(hash64[0]!);
+        los.push(hash64[1]!);
+        h.add(hash64[0]!, hash64[1]!);
       }
       expect(Buffer.from(HyperLogLog.bytesOf(12, his, los, n)).equals(Buffer.from(h.toBytes()))).toBe(true);
     }
