@@ -96,6 +96,9 @@ export class PacketFolder {
     this.countries = geo === null ? null : new SlotCountries(this.ipT, geo, countryBytes);
   }
 
+  /** The chunk's first and last packet time (see fold). */
+  private readonly span = new Float64Array(2);
+
   fold(bytes: Uint8Array, ctx: CaptureContext, seq: number): PacketPartial {
     const step = this.step;
     const r = this.r;
@@ -125,14 +128,20 @@ export class PacketFolder {
     let lastBi = NaN;
     let lastLocal = -1;
     let n = 0;
-    let minTime = Infinity;
-    let maxTime = -Infinity;
+    // The per-packet callback below runs as its own function: numbers it shares with fold
+    // live in a context, where storing a double (a time) or a uint32 past 2^31 allocates a
+    // heap number each time. So the time span goes in a typed array, and addresses and
+    // hash halves cross calls as int32 (`| 0`; same bits, and the tables compare `>>> 0`):
+    // 372 → 177 MiB allocated and 0.60 → 0.51 µs a packet (fold alone, 1.5M packets).
+    const span = this.span;
+    span[0] = Infinity;
+    span[1] = -Infinity;
     const lateAck: number[] = [];
 
     const packets = walkChunk(bytes, ctx, r, () => {
       const t = r.time;
-      if (t < minTime) minTime = t;
-      if (t > maxTime) maxTime = t;
+      if (t < span[0]!) span[0] = t;
+      if (t > span[1]!) span[1] = t;
       const sec = Math.floor(t);
       const bi = Math.floor(sec / step);
       let local: number;
@@ -176,8 +185,8 @@ export class PacketFolder {
         ctr[PC.FRAGMENTS]!++;
         if (!r.l4) flags |= F_FRAG;
       }
-      const src = this.ip(r.s0, r.s1, r.s2, r.s3);
-      const dst = this.ip(r.d0, r.d1, r.d2, r.d3);
+      const src = this.ip(r.s0 | 0, r.s1 | 0, r.s2 | 0, r.s3 | 0);
+      const dst = this.ip(r.d0 | 0, r.d1 | 0, r.d2 | 0, r.d3 | 0);
       let svc = -1;
       if (r.l4 && proto === PROTO.TCP) {
         const f = r.tcpFlags;
@@ -201,7 +210,7 @@ export class PacketFolder {
           svc = this.svcT.find(src, r.sport, 0, 0);
         } else if ((f & TCP_FLAG.ACK) !== 0 && (f & TCP_FLAG.RST) === 0) {
           svc = this.svcT.find(dst, r.dport, 0, 0);
-          const tu = this.tupT.find(this.tupKey(src, dst, r.sport, r.dport), hash64[1]!, 0, 0);
+          const tu = this.tupT.find(this.tupKey(src, dst, r.sport, r.dport), hash64[1]! | 0, 0, 0);
           if (tu >= 0) {
             const st = this.tupState.a;
             if (st[tu]! > 0) {
@@ -271,8 +280,8 @@ export class PacketFolder {
     return {
       seq,
       packets,
-      minTime: packets > 0 ? minTime : 0,
-      maxTime: packets > 0 ? maxTime : 0,
+      minTime: packets > 0 ? span[0]! : 0,
+      maxTime: packets > 0 ? span[1]! : 0,
       buckets: perm.map((i) => buckets[i]!),
       openSyn: Uint32Array.from(osH),
       openSynBucket: Int32Array.from(osB),
@@ -304,13 +313,13 @@ export class PacketFolder {
   /** 64-bit tuple hash into hash64; returns its high half (the table key's first word). */
   private tupKey(src: number, dst: number, sport: number, dport: number): number {
     const h = this.ipHash.a;
-    hashWords(h[src * 2]!, h[dst * 2]!, ((sport << 16) | dport) >>> 0, h[src * 2 + 1]! ^ h[dst * 2 + 1]!, TUPLE_SEED);
-    return hash64[0]!;
+    hashWords(h[src * 2]!, h[dst * 2]!, (sport << 16) | dport, h[src * 2 + 1]! ^ h[dst * 2 + 1]!, TUPLE_SEED);
+    return hash64[0]! | 0;
   }
 
   private tuple(src: number, dst: number, sport: number, dport: number): number {
     const hi = this.tupKey(src, dst, sport, dport);
-    const lo = hash64[1]!;
+    const lo = hash64[1]! | 0;
     const t = this.tupT.intern(hi, lo, 0, 0);
     if (this.tupT.fresh) this.tupHash.ensure(t + 1)[t] = hi ^ lo;
     return t;
