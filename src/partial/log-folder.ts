@@ -21,7 +21,7 @@ import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, ty
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import type { CountryHist } from '../geo/country-code.js';
 import { SlotCountries } from './slot-countries.js';
-import { KeyTable, PairCounter } from './tables.js';
+import { copyKey, KeyTable, PairCounter } from './tables.js';
 
 export interface FoldConfig {
   /** A preset name or an Apache LogFormat string. */
@@ -368,7 +368,9 @@ export class LogFolder {
       t.bucketRecs[local]!++;
 
       // Intern source.
-      const src = this.srcT.intern(r.w0, r.w1, r.w2, r.w3);
+      // Words and hash halves go into calls as int32 (`| 0`, same bits): a uint32 past 2^31
+      // passed to a call V8 did not inline is boxed into a heap number each time.
+      const src = this.srcT.intern(r.w0 | 0, r.w1 | 0, r.w2 | 0, r.w3 | 0);
       if (this.srcT.fresh) {
         hashWords(r.w0, r.w1, r.w2, r.w3, SOURCE_SEED);
         const sh = this.srcHash.ensure((src + 1) * 2);
@@ -377,12 +379,12 @@ export class LogFolder {
       }
       // Intern URL (path, qualified by the virtual host when logged).
       hashBytes(b, r.pathS, r.pathE, URL_SEED);
-      let uh = hash64[0]!;
-      let ul = hash64[1]!;
+      let uh = hash64[0]! | 0;
+      let ul = hash64[1]! | 0;
       if (r.vhostE > r.vhostS) {
         hashBytes(b, r.vhostS, r.vhostE, URL_SEED + 1);
-        uh = (uh ^ hash32(hash64[0]!, 1)) >>> 0;
-        ul = (ul ^ hash32(hash64[1]!, 2)) >>> 0;
+        uh ^= hash32(hash64[0]!, 1);
+        ul ^= hash32(hash64[1]!, 2);
       }
       const url = this.urlT.intern(uh, ul, 0, 0);
       if (this.urlT.fresh) {
@@ -489,7 +491,7 @@ export class LogFolder {
     const pfxCounts = new Float64Array(pfxOrder.length);
     const pfxSources = new Float64Array(pfxOrder.length);
     pfxOrder.forEach((p, k) => {
-      pfxWords.set(this.pfxT.keys.subarray(p * 4, p * 4 + 4), k * 4);
+      copyKey(this.pfxT.keys, p, pfxWords, k * 4);
       pfxCounts[k] = pfxCnt[p]!;
       pfxSources[k] = pfxSrc[p]!;
     });
@@ -580,7 +582,7 @@ export class LogFolder {
     const srcWords = new Uint32Array(srcOrder.length * 4);
     const srcCounts = new Float64Array(srcOrder.length);
     srcOrder.forEach((s, k) => {
-      srcWords.set(srcKeys.subarray(s * 4, s * 4 + 4), k * 4);
+      copyKey(srcKeys, s, srcWords, k * 4);
       srcCounts[k] = srcCnt[s]!;
     });
 
@@ -621,7 +623,7 @@ export class LogFolder {
       const counts = new Float64Array(top.length / 2);
       for (let q = 0; q < top.length; q += 2) {
         const s = top[q]!;
-        words.set(srcKeys.subarray(s * 4, s * 4 + 4), q * 2);
+        copyKey(srcKeys, s, words, q * 2);
         counts[q / 2] = top[q + 1]!;
       }
       const urlKeys = this.urlT.keys;

@@ -19,7 +19,7 @@ import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import { SlotCountries } from './slot-countries.js';
-import { KeyTable, PairCounter } from './tables.js';
+import { copyKey, KeyTable, PairCounter } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
 export const REFLECTOR_PORTS: readonly number[] = [
@@ -492,7 +492,7 @@ export class PacketFolder {
     const ipHash = this.ipHash.a;
     const words = (list: number[]) => {
       const w = new Uint32Array(list.length * 2);
-      for (let q = 0; q < list.length; q += 2) w.set(ipKeys.subarray(list[q]! * 4, list[q]! * 4 + 4), q * 2);
+      for (let q = 0; q < list.length; q += 2) copyKey(ipKeys, list[q]!, w, q * 2);
       return w;
     };
     const counts = (list: number[]) => {

@@ -33,13 +33,18 @@ function viewOf(bytes: Uint8Array): DataView {
 /** The two 32-bit halves of the last 64-bit hash computed ([0] high, [1] low); read right after the call. */
 export const hash64 = new Uint32Array(2);
 
+/**
+ * Murmur's finalizer. Returns the 32 bits as an int32 (not `>>> 0`): an int32 is always a
+ * small integer to V8, while a uint32 past 2^31 becomes a heap number whenever it is
+ * returned from a call that was not inlined. Every user takes the bits (stores them in a
+ * Uint32Array, compares keys with `>>> 0`, or reduces with `& mask` / `>>> 0`).
+ */
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 function mixK(k: number): number {
