@@ -6,7 +6,11 @@
  * fires again within one window of closing.
  *
  *   watermark = max event time seen − lateness
- *   step s is sealed once its last second (s+1)·step − 1 ≤ watermark
+ *   step s is sealed once the watermark has passed it: (s+1)·step ≤ watermark
+ *
+ * so a record `lateness` seconds older than the newest one is still on time, whatever
+ * second of its step it falls in (sealing at "last second ≤ watermark" made the rest of a
+ * step's last second late the moment its first record came, with `--lateness 0`).
  *
  * Subclasses say what a window detects and what an alert is; hooks cover the rest
  * (totals, baselines, events).
@@ -92,7 +96,7 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
   /** Seal every step the watermark has passed. */
   advance(): void {
     const wm = this.maxTime - this.timing.lateness;
-    this.sealThrough(Math.floor((wm + 1) / this.timing.step) - 1);
+    this.sealThrough(Math.floor(wm / this.timing.step) - 1);
   }
 
   /** End of input: seal everything and close open alerts. */

@@ -54,3 +54,32 @@ describe('alert lifecycle over event time', () => {
     expect(r.settings.window).toBe(30);
   });
 });
+
+describe('watermark and lateness', () => {
+  // Each line in its own chunk (chunkSize below one line), so the engine seals between lines.
+  const t0 = Date.UTC(2024, 0, 1) / 1000;
+  const line = (s: number, n: number) => `198.51.100.${n} - - [${clf(t0 + s)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`;
+
+  it('with --lateness 0, every line of a step\'s last second counts, however the lines are chunked', async () => {
+    // Seconds 0..9 (step 0), then three more lines in second 9, then second 10 (step 1).
+    const lines = [...Array.from({ length: 10 }, (_, s) => line(s, s + 1)), line(9, 20), line(9, 21), line(9, 22), line(10, 30)];
+    const p = join(tmp(), 'last-second.log');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 16, detect: { step: 10, window: 60, lateness: 0 } });
+    expect(r.input.parsed).toBe(14);
+    expect(r.input.late).toBe(0);
+  });
+
+  it('a line more than --lateness older than the newest one is late', async () => {
+    // Second 9 again after second 11 was seen: 2 s old, lateness 1 s.
+    const lines = [line(0, 1), line(9, 2), line(11, 3), line(9, 4), line(12, 5)];
+    const p = join(tmp(), 'late.log');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 16, detect: { step: 10, window: 60, lateness: 1 } });
+    expect(r.input.late).toBe(1);
+    // Exactly lateness old is on time: second 9 (end of step 0) after second 10.
+    const onTime = [line(0, 1), line(10, 3), line(9, 4), line(12, 5)];
+    writeFileSync(p, onTime.join('\n') + '\n');
+    expect((await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 16, detect: { step: 10, window: 60, lateness: 1 } })).input.late).toBe(0);
+  });
+});
