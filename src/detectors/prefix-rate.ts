@@ -23,13 +23,14 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
   if (heavy.length === 0) return out;
   // Member sources of the heavy prefixes, from every bucket's top sources: each source is
-  // matched to its prefix by one lookup (IPv4 by its /24 as a number), and a string key is
-  // made only for the members themselves.
-  const members = new Map<string, Map<string, number>>();
-  const byV4 = new Map<number, Map<string, number>>();
-  const byV6 = new Map<string, Map<string, number>>();
+  // matched to its prefix by one lookup (IPv4 by its /24 as a number) and counted under a
+  // key of its own (an IPv4 member by its address as a number: a string per member and
+  // bucket was most of this detector's time on a long log).
+  const members = new Map<string, Map<number | string, number>>();
+  const byV4 = new Map<number, Map<number | string, number>>();
+  const byV6 = new Map<string, Map<number | string, number>>();
   for (const p of heavy) {
-    const m = new Map<string, number>();
+    const m = new Map<number | string, number>();
     members.set(p.key, m);
     const [p0, p1, p2, p3] = p.words;
     if (isV4(p0, p1, p2)) byV4.set(p3, m);
@@ -37,9 +38,10 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   }
   for (const b of view.buckets) {
     for (const e of b.topSources()) {
-      const m = isV4(e.w0, e.w1, e.w2) ? byV4.get((e.w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${e.w0}:${e.w1}`) : undefined;
+      const v4 = isV4(e.w0, e.w1, e.w2);
+      const m = v4 ? byV4.get((e.w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${e.w0}:${e.w1}`) : undefined;
       if (m === undefined) continue;
-      const sk = `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
+      const sk = v4 ? e.w3 : `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
       m.set(sk, (m.get(sk) ?? 0) + e.count);
     }
   }

@@ -34,6 +34,11 @@ class Table {
     this.steps[i] = step;
     this.services[i] = service;
   }
+  /** Empty the table for reuse (a zero key marks a free slot; the other columns are overwritten on set). */
+  clear(): void {
+    this.keys.fill(0);
+    this.size = 0;
+  }
   /** Index of k or -1. Entries are never deleted (a matched entry is marked service -1). */
   find(k: number): number {
     const i = this.slot(k);
@@ -67,8 +72,12 @@ export class PendingHandshakes {
   addId(hash: number, step: number, serviceId: number): void {
     const k = hash >>> 0 || 1;
     if (this.cur.size * 2 >= this.capacity) {
+      // The old generation is dropped and its arrays reused (a spoofed flood turns them over
+      // every 128k SYNs: a fresh 3 MiB each time was garbage for the main thread's GC).
+      const reuse = this.old;
+      reuse.clear();
       this.old = this.cur;
-      this.cur = new Table(this.capacity);
+      this.cur = reuse;
     }
     this.cur.set(k, step, serviceId);
   }
