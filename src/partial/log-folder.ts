@@ -22,6 +22,7 @@ import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import type { CountryHist } from '../geo/country-code.js';
 import { SlotCountries } from './slot-countries.js';
 import { copyKey, KeyTable, PairCounter } from './tables.js';
+import { topPairs, topSlots } from './top.js';
 
 export interface FoldConfig {
   /** A preset name or an Apache LogFormat string. */
@@ -710,7 +711,7 @@ export class LogFolder {
     return ve > vs ? `${buf.toString('utf8', vs, ve)} ${path}` : path;
   }
 
-  private texts(buf: Buffer, pairs: number[], offsets: Int32Array): TextCount[] {
+  private texts(buf: Buffer, pairs: ArrayLike<number>, offsets: Int32Array): TextCount[] {
     const top = topPairs(pairs, LIMITS.topTexts);
     const out: TextCount[] = [];
     for (let q = 0; q < top.length; q += 2) {
@@ -719,69 +720,4 @@ export class LogFolder {
     }
     return out;
   }
-}
-
-/**
- * The `limit` slots with the largest counts, largest first; ties by slot (first seen).
- * Full sort only when few; otherwise a threshold from quickselect keeps the sort small.
- */
-function topSlots(slots: Int32Array, n: number, counts: Float64Array, limit: number): number[] {
-  let arr: number[];
-  if (n <= limit * 2) {
-    arr = Array.from(slots.subarray(0, n));
-  } else {
-    const vals = new Float64Array(n);
-    for (let k = 0; k < n; k++) vals[k] = counts[slots[k]!]!;
-    const cut = kthLargest(vals, limit);
-    arr = [];
-    for (let k = 0; k < n; k++) if (counts[slots[k]!]! >= cut) arr.push(slots[k]!);
-  }
-  arr.sort((a, b) => counts[b]! - counts[a]! || a - b);
-  return arr.length > limit ? arr.slice(0, limit) : arr;
-}
-
-/** The k-th largest value (1-based) of vals, which is reordered (Hoare quickselect). */
-function kthLargest(vals: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = vals.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = vals[(lo + hi) >>> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (vals[i]! > pivot) i++;
-      while (vals[j]! < pivot) j--;
-      if (i <= j) {
-        const t = vals[i]!;
-        vals[i] = vals[j]!;
-        vals[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return vals[target]!;
-}
-
-/** Top `limit` of a flat [slot, count, …] list, largest count first; ties by slot. */
-function topPairs(pairs: number[], limit: number): number[] {
-  const n = pairs.length / 2;
-  let idx: number[] = [];
-  if (n <= limit * 2) {
-    for (let k = 0; k < n; k++) idx.push(k);
-  } else {
-    const vals = new Float64Array(n);
-    for (let k = 0; k < n; k++) vals[k] = pairs[k * 2 + 1]!;
-    const cut = kthLargest(vals, limit);
-    for (let k = 0; k < n; k++) if (pairs[k * 2 + 1]! >= cut) idx.push(k);
-  }
-  idx.sort((a, b) => pairs[b * 2 + 1]! - pairs[a * 2 + 1]! || pairs[a * 2]! - pairs[b * 2]!);
-  if (idx.length > limit) idx = idx.slice(0, limit);
-  const out: number[] = [];
-  for (const k of idx) out.push(pairs[k * 2]!, pairs[k * 2 + 1]!);
-  return out;
 }

@@ -18,6 +18,7 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
+import { topPairs, topSlots } from './top.js';
 import { SlotCountries } from './slot-countries.js';
 import { copyKey, KeyTable, PairCounter } from './tables.js';
 
@@ -81,6 +82,15 @@ export class PacketFolder {
   private readonly touchedSvc = new GrowableI32(2048);
   private readonly ipRank = new GrowableI32(8192, -1);
   private readonly svcRank = new GrowableI32(2048, -1);
+  // Per-bucket ranks of victims and services, and the bucket's distinct sources (first-seen
+  // order): reused scratch, reset after each bucket (a fresh Int32Array of every address
+  // and a Set insert per packet were most of the per-bucket garbage in a spoofed flood).
+  private readonly victimRank = new GrowableI32(8192, -1);
+  private readonly serviceRank = new GrowableI32(2048, -1);
+  private readonly srcMark = new GrowableI32(8192, -1);
+  private readonly touchedSrc = new GrowableI32(8192);
+  private readonly touchedDst = new GrowableI32(8192);
+  private readonly received = new GrowableF64(8192);
   private readonly pairVS = new PairCounter();
   private readonly pairVR = new PairCounter();
   private readonly pairSS = new PairCounter();
@@ -384,7 +394,9 @@ export class PacketFolder {
         svcDone[s] = 0;
       }
     };
-    const allSrc = new Set<number>();
+    const srcMark = this.srcMark.ensure(nIp);
+    const touchedSrc = this.touchedSrc.ensure(to - from);
+    let nSrc = 0;
     for (let j = from; j < to; j++) {
       const i = order[j]!;
       const src = cSrc[i]!;
@@ -392,7 +404,10 @@ export class PacketFolder {
       const f = cFlags[i]!;
       const len = cLen[i]!;
       const proto = cProto[i]!;
-      allSrc.add(src);
+      if (srcMark[src] === -1) {
+        srcMark[src] = -2;
+        touchedSrc[nSrc++] = src;
+      }
       touchIp(dst);
       touchIp(src);
       const v = dst * VC_N;
@@ -433,19 +448,27 @@ export class PacketFolder {
       }
     }
 
-    // Top victims by packets received; top services by SYNs, then packets.
-    const ips = Array.from(touchedIp.subarray(0, nTi));
-    const victims = ips
-      .filter((s) => vc[s * VC_N + VC.PACKETS]! > 0)
-      .sort((a, b) => vc[b * VC_N + VC.PACKETS]! - vc[a * VC_N + VC.PACKETS]! || a - b)
-      .slice(0, LIMITS.victims);
+    // Top victims by packets received; top services by SYNs, then packets. The addresses
+    // touched include every (maybe spoofed) source: only destinations are ranked.
+    const dsts = this.touchedDst.ensure(nTi);
+    const received = this.received.ensure(nIp);
+    let nDst = 0;
+    for (let k = 0; k < nTi; k++) {
+      const s = touchedIp[k]!;
+      const pk = vc[s * VC_N + VC.PACKETS]!;
+      if (pk > 0) {
+        dsts[nDst++] = s;
+        received[s] = pk;
+      }
+    }
+    const victims = topSlots(dsts, nDst, received, LIMITS.victims);
     const svcs = Array.from(touchedSvc.subarray(0, nTs))
       .filter((s) => svcSyn[s]! > 0 || svcPk[s]! > 0)
       .sort((a, b) => svcSyn[b]! - svcSyn[a]! || svcPk[b]! - svcPk[a]! || a - b)
       .slice(0, LIMITS.services);
-    const vRank = new Int32Array(nIp).fill(-1);
+    const vRank = this.victimRank.ensure(nIp);
     victims.forEach((s, k) => (vRank[s] = k));
-    const sRank = new Int32Array(nSvc).fill(-1);
+    const sRank = this.serviceRank.ensure(nSvc);
     svcs.forEach((s, k) => {
       sRank[s] = k;
       svcRankIn.set(s, [local, k]);
@@ -490,17 +513,17 @@ export class PacketFolder {
     }
     const ipKeys = this.ipT.keys;
     const ipHash = this.ipHash.a;
-    const words = (list: number[]) => {
+    const words = (list: ArrayLike<number>) => {
       const w = new Uint32Array(list.length * 2);
       for (let q = 0; q < list.length; q += 2) copyKey(ipKeys, list[q]!, w, q * 2);
       return w;
     };
-    const counts = (list: number[]) => {
+    const counts = (list: ArrayLike<number>) => {
       const c = new Float64Array(list.length / 2);
       for (let q = 1; q < list.length; q += 2) c[(q - 1) / 2] = list[q]!;
       return c;
     };
-    const hllOf = (list: number[], p: number) => {
+    const hllOf = (list: ArrayLike<number>, p: number) => {
       const m = list.length / 2;
       const hi = this.hashHi.ensure(Math.max(1, m));
       const lo = this.hashLo.ensure(Math.max(1, m));
@@ -510,15 +533,8 @@ export class PacketFolder {
       }
       return HyperLogLog.bytesOf(p, hi, lo, m);
     };
-    const heaviest = (list: number[], limit: number) => {
-      if (list.length / 2 <= limit) return list;
-      const idx: number[] = [];
-      for (let q = 0; q < list.length / 2; q++) idx.push(q);
-      idx.sort((a, b) => list[b * 2 + 1]! - list[a * 2 + 1]! || list[a * 2]! - list[b * 2]!);
-      const out: number[] = [];
-      for (const q of idx.slice(0, limit)) out.push(list[q * 2]!, list[q * 2 + 1]!);
-      return out;
-    };
+    // A short list is sent as it is (first-seen order), a long one as its heaviest, sorted.
+    const heaviest = (list: ArrayLike<number>, limit: number): ArrayLike<number> => (list.length / 2 <= limit ? list : topPairs(list, limit));
     const vsAll = this.pairVS.grouped(victims.length);
     const vrAll = this.pairVR.grouped(victims.length);
     const victimDetails: VictimDetail[] = victims.map((s, k) => {
@@ -570,18 +586,27 @@ export class PacketFolder {
         countries: this.countries?.histogram(list) ?? null,
       };
     });
-    const scanners: ScannerDetail[] = ips
-      .filter((s) => scTargets[s]! >= 20)
+    const scanning: number[] = [];
+    for (let k = 0; k < nTi; k++) if (scTargets[touchedIp[k]!]! >= 20) scanning.push(touchedIp[k]!);
+    const scanners: ScannerDetail[] = scanning
       .sort((a, b) => scTargets[b]! - scTargets[a]! || a - b)
       .slice(0, LIMITS.scanners)
       .map((s) => ({ w0: ipKeys[s * 4]!, w1: ipKeys[s * 4 + 1]!, w2: ipKeys[s * 4 + 2]!, w3: ipKeys[s * 4 + 3]!, syn: scSyn[s]!, targets: scTargets[s]!, ports: scPorts[s]! }));
     // All sources of the bucket → HLL.
-    const srcList: number[] = [];
-    for (const s of allSrc) srcList.push(s, 1);
-    const hll = hllOf(srcList, 14);
-    // Reset marks.
+    const hi = this.hashHi.ensure(Math.max(1, nSrc));
+    const lo = this.hashLo.ensure(Math.max(1, nSrc));
+    for (let k = 0; k < nSrc; k++) {
+      const src = touchedSrc[k]!;
+      hi[k] = ipHash[src * 2]!;
+      lo[k] = ipHash[src * 2 + 1]!;
+      srcMark[src] = -1;
+    }
+    const hll = HyperLogLog.bytesOf(14, hi, lo, nSrc);
+    // Reset marks and ranks.
     for (let k = 0; k < nTi; k++) ipTouchedMark[touchedIp[k]!] = -1;
     for (let k = 0; k < nTs; k++) svcMark[touchedSvc[k]!] = -1;
+    for (const v of victims) vRank[v] = -1;
+    for (const v of svcs) sRank[v] = -1;
     return { index, perSecondPackets, perSecondBytes, counters, hll, first, last, victims: victimDetails, services: serviceDetails, scanners };
   }
 }

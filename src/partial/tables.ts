@@ -140,16 +140,28 @@ export class PairCounter {
     }
   }
 
-  /** Per rank, a flat [slot, count, slot, count, …] list in first-touched order. */
-  grouped(ranks: number): number[][] {
-    const out: number[][] = [];
-    for (let k = 0; k < ranks; k++) out.push([]);
+  /**
+   * Per rank, a flat [slot, count, slot, count, …] list in first-touched order: views of one
+   * exactly sized array (counted first), not arrays grown by push.
+   */
+  grouped(ranks: number): Int32Array[] {
     const w = this.width;
-    for (let t = 0; t < this.nTouched; t++) {
+    const n = this.nTouched;
+    const starts = new Int32Array(ranks + 1);
+    for (let t = 0; t < n; t++) starts[((this.touched[t]! / w) | 0) + 1]! += 2;
+    for (let k = 0; k < ranks; k++) starts[k + 1]! += starts[k]!;
+    const flat = new Int32Array(n * 2);
+    const at = starts.slice(0, ranks);
+    for (let t = 0; t < n; t++) {
       const i = this.touched[t]!;
       const rank = (i / w) | 0;
-      out[rank]!.push(i - rank * w, this.counts[i]!);
+      const o = at[rank]!;
+      flat[o] = i - rank * w;
+      flat[o + 1] = this.counts[i]!;
+      at[rank] = o + 2;
     }
+    const out: Int32Array[] = [];
+    for (let k = 0; k < ranks; k++) out.push(flat.subarray(starts[k]!, starts[k + 1]!));
     return out;
   }
 }
