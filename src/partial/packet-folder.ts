@@ -91,6 +91,9 @@ export class PacketFolder {
   private readonly touchedSrc = new GrowableI32(8192);
   private readonly touchedDst = new GrowableI32(8192);
   private readonly received = new GrowableF64(8192);
+  private readonly lateAckScratch = new GrowableI32(8192);
+  private readonly openSynScratch = new GrowableI32(8192);
+  private readonly openSvcScratch = new GrowableI32(8192);
   private readonly pairVS = new PairCounter();
   private readonly pairVR = new PairCounter();
   private readonly pairSS = new PairCounter();
@@ -146,7 +149,10 @@ export class PacketFolder {
     const span = this.span;
     span[0] = Infinity;
     span[1] = -Infinity;
-    const lateAck: number[] = [];
+    // Lists that can hold most of a chunk's packets go into reused scratch, not arrays grown
+    // by push (a spoofed flood's open SYNs, a busy link's first ACKs: ~100 MiB of garbage).
+    const lateAck = this.lateAckScratch.ensure(Math.min(maxRecs, LIMITS.lateAcks));
+    let nLate = 0;
 
     const packets = walkChunk(bytes, ctx, r, () => {
       const t = r.time;
@@ -232,7 +238,7 @@ export class PacketFolder {
             // First ACK of a tuple with no SYN here: maybe its SYN was in an earlier chunk.
             const tu2 = this.tuple(src, dst, r.sport, r.dport);
             this.tupState.ensure(tu2 + 1)[tu2] = -1;
-            if (lateAck.length < LIMITS.lateAcks) lateAck.push(this.tupHash.a[tu2]!);
+            if (nLate < LIMITS.lateAcks) lateAck[nLate++] = this.tupHash.a[tu2]!;
           }
           if (svc >= 0) {
             // Concurrent connections: distinct source ports per (source, service) in this bucket.
@@ -257,13 +263,14 @@ export class PacketFolder {
     });
 
     // Handshakes still open at the end of the chunk.
-    const openSyn: number[] = [];
-    const openSynSvc: number[] = [];
+    const openSyn = this.openSynScratch.ensure(this.tupT.size);
+    const openSynSvc = this.openSvcScratch.ensure(this.tupT.size);
+    let nOpen = 0;
     const st = this.tupState.a;
     for (let tu = 0; tu < this.tupT.size; tu++) {
       if (st[tu]! > 0) {
-        openSyn.push(this.tupHash.a[tu]!);
-        openSynSvc.push(st[tu]! - 1);
+        openSyn[nOpen] = this.tupHash.a[tu]!;
+        openSynSvc[nOpen++] = st[tu]! - 1;
       }
     }
 
@@ -276,15 +283,17 @@ export class PacketFolder {
       buckets.push(this.foldBucket(bucketIndex[k]!, bPk[k]!, bBy[k]!, bCtr[k]!, bFirst[k]!, bLast[k]!, starts[k]!, starts[k + 1]!, k, svcRankIn));
     }
     // Open SYNs refer to a service by (bucket, rank); those of services without detail are dropped.
-    const osH: number[] = [];
-    const osB: number[] = [];
-    const osS: number[] = [];
-    for (let i = 0; i < openSyn.length; i++) {
+    let kept = 0;
+    for (let i = 0; i < nOpen; i++) if (svcRankIn.has(openSynSvc[i]!)) kept++;
+    const osH = new Uint32Array(kept);
+    const osB = new Int32Array(kept);
+    const osS = new Int32Array(kept);
+    for (let i = 0, k = 0; i < nOpen; i++) {
       const at = svcRankIn.get(openSynSvc[i]!);
       if (at === undefined) continue;
-      osH.push(openSyn[i]!);
-      osB.push(bucketIndex[at[0]]!);
-      osS.push(at[1]);
+      osH[k] = openSyn[i]!;
+      osB[k] = bucketIndex[at[0]]!;
+      osS[k++] = at[1];
     }
     const perm = buckets.map((_, i) => i).sort((a, b) => buckets[a]!.index - buckets[b]!.index);
     return {
@@ -293,10 +302,10 @@ export class PacketFolder {
       minTime: packets > 0 ? span[0]! : 0,
       maxTime: packets > 0 ? span[1]! : 0,
       buckets: perm.map((i) => buckets[i]!),
-      openSyn: Uint32Array.from(osH),
-      openSynBucket: Int32Array.from(osB),
-      openSynService: Int32Array.from(osS),
-      lateAck: Uint32Array.from(lateAck),
+      openSyn: osH,
+      openSynBucket: osB,
+      openSynService: osS,
+      lateAck: new Uint32Array(lateAck.subarray(0, nLate)),
     };
   }
 
