@@ -11,8 +11,14 @@
 
 export const ipWords = new Uint32Array(4);
 const groups = new Uint16Array(8);
+/**
+ * parseV4's address: a typed-array slot, not the return value, because an address past
+ * 127.255.255.255 is no small integer to V8 and was boxed into a heap number per line.
+ */
+const v4Out = new Uint32Array(1);
 
-function parseV4(b: Uint8Array, start: number, end: number): number {
+/** Dotted quad in bytes[start, end) into v4Out[0]; false if it is not one. */
+function parseV4(b: Uint8Array, start: number, end: number): boolean {
   let acc = 0;
   let part = 0;
   let digits = 0;
@@ -21,16 +27,17 @@ function parseV4(b: Uint8Array, start: number, end: number): number {
     const c = b[i]!;
     if (c >= 48 && c <= 57) {
       part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
+      if (++digits > 3 || part > 255) return false;
     } else if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
+      if (digits === 0 || ++dots > 3) return false;
       acc = acc * 256 + part;
       part = 0;
       digits = 0;
-    } else return -1;
+    } else return false;
   }
-  if (dots !== 3 || digits === 0) return -1;
-  return (acc * 256 + part) >>> 0;
+  if (dots !== 3 || digits === 0) return false;
+  v4Out[0] = acc * 256 + part;
+  return true;
 }
 
 /** Parse an IPv4 or IPv6 address in bytes[start, end). */
@@ -49,12 +56,11 @@ export function parseIp(b: Uint8Array, start: number, end: number): boolean {
     }
   }
   if (!colon) {
-    const v4 = parseV4(b, start, end);
-    if (v4 < 0) return false;
+    if (!parseV4(b, start, end)) return false;
     ipWords[0] = 0;
     ipWords[1] = 0;
     ipWords[2] = 0xffff;
-    ipWords[3] = v4;
+    ipWords[3] = v4Out[0]!;
     return true;
   }
   return parseV6(b, start, end);
@@ -89,8 +95,8 @@ function parseV6(b: Uint8Array, start: number, end: number): boolean {
     }
     if (hasDot) {
       if (j !== end || n > 6) return false;
-      const v4 = parseV4(b, i, end);
-      if (v4 < 0) return false;
+      if (!parseV4(b, i, end)) return false;
+      const v4 = v4Out[0]!;
       groups[n++] = v4 >>> 16;
       groups[n++] = v4 & 0xffff;
       break;

@@ -135,6 +135,7 @@ export class LogFolder {
   private readonly srcRank = new GrowableI32(SOURCES_HINT, -1);
   private readonly touchedSrc = new GrowableI32(RECORDS_HINT);
   private readonly touchedUrl = new GrowableI32(RECORDS_HINT);
+  private readonly touchedPfx = new GrowableI32(SOURCES_HINT);
   /** Sources and URLs counted by the last countBucket. */
   private nSrc = 0;
   private nUrl = 0;
@@ -470,7 +471,8 @@ export class LogFolder {
     this.pfxT.clear();
     const pfxCnt = this.pfxCnt.ensure(nSrc);
     const pfxSrc = this.pfxSrc.ensure(nSrc);
-    const touchedPfx: number[] = [];
+    const touchedPfx = this.touchedPfx.ensure(nSrc);
+    let nPfx = 0;
     for (let k = 0; k < nSrc; k++) {
       const s = touchedSrc[k]!;
       const o = s * 4;
@@ -482,12 +484,12 @@ export class LogFolder {
       if (this.pfxT.fresh) {
         pfxCnt[p] = 0;
         pfxSrc[p] = 0;
-        touchedPfx.push(p);
+        touchedPfx[nPfx++] = p;
       }
       pfxCnt[p]! += srcCnt[s]!;
       pfxSrc[p]!++;
     }
-    const pfxOrder = topSlots(Int32Array.from(touchedPfx), touchedPfx.length, pfxCnt, LIMITS.topPrefixes);
+    const pfxOrder = topSlots(touchedPfx, nPfx, pfxCnt, LIMITS.topPrefixes);
     const pfxWords = new Uint32Array(pfxOrder.length * 4);
     const pfxCounts = new Float64Array(pfxOrder.length);
     const pfxSources = new Float64Array(pfxOrder.length);
