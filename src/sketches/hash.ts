@@ -150,5 +150,6 @@ export function mixWords(w0: number, w1: number, w2: number, w3: number): number
   h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
-  return (h ^ (h >>> 15)) >>> 0;
+  // int32, not uint32 (see fmix32): every caller masks it.
+  return h ^ (h >>> 15);
 }

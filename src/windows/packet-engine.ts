@@ -168,15 +168,23 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
     this.pending.trimServices();
     const byIndex = new Map(p.buckets.map((b) => [b.index, b]));
     const ids = new Map<number, number>();
+    // A flood's open SYNs come in long runs of one (step, service): the last answer first.
+    let lastSr = -1;
+    let lastId = -1;
     for (let i = 0; i < p.openSyn.length; i++) {
       const step = p.openSynBucket[i]!;
       const rank = p.openSynService[i]!;
       const sr = step * 64 + rank;
-      let id = ids.get(sr);
-      if (id === undefined) {
-        const s = byIndex.get(step)?.services[rank];
-        id = s === undefined ? -1 : this.pending.id(serviceKey([s.w0, s.w1, s.w2, s.w3], s.port));
-        ids.set(sr, id);
+      let id = lastId;
+      if (sr !== lastSr) {
+        let known = ids.get(sr);
+        if (known === undefined) {
+          const s = byIndex.get(step)?.services[rank];
+          known = s === undefined ? -1 : this.pending.id(serviceKey([s.w0, s.w1, s.w2, s.w3], s.port));
+          ids.set(sr, known);
+        }
+        id = lastId = known;
+        lastSr = sr;
       }
       if (id >= 0) this.pending.addId(p.openSyn[i]!, step, id);
     }
