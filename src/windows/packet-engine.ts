@@ -157,7 +157,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
     }
     // Handshakes whose ACK arrived in this chunk and whose SYN was in an earlier one.
     for (let i = 0; i < p.lateAck.length; i++) {
-      const pend = this.pending.take(p.lateAck[i]!);
+      const pend = this.pending.take(p.lateAck[i]! | 0);
       if (pend === null) continue;
       this.handshakesCompletedAcrossChunks++;
       const b = this.buckets.get(pend.step);

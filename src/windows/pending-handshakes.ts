@@ -94,16 +94,22 @@ export class PendingHandshakes {
     this.old = new Table(this.capacity);
   }
 
-  /** The pending handshake of this hash, removed; or null. */
+  /**
+   * The pending handshake of this hash, removed; or null. Called for every first ACK of a
+   * chunk whose SYN was not in it — on a busy link nearly every packet of a chunk — so a
+   * miss allocates nothing.
+   */
   take(hash: number): { step: number; service: string } | null {
     const k = hash >>> 0 || 1;
-    for (const t of [this.cur, this.old]) {
-      const i = t.find(k);
-      if (i < 0 || t.services[i]! < 0) continue;
-      const out = { step: t.steps[i]!, service: this.serviceKeys[t.services[i]!]! };
-      t.services[i] = -1;
-      return out;
-    }
-    return null;
+    return this.takeFrom(this.cur, k) ?? this.takeFrom(this.old, k);
+  }
+
+  private takeFrom(t: Table, k: number): { step: number; service: string } | null {
+    if (t.size === 0) return null;
+    const i = t.find(k);
+    if (i < 0 || t.services[i]! < 0) return null;
+    const out = { step: t.steps[i]!, service: this.serviceKeys[t.services[i]!]! };
+    t.services[i] = -1;
+    return out;
   }
 }
