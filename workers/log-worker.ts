@@ -24,6 +24,7 @@ export default function foldChunk(task: LogTask): unknown {
   let partial: Partial;
   if (task.kind === 'bytes') {
     partial = folder.fold(task.chunk, task.seq);
+    partial.spare = task.chunk.buffer as ArrayBuffer;
   } else {
     const need = task.end - task.start + task.config.maxLineBytes + 2;
     if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);

@@ -41,9 +41,16 @@ export type ReadInto = (target: Uint8Array, offset: number, length: number, idle
  * so is steady traffic too slow to fill a chunk: lines wait at most `idleMs` after the first
  * byte of their chunk arrived.
  */
-export async function* frameFrom(read: ReadInto, chunkSize = LOG_CHUNK_BYTES, maxLine = 65536, idleMs = 0): AsyncGenerator<LineChunk> {
+export async function* frameFrom(
+  read: ReadInto,
+  chunkSize = LOG_CHUNK_BYTES,
+  maxLine = 65536,
+  idleMs = 0,
+  /** Buffers of `n` bytes for the chunks (a pool of ones handed back by the workers). */
+  alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n),
+): AsyncGenerator<LineChunk> {
   const cap = chunkSize + maxLine + 2;
-  let cur = new Uint8Array(cap);
+  let cur = alloc(cap);
   let fill = 0;
   /** Stream offset of cur[0]. */
   let base = 0;
@@ -129,7 +136,7 @@ export async function* frameFrom(read: ReadInto, chunkSize = LOG_CHUNK_BYTES, ma
   if (fill > 0 || skipped > 0) yield { bytes: cur.subarray(0, fill), skippedLong: skipped };
 
   function* emit(end: number, idle = false): Generator<LineChunk> {
-    const next = new Uint8Array(cap);
+    const next = alloc(cap);
     next.set(cur.subarray(end, fill));
     const out: LineChunk = idle ? { bytes: cur.subarray(0, end), skippedLong: skipped, idle } : { bytes: cur.subarray(0, end), skippedLong: skipped };
     skipped = 0;

@@ -217,9 +217,14 @@ async function* rangeTasks(path: string, size: number, chunkSize: number, config
   }
 }
 
-async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs = 0): AsyncGenerator<Dispatch> {
+async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs: number, spares: ArrayBuffer[]): AsyncGenerator<Dispatch> {
   let seq = 0;
-  for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs)) {
+  // Chunk buffers come back from the workers (Partial.spare) and are filled again.
+  const alloc = (n: number) => {
+    const b = spares.pop();
+    return b !== undefined && b.byteLength === n ? new Uint8Array(b) : new Uint8Array(n);
+  };
+  for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, alloc)) {
     const bytes = chunk.bytes;
     if (bytes.length === 0 && chunk.skippedLong === 0) {
       if (chunk.idle) yield { task: null, transfer: [], skippedLong: 0, rawEnd: 0, idle: true };
@@ -416,6 +421,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const shed = { chunks: 0, lines: 0 };
     const shedRatio = () => (linesDone + shed.lines === 0 ? 1 : Math.round((linesDone / (linesDone + shed.lines)) * 1e4) / 1e4);
 
+    const spares: ArrayBuffer[] = [];
     const pool = new Piscina({
       filename: new URL('../../workers/log-worker.js', import.meta.url).href,
       minThreads: threads,
@@ -437,6 +443,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', st.name, `${st.name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
         };
         const merge = (p: Partial, skippedLong: number) => {
+          if (p.spare !== undefined) {
+            if (spares.length < threads * 2 + 2) spares.push(p.spare);
+            p.spare = undefined;
+          }
           for (let i = 0; i < skippedLong; i++) {
             lineBase++;
             st.lines++;
@@ -470,7 +480,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         // offsets). Compressed files and stdin: framed here, chunks transferred.
         const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
         const ranged = o.src.isPlainFile;
-        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0);
+        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
         const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number; done: boolean }[] = [];
         const settle = async () => {
           const head = inflight.shift()!;
