@@ -32,6 +32,10 @@ interface CaseResult {
   bytes: number;
   ms: number;
   maxRssMiB: number;
+  /** CPU seconds: the process, its main thread (null without /proc), its other busy threads. */
+  cpuS: number;
+  cpuMainS: number | null;
+  cpuThreadsS: number[];
 }
 
 const TARGET_RSS_MIB = 250;
@@ -92,7 +96,7 @@ function runCase(name: string, file: string, threads: number): CaseResult {
     env: { ...process.env, ...RUNTIME.env },
   });
   if (r.status !== 0) throw new Error(`bench case ${name} failed: ${r.stderr}`);
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; lines: number; bytes: number; maxRssMiB: number };
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; lines: number; bytes: number; maxRssMiB: number; cpuS: number; cpuMainS: number | null; cpuThreadsS: number[] };
   return { name, threads, ...j };
 }
 
@@ -155,6 +159,10 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
     const growth = Math.max(results[3]!.maxRssMiB, results[4]!.maxRssMiB) / Math.max(results[1]!.maxRssMiB, results[2]!.maxRssMiB) - 1;
     console.log(`target RSS flat (≤ +10% from ${(n / 1e6).toFixed(0)}M to ${(bigN / 1e6).toFixed(0)}M ${s.unit}): ${(growth * 100).toFixed(1)}% → ${growth <= 0.1 ? 'met' : 'NOT met'}`);
   }
+  const split = (r: CaseResult) =>
+    `${r.name}: ${r.cpuS.toFixed(2)} s CPU in ${(r.ms / 1000).toFixed(2)} s` +
+    (r.cpuMainS === null ? '' : ` — main thread ${r.cpuMainS.toFixed(2)} s, other threads ${r.cpuThreadsS.map((x) => x.toFixed(2)).join(', ')} s`);
+  console.log(`where the CPU went (workers and V8's helper threads are the "other threads"):\n  ${split(results[0]!)}\n  ${split(def)}`);
   const scaling = defRate / (results[0]!.lines / (results[0]!.ms / 1000));
   console.log(`thread scaling 1 → ${threads}: ×${scaling.toFixed(2)}`);
   console.log('');
