@@ -16,12 +16,11 @@ import { describeError, E, isEmptyReferrer, LogRecord, parseLine } from '../pars
 import { compileLogFormat, PRESETS, type Plan } from '../parsers/log-format.js';
 import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../parsers/ip.js';
 import { hash32, hash64, hashBytes, hashBytes32, hashWords } from '../sketches/hash.js';
-import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import type { CountryHist } from '../geo/country-code.js';
 import { SlotCountries } from './slot-countries.js';
-import { copyKey, KeyTable, PairCounter } from './tables.js';
+import { copyKey, KeyTable, PairCounter, SlotHll } from './tables.js';
 import { topPairs, topSlots } from './top.js';
 
 export interface FoldConfig {
@@ -121,8 +120,7 @@ export class LogFolder {
   private readonly rRef = new GrowableI32(RECORDS_HINT);
   private readonly rFlags = new GrowableI32(RECORDS_HINT);
   private readonly order = new GrowableI32(RECORDS_HINT);
-  private readonly hashHi = new GrowableI32(SOURCES_HINT);
-  private readonly hashLo = new GrowableI32(SOURCES_HINT);
+  private readonly hll = new SlotHll(SOURCES_HINT);
   // Per-bucket scratch.
   private readonly srcCnt = new GrowableF64(SOURCES_HINT);
   private readonly pairScratch = new GrowableF64(SOURCES_HINT * 2);
@@ -535,19 +533,6 @@ export class LogFolder {
 
   }
 
-  /** Serialized HyperLogLog of n sources given as slots at slots[0], slots[stride], …. */
-  private sourceHll(p: number, slots: ArrayLike<number>, stride: number, n: number): Uint8Array {
-    const srcHash = this.srcHash.a;
-    const his = this.hashHi.ensure(Math.max(n, 1));
-    const los = this.hashLo.ensure(Math.max(n, 1));
-    for (let k = 0; k < n; k++) {
-      const s = slots[k * stride]!;
-      his[k] = srcHash[s * 2]!;
-      los[k] = srcHash[s * 2 + 1]!;
-    }
-    return HyperLogLog.bytesOf(p, his, los, n);
-  }
-
   /** Requests by country over the bucket's nSrc counted sources. */
   private bucketCountries(countries: SlotCountries, nSrc: number): CountryHist {
     const touchedSrc = this.touchedSrc.a;
@@ -579,7 +564,7 @@ export class LogFolder {
     const touchedUrl = this.touchedUrl.a;
 
     // All sources → HLL; top sources by count (ties: first seen).
-    const hllBytes = this.sourceHll(LIMITS.srcHllP, touchedSrc, 1, nSrc);
+    const hllBytes = this.hll.bytes(LIMITS.srcHllP, this.srcHash.a, touchedSrc, 1, nSrc);
     const srcOrder = topSlots(touchedSrc, nSrc, srcCnt, LIMITS.topSources);
     const srcKeys = this.srcT.keys;
     const srcWords = new Uint32Array(srcOrder.length * 4);
@@ -618,7 +603,7 @@ export class LogFolder {
     const urls: SubjectDetail[] = urlOrder.map((u, k) => {
       const pairs = urlUS[k]!;
       const np = pairs.length / 2;
-      const hll = this.sourceHll(LIMITS.urlHllP, pairs, 2, np);
+      const hll = this.hll.bytes(LIMITS.urlHllP, this.srcHash.a, pairs, 2, np);
       // All of the URL's sources when they fit (in first-seen order: the receiver's
       // summary does not need them sorted), else the heaviest.
       const top = np <= LIMITS.urlSources ? pairs : topPairs(pairs, LIMITS.urlSources);

@@ -14,13 +14,12 @@ import type { CaptureContext } from '../framing/captures.js';
 import { PacketRecord, PROTO, TCP_FLAG } from '../parsers/packet/decode.js';
 import { walkChunk } from '../parsers/packet/records.js';
 import { hash64, hashWords } from '../sketches/hash.js';
-import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from './log-folder.js';
 import { PC, PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type PacketPartial, type ScannerDetail, type ServiceDetail, type VictimDetail } from './packet-partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import { topPairs, topSlots } from './top.js';
 import { SlotCountries } from './slot-countries.js';
-import { copyKey, KeyTable, PairCounter } from './tables.js';
+import { copyKey, KeyTable, PairCounter, SlotHll } from './tables.js';
 
 /** UDP source ports of services abused as reflectors (CISA/US-CERT TA14-017A and later). */
 export const REFLECTOR_PORTS: readonly number[] = [
@@ -98,8 +97,7 @@ export class PacketFolder {
   private readonly pairVR = new PairCounter();
   private readonly pairSS = new PairCounter();
   private readonly pairConn = new PairCounter();
-  private readonly hashHi = new GrowableI32(8192);
-  private readonly hashLo = new GrowableI32(8192);
+  private readonly hll = new SlotHll(8192);
 
   /** Countries of the interned addresses; null without geolocation. */
   private readonly countries: SlotCountries | null;
@@ -532,16 +530,7 @@ export class PacketFolder {
       for (let q = 1; q < list.length; q += 2) c[(q - 1) / 2] = list[q]!;
       return c;
     };
-    const hllOf = (list: ArrayLike<number>, p: number) => {
-      const m = list.length / 2;
-      const hi = this.hashHi.ensure(Math.max(1, m));
-      const lo = this.hashLo.ensure(Math.max(1, m));
-      for (let q = 0; q < m; q++) {
-        hi[q] = ipHash[list[q * 2]! * 2]!;
-        lo[q] = ipHash[list[q * 2]! * 2 + 1]!;
-      }
-      return HyperLogLog.bytesOf(p, hi, lo, m);
-    };
+    const hllOf = (list: ArrayLike<number>, p: number) => this.hll.bytes(p, ipHash, list, 2, list.length / 2);
     // A short list is sent as it is (first-seen order), a long one as its heaviest, sorted.
     const heaviest = (list: ArrayLike<number>, limit: number): ArrayLike<number> => (list.length / 2 <= limit ? list : topPairs(list, limit));
     const vsAll = this.pairVS.grouped(victims.length);
@@ -602,16 +591,9 @@ export class PacketFolder {
       .slice(0, LIMITS.scanners)
       .map((s) => ({ w0: ipKeys[s * 4]!, w1: ipKeys[s * 4 + 1]!, w2: ipKeys[s * 4 + 2]!, w3: ipKeys[s * 4 + 3]!, syn: scSyn[s]!, targets: scTargets[s]!, ports: scPorts[s]! }));
     // All sources of the bucket → HLL.
-    const hi = this.hashHi.ensure(Math.max(1, nSrc));
-    const lo = this.hashLo.ensure(Math.max(1, nSrc));
-    for (let k = 0; k < nSrc; k++) {
-      const src = touchedSrc[k]!;
-      hi[k] = ipHash[src * 2]!;
-      lo[k] = ipHash[src * 2 + 1]!;
-      srcMark[src] = -1;
-    }
-    const hll = HyperLogLog.bytesOf(14, hi, lo, nSrc);
+    const hll = this.hll.bytes(14, ipHash, touchedSrc, 1, nSrc);
     // Reset marks and ranks.
+    for (let k = 0; k < nSrc; k++) srcMark[touchedSrc[k]!] = -1;
     for (let k = 0; k < nTi; k++) ipTouchedMark[touchedIp[k]!] = -1;
     for (let k = 0; k < nTs; k++) svcMark[touchedSvc[k]!] = -1;
     for (const v of victims) vRank[v] = -1;

@@ -1,4 +1,6 @@
 import { mixWords } from '../sketches/hash.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
+import { GrowableI32 } from './growable.js';
 
 /**
  * Growable open-addressing tables over typed arrays, for the per-chunk exact aggregation
@@ -18,6 +20,33 @@ export function copyKey(keys: Uint32Array, slot: number, out: Uint32Array, at: n
   out[at + 1] = keys[o + 1]!;
   out[at + 2] = keys[o + 2]!;
   out[at + 3] = keys[o + 3]!;
+}
+
+/**
+ * Serialized HyperLogLogs over interned slots, from each slot's 64-bit hash as the folder
+ * keeps it (interleaved [hi, lo] per slot); the halves are gathered into reused scratch.
+ * Shared by the log folder (sources, a URL's sources) and the packet folder (a bucket's
+ * sources, a victim's or a service's sources).
+ */
+export class SlotHll {
+  private readonly his: GrowableI32;
+  private readonly los: GrowableI32;
+  constructor(initial: number) {
+    this.his = new GrowableI32(initial);
+    this.los = new GrowableI32(initial);
+  }
+
+  /** HyperLogLog (precision p) of the n slots at slots[0], slots[stride], …. */
+  bytes(p: number, hashes: Int32Array, slots: ArrayLike<number>, stride: number, n: number): Uint8Array {
+    const his = this.his.ensure(Math.max(n, 1));
+    const los = this.los.ensure(Math.max(n, 1));
+    for (let k = 0; k < n; k++) {
+      const s = slots[k * stride]!;
+      his[k] = hashes[s * 2]!;
+      los[k] = hashes[s * 2 + 1]!;
+    }
+    return HyperLogLog.bytesOf(p, his, los, n);
+  }
 }
 
 /**
