@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --no-concurrent-recompilation
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --no-concurrent-recompilation --v8-pool-size=1
 // Runtime settings (same as RUNTIME in ./runtime.ts, which the bench uses): glibc keeps
 // one malloc arena per worker thread and V8's default semi-spaces are large; together
 // they made peak RSS creep with input length (212 → 241 MiB from 2M to 10M lines) with
@@ -7,6 +7,18 @@
 // a worker, a fixed cost) run on the worker itself instead of on V8's helper threads, where
 // they competed with the workers for the two cores and cost more in all: 2M lines, 2
 // threads, 4.40 → 4.12 s CPU, 2.41 → 2.33 s wall; 5M packets 8.0 → 7.3 s CPU, 4.4 → 4.1 s.
-import { main } from './main.js';
+// --v8-pool-size=1: one V8 helper thread instead of four. The helpers run the isolates'
+// parallel GC work; four of them beside two workers and the main thread on two cores cost
+// more than they saved (interleaved runs, medians: 6M lines 6.13 → 5.85 s wall, 11.2 →
+// 10.8 s CPU; 5M packets 4.20 → 3.88 s; each worker thread itself ~10 % less CPU).
+import { EXIT, main } from './main.js';
+
+// The reader of our output went away (`floodscope … | head`, a consumer of the live events
+// that exited): stop quietly with 128 + SIGPIPE, the status a shell shows for a tool that
+// SIGPIPE ended (Node ignores the signal and would instead throw EPIPE with a stack trace).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(EXIT.PIPE);
+  throw e;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -27,7 +27,7 @@ import { AlertActions } from '../live/actions.js';
 import { Metrics, parseListen } from '../live/metrics.js';
 import { VERSION } from '../version.js';
 
-export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4 } as const;
+export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4, PIPE: 141 } as const;
 
 const HELP = `floodscope ${VERSION} — what is being attacked, by whom, since when: DDoS analysis of access logs and packet captures
 
@@ -120,7 +120,7 @@ Output:
   --version            print the version
 
 Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found (--fail-on-attack),
-4 input damaged (report of what was read still printed).
+4 input damaged (report of what was read still printed), 141 stdout closed by its reader.
 `;
 
 function writeOut(path: string, text: string): Promise<void> {

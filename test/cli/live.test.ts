@@ -80,4 +80,19 @@ describe('live mode: tail -F access.log | floodscope', () => {
       last.set(a.id, a);
     }
   });
+
+  it('stops quietly with 141 when the reader of its events goes away (| head)', async () => {
+    const { text } = generated();
+    const l = live();
+    l.child.stdin.write(text.split('\n').slice(0, 5_000).join('\n') + '\n');
+    await l.waitFor((e) => e.type === 'window', 20_000);
+    let stderr = '';
+    l.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The reader closes its end; the rest of the input makes more events to write.
+    l.child.stdout.destroy();
+    l.child.stdin.on('error', () => {}); // it may exit before reading all of this
+    l.child.stdin.end(text.split('\n').slice(5_000).join('\n'));
+    expect(await l.exit).toBe(141);
+    expect(stderr).toBe('');
+  });
 });
