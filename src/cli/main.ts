@@ -9,9 +9,9 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
-import { createWriteStream, existsSync, fstatSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, defaultThreads, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
+import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
 import { parseAllow } from '../geo/blocklist.js';
@@ -122,6 +122,35 @@ Output:
 Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found (--fail-on-attack),
 4 input damaged (report of what was read still printed), 141 stdout closed by its reader.
 `;
+
+/**
+ * An output file that is also an input (`floodscope access.log -o access.log`, a typo at
+ * 3 a.m.) would replace the log being analyzed with its report: refuse before reading.
+ * Compared by device and inode, so links and other spellings of the path count too.
+ */
+function refuseInputAsOutput(inputs: string[], outputs: { option: string; path: string }[]): void {
+  const ids = new Map<string, string>();
+  for (const spec of resolveInputs(inputs)) {
+    if (spec.path === null) continue;
+    try {
+      const st = statSync(spec.path);
+      ids.set(`${st.dev}:${st.ino}`, spec.name);
+    } catch {
+      // Missing inputs are reported when they are opened.
+    }
+  }
+  for (const o of outputs) {
+    if (o.path === '-') continue;
+    let st;
+    try {
+      st = statSync(o.path);
+    } catch {
+      continue; // not there yet: cannot be an input
+    }
+    const input = ids.get(`${st.dev}:${st.ino}`);
+    if (input !== undefined) throw new InputError('FS_OUTPUT_IS_INPUT', o.path, `${o.option} ${o.path}: is the input ${input}; writing it would replace the log with the report. Choose another file.`);
+  }
+}
 
 function writeOut(path: string, text: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -377,6 +406,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const blockToStdout = lists.some((l) => l.file === '-');
     const inputs = parsed.positionals;
+    refuseInputAsOutput(inputs, [
+      ...(v.output !== undefined ? [{ option: '-o', path: v.output }] : []),
+      ...(v.html !== undefined ? [{ option: '--html', path: v.html }] : []),
+      ...lists.flatMap((l) => [
+        { option: '--blocklist', path: l.file },
+        { option: '--blocklist', path: `${l.file}.v6` },
+      ]),
+    ]);
     if (inputs.length === 0 && process.stdin.isTTY && !v.follow) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
     }

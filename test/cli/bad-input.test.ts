@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, writeFileSync, chmodSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generated, run, tmp, ROOT } from '../helpers.js';
@@ -151,6 +151,19 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     expect((await run(['--window', 'abc', sample.path])).stderr).toMatch(/--window: expected a duration/);
     expect((await run(['--window', '65s', sample.path])).stderr).toMatch(/--window must be a multiple of --step/);
     expect((await run(['--bogus'])).code).toBe(2);
+  });
+
+  it('refuses to write a report or block list over one of its inputs, and leaves the input as it was', async () => {
+    const log = join(dir, 'same.log');
+    writeFileSync(log, sample.text);
+    const link = join(dir, 'same-link.log');
+    symlinkSync(log, link);
+    for (const args of [[log, '-o', log], [log, '--html', link], [join(dir, 'same.*'), '--blocklist', `plain=${log}`]]) {
+      const r = await run(['-q', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/: is the input .*same\.log; writing it would replace the log with the report/);
+      expect(readFileSync(log, 'utf8')).toBe(sample.text);
+    }
   });
 
   it('keeps the sample files intact (sanity)', () => {
