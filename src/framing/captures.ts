@@ -153,15 +153,27 @@ export async function* frameCapture(read: Read, name: string, issues: CaptureIss
     return;
   }
   const kind = sniffCapture(w.buf.subarray(w.start, w.start + 4));
-  if (kind === 'pcap') yield* framePcap(w, name, issues, chunkSize);
-  else if (kind === 'pcapng') yield* framePcapng(w, name, issues, chunkSize);
-  else {
+  if (kind === 'pcap' || kind === 'pcapng') {
+    const seen: Seen = { context: null };
+    let any = false;
+    for await (const ch of kind === 'pcap' ? framePcap(w, name, issues, chunkSize, seen) : framePcapng(w, name, issues, chunkSize, seen)) {
+      any = true;
+      yield ch;
+    }
+    // A capture with headers and no packet still says what it is (format, link types).
+    if (!any && seen.context !== null) yield { bytes: new Uint8Array(0), context: seen.context, records: 0, offset: w.offset };
+  } else {
     const m = Array.from(w.buf.subarray(w.start, w.start + 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
     issues.error = `${name}: unknown capture magic ${m} (expected pcap a1b2c3d4/a1b23c4d in either byte order, or pcapng 0a0d0d0a)`;
   }
 }
 
-async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number): AsyncGenerator<CaptureChunk> {
+/** The last context a framer read from the headers, whether or not a chunk carried it out. */
+interface Seen {
+  context: CaptureContext | null;
+}
+
+async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen): AsyncGenerator<CaptureChunk> {
   if (!(await w.need(24))) {
     issues.error = `${name}: truncated pcap header (${w.end - w.start} of 24 bytes)`;
     return;
@@ -177,6 +189,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
     littleEndian: le,
     interfaces: [{ linkType, snaplen, unitsPerSec: nano ? 1e9 : 1e6, tsOffset: 0 }],
   };
+  seen.context = context;
   w.start += 24;
   let overSnap = 0;
   for (;;) {
@@ -238,7 +251,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
   if (overSnap > 0) issues.warnings.push(`${name}: ${overSnap} record${overSnap === 1 ? '' : 's'} longer than the snaplen ${snaplen} (read anyway)`);
 }
 
-async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number): AsyncGenerator<CaptureChunk> {
+async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen): AsyncGenerator<CaptureChunk> {
   let le = true;
   let context: CaptureContext | null = null;
   let pending: Uint8Array[] = [];
@@ -286,7 +299,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
         break;
       }
       yield* flush();
-      context = { format: 'pcapng', littleEndian: le, interfaces: [] };
+      context = seen.context = { format: 'pcapng', littleEndian: le, interfaces: [] };
     }
     const len = u32(w.buf, w.start + 4, le);
     if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
@@ -305,7 +318,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
     if (bt === 1) {
       // Interface Description Block: a new interface changes the context for later chunks.
       yield* flush();
-      context = { ...context, interfaces: [...context.interfaces, parseIdb(w.buf, w.start, len, le)] };
+      context = seen.context = { ...context, interfaces: [...context.interfaces, parseIdb(w.buf, w.start, len, le)] };
     } else if (bt === 6 || bt === 3 || bt === 2) {
       if (pendingRecords === 0) pendingOffset = w.offset;
       pending.push(w.buf.slice(w.start, w.start + len));

@@ -98,4 +98,20 @@ describe('capture containers', () => {
     }
     expect([unknown, truncated]).toEqual([3, 4]);
   });
+
+  it('says what a capture with headers and no packet is (one empty chunk with its context)', async () => {
+    const got = async (file: Uint8Array) => {
+      const issues: CaptureIssues = { warnings: [], error: null };
+      const out: { records: number; format: string; links: number[] }[] = [];
+      for await (const ch of frameCapture(readFromIterable(once(file)), 'e', issues)) out.push({ records: ch.records, format: ch.context.format, links: ch.context.interfaces.map((i) => i.linkType) });
+      return { out, issues };
+    };
+    expect(await got(writePcap([], { linkType: 113 }))).toEqual({ out: [{ records: 0, format: 'pcap', links: [113] }], issues: { warnings: [], error: null } });
+    expect(await got(writePcapng([], [{ linkType: 1, tsresol: 6 }, { linkType: 276, tsresol: 9 }]))).toEqual({
+      out: [{ records: 0, format: 'pcapng', links: [1, 276] }],
+      issues: { warnings: [], error: null },
+    });
+    // With packets, no extra empty chunk.
+    expect((await got(writePcap(pkts.slice(0, 2)))).out).toEqual([{ records: 2, format: 'pcap', links: [1] }]);
+  });
 });
