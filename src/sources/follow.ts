@@ -12,8 +12,9 @@
  * different files never mix inside a chunk. Reads follow the ReadInto contract of the
  * framer: bytes, -1 after `idleMs` without any, 0 once aborted.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from 'node:fs';
 import type { InputSource } from './byte-source.js';
+import { InputError } from './errors.js';
 
 const POLL_MS = 100;
 const READ_SIZE = 1 << 20;
@@ -45,9 +46,40 @@ export class FollowSource implements InputSource {
   private wake: (() => void) | null = null;
   private stopped = false;
 
+  /**
+   * A path that is there already must be a plain-text file: a directory or a gzip file can
+   * never become a growing log, so they are an error now rather than a silent wait forever.
+   * A path that is not there yet is waited for (tail -F).
+   */
   constructor(paths: string[], fromStart: boolean) {
+    for (const path of paths) FollowSource.check(path);
     this.name = `follow: ${paths.join(', ')}`;
     this.files = paths.map((path) => ({ path, fh: null, ino: -1, dev: -1, offset: 0, carry: Buffer.alloc(0), atEnd: !fromStart }));
+  }
+
+  private static check(path: string): void {
+    let st: Stats;
+    try {
+      st = statSync(path);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) throw new InputError('FS_INPUT_IS_DIRECTORY', path, `--follow ${path}: is a directory; give the log file in it`);
+    if (!st.isFile() || st.size < 2) return;
+    const magic = Buffer.alloc(2);
+    try {
+      const fd = openSync(path, 'r');
+      try {
+        readSync(fd, magic, 0, 2, 0);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return; // unreadable now: waited for like a missing file
+    }
+    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+      throw new InputError('FS_FOLLOW_GZIP', path, `--follow ${path}: is gzip-compressed, not a growing log; read it whole without --follow (floodscope ${path})`);
+    }
   }
 
   /** SIGHUP: look at every path again now. */
@@ -143,14 +175,16 @@ export class FollowSource implements InputSource {
       if (await this.poll()) continue;
       if (idleMs !== undefined && idleMs > 0 && Date.now() - started >= idleMs) return -1;
       await new Promise<void>((resolve) => {
+        const signal = this.signal;
         const t = setTimeout(done, POLL_MS);
-        const onAbort = () => done();
         function done() {
           clearTimeout(t);
+          // Every poll waits here (10 a second): a listener left behind each time was a leak.
+          signal?.removeEventListener('abort', done);
           resolve();
         }
         this.wake = done;
-        this.signal?.addEventListener('abort', onAbort, { once: true });
+        signal?.addEventListener('abort', done, { once: true });
       });
       this.wake = null;
     }

@@ -1,5 +1,6 @@
 import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { spawnLive, tmp } from '../helpers.js';
 
@@ -22,11 +23,13 @@ interface ReportEvent {
 /** `floodscope --follow …` in the background; `stop()` sends SIGTERM and returns the exit code and the last event (the report). */
 function follow(args: string[]) {
   const l = spawnLive<ReportEvent>(['--no-window-events', '--follow', ...args]);
+  let stderr = '';
+  l.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return {
     async stop() {
       l.child.kill('SIGTERM');
       const code = await l.exit;
-      return { code, report: l.events[l.events.length - 1]! };
+      return { code, report: l.events[l.events.length - 1]!, stderr };
     },
   };
 }
@@ -58,8 +61,11 @@ describe('--follow: tail -F through rotation', () => {
     await settle();
     writeFileSync(f, lines(25));
     await settle();
-    const { code, report } = await fw.stop();
+    const { code, report, stderr } = await fw.stop();
     expect(code).toBe(0);
+    // Quiet (-q) and no warning: ~60 polls each waited on the abort signal (a listener left
+    // behind by each made Node warn of a leak after 10).
+    expect(stderr).toBe('');
     expect(report.type).toBe('report');
     expect(report.report.input.lines).toBe(100 + 50 + 20 + 30 + 40 + 25);
     expect(report.report.input.parsed).toBe(265);
@@ -79,5 +85,21 @@ describe('--follow: tail -F through rotation', () => {
     appendFileSync(f, lines(10));
     await settle();
     expect((await all.stop()).report.report.input.lines).toBe(520);
+  });
+
+  it('refuses a directory or a gzip file at once (they never grow as a log), exit 2', async () => {
+    const d = tmp();
+    const gz = join(d, 'access.log.1.gz');
+    writeFileSync(gz, gzipSync(lines(10)));
+    for (const [path, why] of [
+      [d, 'is a directory'],
+      [gz, 'is gzip-compressed'],
+    ] as const) {
+      const l = spawnLive<ReportEvent>(['--follow', path]);
+      let stderr = '';
+      l.child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      expect(await l.exit).toBe(2);
+      expect(stderr).toContain(`--follow ${path}: ${why}`);
+    }
   });
 });
