@@ -9,7 +9,7 @@ import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
-import { alertHead, alertTail, reportedSources, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
+import { alertHead, alertTail, outlierWarning, reportedSources, timelineMinutes, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -90,7 +90,8 @@ export interface PacketReport extends ReportGeo {
     infoFindings: number;
     verdict: string;
   };
-  timeline: { resolution: 60; start: string | null; packets: number[]; bytes: number[]; tcp: number[]; udp: number[]; icmp: number[]; other: number[] };
+  /** `resolution`: seconds a count covers (see Report's timeline). */
+  timeline: { resolution: number; start: string | null; packets: number[]; bytes: number[]; tcp: number[]; udp: number[]; icmp: number[]; other: number[] };
   victims: VictimReport[];
   attacks: PacketAttackReport[];
 }
@@ -119,15 +120,23 @@ export function buildPacketReport(
   errors: string[],
 ): PacketReport {
   const t = engine.totals;
-  const has = engine.maxTime > -Infinity;
-  const first = has ? Math.floor(engine.minTime / 60) : 0;
-  const last = has ? Math.floor(engine.maxTime / 60) : -1;
+  const span = engine.span();
+  const has = span !== null;
+  const first = has ? Math.floor(span.start / 60) : 0;
+  const last = has ? Math.floor(span.end / 60) : -1;
+  const per = timelineMinutes(last - first + 1);
   const cols: number[][] = [[], [], [], [], [], []];
-  for (let m = first; m <= last; m++) {
-    const row = engine.perMinute.get(m);
-    for (let c = 0; c < 6; c++) cols[c]!.push(row ? row[c]! : 0);
+  for (let m = first; m <= last; m += per) {
+    for (let c = 0; c < 6; c++) cols[c]!.push(0);
+    const at = cols[0]!.length - 1;
+    for (let q = m; q < m + per && q <= last; q++) {
+      const row = engine.perMinute.get(q);
+      if (row) for (let c = 0; c < 6; c++) cols[c]![at]! += row[c]!;
+    }
   }
-  const duration = has ? engine.maxTime - engine.minTime + 1 : 0;
+  const duration = has ? span.end - span.start + 1 : 0;
+  const outliers = engine.outliers();
+  if (outliers !== null) warnings = [...warnings, outlierWarning(outliers, 'packet', zone, engine.timing.window)];
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => packetAlertReport(a, zone));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const vs = [...engine.victims.values()];
@@ -151,8 +160,8 @@ export function buildPacketReport(
       unknownLink: t[PC.UNKNOWN_LINK]!,
       fragments: t[PC.FRAGMENTS]!,
       late: engine.latePackets,
-      start: has ? isoWithOffset(engine.minTime, zone) : null,
-      end: has ? isoWithOffset(engine.maxTime, zone) : null,
+      start: has ? isoWithOffset(span.start, zone) : null,
+      end: has ? isoWithOffset(span.end, zone) : null,
       durationSeconds: duration,
       timeZone: zoneLabel(zone),
       warnings,
@@ -188,7 +197,7 @@ export function buildPacketReport(
             : 'no attack found'
           : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`,
     },
-    timeline: { resolution: 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
+    timeline: { resolution: per * 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
     victims,
     attacks,
   };

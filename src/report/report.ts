@@ -13,6 +13,7 @@ import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
 import type { Engine } from '../windows/engine.js';
+import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
 
@@ -181,7 +182,8 @@ export interface Report extends ReportGeo {
     verdict: string;
   };
   /** Requests per minute from the first to the last minute of the input. */
-  timeline: { resolution: 60; start: string | null; counts: number[] };
+  /** `resolution`: seconds a count covers — 60, or whole minutes so that a count list stays ≤ MAX_TIMELINE_POINTS. */
+  timeline: { resolution: number; start: string | null; counts: number[] };
   attacks: AttackReport[];
 }
 
@@ -277,17 +279,43 @@ export function alertReport(a: Alert, zone: number, ev?: EventAlertOptions): Att
   };
 }
 
+/** Most counts a report's timeline holds: a week of minutes; longer spans count whole minutes more. */
+export const MAX_TIMELINE_POINTS = 10_080;
+
+/** Minutes per timeline count for a span of `minutes`. */
+export function timelineMinutes(minutes: number): number {
+  return Math.max(1, Math.ceil(minutes / MAX_TIMELINE_POINTS));
+}
+
+/**
+ * Records stamped far after the rest of the input and never followed by more (see
+ * WindowedEngine): said once, with where to look, since they are left out of the span.
+ */
+export function outlierWarning(o: Outliers, unit: string, zone: number, window: number): string {
+  const n = `${o.records} ${unit}${o.records === 1 ? '' : 's'}`;
+  const when = o.first === o.last ? `at ${isoWithOffset(o.first, zone)}` : `between ${isoWithOffset(o.first, zone)} and ${isoWithOffset(o.last, zone)}`;
+  return `${n} stamped ${when}, more than ${window}s after the rest of the input and never followed by more: a clock glitch or a stray line? Left out of the time span and the timeline and not used to move event time on (so they do not make later ${unit}s late); still counted and analyzed`;
+}
+
 export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
   const files = stats.files;
   const sum = (k: keyof FileReport) => files.reduce((acc, f) => acc + (f[k] as number), 0);
   const t = engine.totals;
   const requests = t[C.REQUESTS]!;
-  const has = engine.maxTime > -Infinity;
-  const firstMinute = has ? Math.floor(engine.minTime / 60) : 0;
-  const lastMinute = has ? Math.floor(engine.maxTime / 60) : -1;
+  const span = engine.span();
+  const has = span !== null;
+  const firstMinute = has ? Math.floor(span.start / 60) : 0;
+  const lastMinute = has ? Math.floor(span.end / 60) : -1;
+  const per = timelineMinutes(lastMinute - firstMinute + 1);
   const counts: number[] = [];
-  for (let m = firstMinute; m <= lastMinute; m++) counts.push(engine.perMinute.get(m) ?? 0);
-  const duration = has ? engine.maxTime - engine.minTime + 1 : 0;
+  for (let m = firstMinute; m <= lastMinute; m += per) {
+    let c = 0;
+    for (let q = m; q < m + per && q <= lastMinute; q++) c += engine.perMinute.get(q) ?? 0;
+    counts.push(c);
+  }
+  const duration = has ? span.end - span.start + 1 : 0;
+  const outliers = engine.outliers();
+  const warnings = outliers === null ? stats.warnings : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
@@ -311,13 +339,13 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       blank: sum('blank'),
       overlong: sum('overlong'),
       late: engine.lateRequests,
-      start: has ? isoWithOffset(engine.minTime, zone) : null,
-      end: has ? isoWithOffset(engine.maxTime, zone) : null,
+      start: has ? isoWithOffset(span.start, zone) : null,
+      end: has ? isoWithOffset(span.end, zone) : null,
       durationSeconds: duration,
       timeZone: zoneLabel(zone),
       malformedSamples: stats.samples,
       malformedByReason: stats.reasons,
-      warnings: stats.warnings,
+      warnings,
       errors: stats.errors,
     },
     settings,
@@ -336,7 +364,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       infoFindings: attacks.length - nAttacks,
       verdict,
     },
-    timeline: { resolution: 60, start: has ? isoWithOffset(firstMinute * 60, zone) : null, counts },
+    timeline: { resolution: per * 60, start: has ? isoWithOffset(firstMinute * 60, zone) : null, counts },
     attacks,
   };
 }

@@ -86,7 +86,7 @@ const totals = isCap
 app.appendChild(el('div', {class: 'grid'}, totals.map(([k, v]) => '<div class="card"><div class="muted">' + k + '</div><b>' + v + '</b></div>').join('')));
 
 // Timeline with attack spans, zoomable (drag to zoom, double-click to reset).
-app.appendChild(el('h2', {}, (isCap ? 'Packets' : 'Requests') + ' per minute'));
+app.appendChild(el('h2', {}, (isCap ? 'Packets' : 'Requests') + (R.timeline.resolution > 60 ? ' per ' + (R.timeline.resolution / 60) + ' minutes' : ' per minute')));
 const chartBox = el('div', {class: 'card chart', id: 'timeline'});
 app.appendChild(chartBox);
 const counts = isCap ? R.timeline.packets : R.timeline.counts;
@@ -95,7 +95,7 @@ const xs = [], ys = [];
 const per = Math.max(1, Math.ceil(counts.length / ${MAX_POINTS}));
 for (let i = 0; i < counts.length; i += per) {
   let sum = 0; for (let j = i; j < Math.min(counts.length, i + per); j++) sum += counts[j];
-  xs.push(shift(start0 + i * 60)); ys.push(sum);
+  xs.push(shift(start0 + i * R.timeline.resolution)); ys.push(sum);
 }
 const attacks = R.attacks;
 let plot = null;

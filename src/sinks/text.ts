@@ -86,9 +86,12 @@ export function renderText(r: Report, o: TextOptions): string {
   // Timeline: per minute, or per N minutes so it fits in about 60 rows.
   const counts = r.timeline.counts;
   if (counts.length > 0 && r.timeline.start) {
-    const per = Math.max(1, Math.ceil(counts.length / 60));
+    // Minutes a count covers (more than one for a span over a week), then counts per row.
+    const res = r.timeline.resolution / 60;
+    const per = Math.max(1, Math.ceil(counts.length / 60)) * res;
+    const step = per / res;
     const bins: number[] = [];
-    for (let k = 0; k < counts.length; k += per) bins.push(counts.slice(k, k + per).reduce((a, b) => a + b, 0));
+    for (let k = 0; k < counts.length; k += step) bins.push(counts.slice(k, k + step).reduce((a, b) => a + b, 0));
     const max = Math.max(...bins);
     const startMs = Date.parse(r.timeline.start);
     const zoneShift = Date.parse(`${r.timeline.start.slice(0, 19)}Z`) - startMs;
@@ -98,7 +101,7 @@ export function renderText(r: Report, o: TextOptions): string {
     bins.forEach((n, k) => {
       const t0 = startMs + k * per * 60000;
       const label = new Date(t0 + zoneShift).toISOString();
-      const stamp = per >= 1440 || counts.length > 1440 ? `${label.slice(5, 10)} ${label.slice(11, 16)}` : label.slice(11, 16);
+      const stamp = timelineStamp(label, per, counts.length * res);
       const width = max > 0 ? Math.round((n / max) * 50) : 0;
       const hit = attackMinutes.some(([a, b]) => a < t0 + per * 60000 && b >= t0);
       const bar = BAR.repeat(width) || (n > 0 ? '▏' : '');
@@ -187,4 +190,10 @@ export function footerLines(r: {
   }
   if (r.geo) out.push(r.geo.attribution);
   return out;
+}
+
+/** A timeline row's label from its ISO time: HH:MM within a day, with the date over days, the date alone over a year. */
+export function timelineStamp(iso: string, perMinutes: number, spanMinutes: number): string {
+  if (spanMinutes > 525_600) return iso.slice(0, 10);
+  return perMinutes >= 1440 || spanMinutes > 1440 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
 }

@@ -61,16 +61,16 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     const step = this.cfg.step;
     for (let i = 0; i < N_COUNTERS; i++) this.totals[i]! += bp.counters[i]!;
     const base = bp.index * step;
+    const late = this.isSealed(bp.index);
     for (let i = 0; i < step; i++) {
       const c = bp.perSecond[i]!;
       if (c === 0) continue;
       const t = base + i;
-      if (t < this.minTime) this.minTime = t;
-      if (t > this.maxTime) this.maxTime = t;
+      this.note(t, c, late);
       const m = Math.floor(t / 60);
       this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + c);
     }
-    if (this.isSealed(bp.index)) {
+    if (late) {
       this.lateRequests += bp.counters[C.REQUESTS]!;
       this.allSources.mergeBytes(bp.hll);
       return;

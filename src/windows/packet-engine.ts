@@ -151,10 +151,6 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
 
   add(p: PacketPartial): void {
     const step = this.cfg.step;
-    if (p.packets > 0) {
-      this.minTime = Math.min(this.minTime, Math.floor(p.minTime));
-      this.maxTime = Math.max(this.maxTime, Math.floor(p.maxTime));
-    }
     // Handshakes whose ACK arrived in this chunk and whose SYN was in an earlier one.
     for (let i = 0; i < p.lateAck.length; i++) {
       const pend = this.pending.take(p.lateAck[i]! | 0);
@@ -191,9 +187,11 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
     for (const bp of p.buckets) {
       for (let i = 0; i < PC_N; i++) this.totals[i]! += bp.counters[i]!;
       const base = bp.index * step;
+      const late = this.isSealed(bp.index);
       for (let i = 0; i < step; i++) {
         const pk = bp.perSecondPackets[i]!;
         if (pk === 0) continue;
+        this.note(base + i, pk, late);
         const m = Math.floor((base + i) / 60);
         let row = this.perMinute.get(m);
         if (row === undefined) {
@@ -211,7 +209,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
         row[4]! += bp.counters[PC.ICMP]!;
         row[5]! += bp.counters[PC.OTHER]! + bp.counters[PC.NON_IP]!;
       }
-      if (this.isSealed(bp.index)) {
+      if (late) {
         this.latePackets += bp.counters[PC.PACKETS]!;
         this.allSources.mergeBytes(bp.hll);
         continue;

@@ -12,6 +12,17 @@
  * second of its step it falls in (sealing at "last second ≤ watermark" made the rest of a
  * step's last second late the moment its first record came, with `--lateness 0`).
  *
+ * "Max event time seen" is the event-time clock, and it only follows what is corroborated:
+ * a record stamped more than one window after the clock (a server clock glitch, a line of
+ * another server's log) is held apart until a later record, of another second, comes at or
+ * after one window before it — the input went on from there. A stray line is followed by
+ * records back at the old time and stays apart: one bogus line from 2099 used to make
+ * everything after it late (thrown out of detection) and stretched the timeline over 74
+ * years. A real gap (a quiet night, a sparse log) is corroborated by the next record.
+ * Records passed over by later input are reported as outliers (`outliers`); they are still
+ * counted and analyzed at the end of the input. The input's last records, with nothing after
+ * them, harm nothing and simply end the span.
+ *
  * Subclasses say what a window detects and what an alert is; hooks cover the rest
  * (totals, baselines, events).
  */
@@ -39,18 +50,40 @@ export interface LifecycleAlert<B, F> {
 
 export type AlertEvent = 'alert.open' | 'alert.update' | 'alert.close';
 
+/** Far-ahead seconds held at most; past that the earliest are accepted (bounded memory). */
+const MAX_AHEAD = 1024;
+
+/** Records stamped far after the rest and never corroborated (see WindowedEngine). */
+export interface Outliers {
+  records: number;
+  first: number;
+  last: number;
+}
+
 export abstract class WindowedEngine<B extends { index: number }, F extends LifecycleFinding, A extends LifecycleAlert<B, F>> {
   protected readonly buckets = new Map<number, B>();
   protected sealedThrough = -Infinity;
   protected readonly k: number;
+  /** Newest and oldest record times seen, outliers and late records included. */
   maxTime = -Infinity;
   minTime = Infinity;
+  /** The event-time clock: the newest corroborated record time, moved on by idle wall time. */
+  private clock = -Infinity;
+  /** Newest corroborated and oldest on-time record: the input's time span. */
+  spanEnd = -Infinity;
+  spanStart = Infinity;
+  /** Seconds of the Partial being merged (note), then held far-ahead ones (time → records). */
+  private notedT: number[] = [];
+  private notedN: number[] = [];
+  private readonly ahead = new Map<number, number>();
+  /** Held seconds that later input did not corroborate: outliers if still held at the end. */
+  private readonly passedOver = new Set<number>();
   readonly alerts: A[] = [];
   protected readonly open = new Map<string, A>();
   private readonly recentlyClosed = new Map<string, A>();
   protected nextId = 1;
 
-  constructor(protected readonly timing: Timing) {
+  constructor(readonly timing: Timing) {
     this.k = timing.window / timing.step;
   }
 
@@ -73,6 +106,98 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     return index <= this.sealedThrough;
   }
 
+  /**
+   * Subclasses: `n` records at second `t` of the Partial being merged (`late`: its step was
+   * sealed already). The clock takes them in at the next `advance`.
+   */
+  protected note(t: number, n: number, late: boolean): void {
+    if (t < this.minTime) this.minTime = t;
+    if (t > this.maxTime) this.maxTime = t;
+    if (late) return;
+    if (t < this.spanStart) this.spanStart = t;
+    this.notedT.push(t);
+    this.notedN.push(n);
+  }
+
+  /** Move the clock over the noted seconds, holding far-ahead ones until corroborated. */
+  private takeNoted(): void {
+    const ts = this.notedT;
+    const ns = this.notedN;
+    if (ts.length === 0) return;
+    const heldBefore = [...this.ahead.keys()];
+    // Seconds in time order (a Partial's records are grouped by second: its input order
+    // within a chunk is not kept, so "later" means later in time there, later in input
+    // order between Partials).
+    const order = ts.map((_, i) => i).sort((a, b) => ts[a]! - ts[b]!);
+    if (this.clock === -Infinity) {
+      // The first clock reading: the median record time, so a bogus first line cannot set it.
+      let total = 0;
+      for (const n of ns) total += n;
+      let acc = 0;
+      for (const i of order) {
+        acc += ns[i]!;
+        if (acc * 2 >= total) {
+          this.clock = ts[i]!;
+          break;
+        }
+      }
+    }
+    const reach = this.timing.window;
+    for (const i of order) {
+      const t = ts[i]!;
+      // A record at or after (held time − one window), in another second, corroborates it: the
+      // input went on from there instead of going back (what a stray line is followed by).
+      if (this.ahead.size > 0) {
+        for (const h of [...this.ahead.keys()]) {
+          if (h !== t && h - reach <= t) this.release(h);
+        }
+      }
+      if (t <= this.clock + reach) this.trust(t);
+      else this.ahead.set(t, (this.ahead.get(t) ?? 0) + ns[i]!);
+    }
+    ts.length = 0;
+    ns.length = 0;
+    // Held from before and still held: these records came after them and went back.
+    for (const h of heldBefore) if (this.ahead.has(h)) this.passedOver.add(h);
+    if (this.ahead.size <= MAX_AHEAD) return;
+    // Bounded memory: past MAX_AHEAD held seconds, the earliest are taken as they are.
+    const held = [...this.ahead.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < held.length - MAX_AHEAD; i++) this.release(held[i]!);
+  }
+
+  private release(h: number): void {
+    this.trust(h);
+    this.ahead.delete(h);
+    this.passedOver.delete(h);
+  }
+
+  private trust(t: number): void {
+    if (t > this.clock) this.clock = t;
+    if (t > this.spanEnd) this.spanEnd = t;
+  }
+
+  /** The input's time span (oldest on-time to newest corroborated record), or null. */
+  span(): { start: number; end: number } | null {
+    if (this.maxTime === -Infinity) return null;
+    const start = this.spanStart < Infinity ? this.spanStart : this.minTime;
+    const end = this.spanEnd > -Infinity ? this.spanEnd : this.maxTime;
+    return { start, end };
+  }
+
+  /** Far-ahead records that later input passed over without corroborating (after `finish`), or null. */
+  outliers(): Outliers | null {
+    if (this.ahead.size === 0) return null;
+    let records = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const [t, n] of this.ahead) {
+      records += n;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    return { records, first, last };
+  }
+
   openAlerts(): A[] {
     return [...this.open.values()];
   }
@@ -84,24 +209,32 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
    * so the windows of a finished attack close and its alert ends even with no new records.
    */
   idle(seconds: number): void {
-    if (this.maxTime === -Infinity) return;
+    this.takeNoted();
+    if (this.clock === -Infinity) return;
     this.idleCredit += seconds;
     const whole = Math.floor(this.idleCredit);
     if (whole < 1) return;
     this.idleCredit -= whole;
-    this.maxTime += whole;
+    // Wall time moves the clock, not the span: the input's end stays its newest record.
+    this.clock += whole;
     this.advance();
   }
 
-  /** Seal every step the watermark has passed. */
+  /** Take in the Partial just merged and seal every step the watermark has passed. */
   advance(): void {
-    const wm = this.maxTime - this.timing.lateness;
+    this.takeNoted();
+    const wm = this.clock - this.timing.lateness;
     this.sealThrough(Math.floor(wm / this.timing.step) - 1);
   }
 
-  /** End of input: seal everything and close open alerts. */
+  /** End of input: seal everything (outliers too) and close open alerts. */
   finish(): void {
-    if (this.maxTime > -Infinity) this.sealThrough(Math.floor(this.maxTime / this.timing.step) + this.k);
+    this.takeNoted();
+    // Held records that nothing came after (the input's last ones) harm nothing: they are
+    // the end of the span. Only those that later input passed over stay outliers.
+    for (const h of [...this.ahead.keys()]) if (!this.passedOver.has(h)) this.release(h);
+    const last = Math.max(this.clock, this.maxTime);
+    if (last > -Infinity) this.sealThrough(Math.floor(last / this.timing.step) + this.k);
     for (const a of [...this.open.values()]) this.close(a);
   }
 

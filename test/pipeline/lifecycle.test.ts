@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeLogs } from '../../dist/src/index.js';
+import { analyze, analyzeLogs, generateCapture, writePcap } from '../../dist/src/index.js';
 import { tmp } from '../helpers.js';
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -81,5 +81,73 @@ describe('watermark and lateness', () => {
     const onTime = [line(0, 1), line(10, 3), line(9, 4), line(12, 5)];
     writeFileSync(p, onTime.join('\n') + '\n');
     expect((await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 16, detect: { step: 10, window: 60, lateness: 1 } })).input.late).toBe(0);
+  });
+});
+
+describe('event time and a stray timestamp', () => {
+  const t0 = Date.UTC(2024, 0, 1) / 1000;
+  const decades = 75 * 365 * 86400;
+  const key = (a: { signature: string; target: string; start: string; end: string }) => `${a.signature} ${a.target} ${a.start} ${a.end}`;
+
+  it('a line stamped decades ahead does not make the rest late; it is reported and kept out of the span', async () => {
+    const text = log(t0, [[300, 480]], 1500);
+    const lines = text.split('\n');
+    const stray = `198.51.100.9 - - [${clf(t0 + decades)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
+    const p = join(tmp(), 'stray.log');
+    writeFileSync(p, [...lines.slice(0, 100), stray, ...lines.slice(100)].join('\n'));
+    const q = join(tmp(), 'clean.log');
+    writeFileSync(q, text);
+    // Small chunks: the stray line's chunk is merged, then the rest of the log after it.
+    const opts = { threads: 2, chunkSize: 64 * 1024 };
+    const [r, clean] = await Promise.all([analyzeLogs({ inputs: [p], ...opts }), analyzeLogs({ inputs: [q], ...opts })]);
+    expect(clean.attacks.some((a) => a.signature === 'http.repeated-url')).toBe(true);
+    expect(r.input.late).toBe(0);
+    expect(r.attacks.map(key)).toEqual(clean.attacks.map(key));
+    expect([r.input.start, r.input.end]).toEqual([clean.input.start, clean.input.end]);
+    expect(r.timeline.counts).toEqual(clean.timeline.counts);
+    expect(r.summary.requests).toBe(clean.summary.requests + 1);
+    expect(r.input.warnings).toHaveLength(1);
+    expect(r.input.warnings[0]).toMatch(/^1 request stamped at 2098-12-\d\dT00:00:00\+00:00, more than 60s after the rest/);
+  });
+
+  it('a sparse log (a line every 5 minutes, each in its own chunk) is not taken for stray lines', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `198.51.100.${i + 1} - - [${clf(t0 + i * 300)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
+    const p = join(tmp(), 'sparse.log');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 16 });
+    expect(r.input.warnings).toEqual([]);
+    expect(r.input.late).toBe(0);
+    expect([r.input.start, r.input.end]).toEqual(['2024-01-01T00:00:00+00:00', '2024-01-01T02:25:00+00:00']);
+    expect(r.timeline.counts.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('keeps the timeline bounded however long the span: whole minutes per count (a line from 1971)', async () => {
+    const old = `198.51.100.9 - - [${clf(Date.UTC(1971, 2, 14) / 1000)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
+    const p = join(tmp(), 'old.log');
+    writeFileSync(p, [old, ...log(t0, [], 300).split('\n')].join('\n'));
+    const r = await analyzeLogs({ inputs: [p], threads: 1 });
+    expect(r.input.start).toBe('1971-03-14T00:00:00+00:00');
+    expect(r.timeline.counts.length).toBeLessThanOrEqual(10_080);
+    expect(r.timeline.resolution % 60).toBe(0);
+    expect(r.timeline.resolution).toBeGreaterThan(60 * 2000);
+    expect(r.timeline.counts.reduce((a, b) => a + b, 0)).toBe(r.summary.requests);
+  });
+
+  it('a packet stamped decades ahead in a capture does not make the rest late', async () => {
+    const g = generateCapture(42, 0.25);
+    const stray = { ...g.packets[100]!, time: g.packets[100]!.time + decades };
+    const dir = tmp();
+    const p = join(dir, 'stray.pcap');
+    const q = join(dir, 'clean.pcap');
+    writeFileSync(p, writePcap([...g.packets.slice(0, 101), stray, ...g.packets.slice(101)]));
+    writeFileSync(q, writePcap(g.packets));
+    const opts = { threads: 2, chunkSize: 64 * 1024 };
+    const [r, clean] = await Promise.all([analyze({ inputs: [p], ...opts }), analyze({ inputs: [q], ...opts })]);
+    if (r.kind !== 'capture' || clean.kind !== 'capture') throw new Error('not captures');
+    expect(clean.attacks.some((a) => a.signature === 'tcp.syn-flood')).toBe(true);
+    expect(r.input.late).toBe(0);
+    expect(r.attacks.map(key)).toEqual(clean.attacks.map(key));
+    expect([r.input.start, r.input.end]).toEqual([clean.input.start, clean.input.end]);
+    expect(r.input.warnings.join('\n')).toMatch(/^1 packet stamped at 2\d\d\d-/m);
   });
 });
