@@ -15,6 +15,7 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchScenario, generateAccessLog } from '../src/generate/access-log.js';
+import { cpuJiffies, stealPercent } from './steal.js';
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url));
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -113,6 +114,7 @@ async function pipe(dir: string, n: number, keep: boolean): Promise<void> {
   closeSync(fd);
   const size = statSync(file).size;
   const t0 = performance.now();
+  const jiffies = cpuJiffies();
   const cat = spawn('cat', [file], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The CLI's own launcher (its shebang sets the runtime flags).
   const child = spawn(BIN, ['-q', '--live', '--no-window-events'], { stdio: [cat.stdout, 'pipe', 'inherit'] });
@@ -135,6 +137,7 @@ async function pipe(dir: string, n: number, keep: boolean): Promise<void> {
   await new Promise<void>((res) => child.on('close', () => res()));
   clearInterval(timer);
   const ms = performance.now() - t0;
+  const steal = stealPercent(jiffies, cpuJiffies());
   if (!keep) rmSync(file);
   const report = JSON.parse(out.trim().split('\n').pop()!) as { report: { input: { lines: number } } };
   const lines = report.report.input.lines;
@@ -144,7 +147,7 @@ async function pipe(dir: string, n: number, keep: boolean): Promise<void> {
   const second = maxOf(samples.filter((x) => x.t >= half));
   const rate = lines / (ms / 1000);
   console.log(
-    `live through a pipe: ${lines.toLocaleString('en-US')} lines (${(size / 1048576).toFixed(0)} MiB) in ${(ms / 1000).toFixed(1)} s = ${Math.round(rate).toLocaleString('en-US')} lines/s; peak RSS ${(hwm / 1024).toFixed(0)} MiB; RSS max first half ${first.toFixed(0)} MiB, second half ${second.toFixed(0)} MiB`,
+    `live through a pipe: ${lines.toLocaleString('en-US')} lines (${(size / 1048576).toFixed(0)} MiB) in ${(ms / 1000).toFixed(1)} s = ${Math.round(rate).toLocaleString('en-US')} lines/s; peak RSS ${(hwm / 1024).toFixed(0)} MiB; RSS max first half ${first.toFixed(0)} MiB, second half ${second.toFixed(0)} MiB${steal === null ? '' : `; host steal ${steal.toFixed(0)} %`}`,
   );
   console.log(`target ≥ 1,000,000 lines/s through a pipe: ${rate >= 1e6 ? 'met' : 'NOT met'}; RSS flat (second half ≤ first half + 10 %): ${second <= first * 1.1 ? 'met' : 'NOT met'}`);
 }

@@ -23,6 +23,7 @@ import { defaultThreads } from '../src/pipeline/analyze.js';
 import { runMicro } from './micro.js';
 import { runLive } from './live.js';
 import { RUNTIME } from '../src/cli/runtime.js';
+import { cpuJiffies, stealPercent } from './steal.js';
 
 interface CaseResult {
   name: string;
@@ -36,6 +37,8 @@ interface CaseResult {
   cpuS: number;
   cpuMainS: number | null;
   cpuThreadsS: number[];
+  /** Share of the machine's CPU time the hypervisor gave other guests during the case, %. */
+  steal: number | null;
 }
 
 const TARGET_RSS_MIB = 250;
@@ -89,6 +92,7 @@ function recordFloor(path: string): { count: number; ms: number } {
 
 function runCase(name: string, file: string, threads: number): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
+  const before = cpuJiffies();
   // Same process settings as the CLI's shebang line.
   const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, script, file, String(threads)], {
     encoding: 'utf8',
@@ -96,8 +100,9 @@ function runCase(name: string, file: string, threads: number): CaseResult {
     env: { ...process.env, ...RUNTIME.env },
   });
   if (r.status !== 0) throw new Error(`bench case ${name} failed: ${r.stderr}`);
+  const steal = stealPercent(before, cpuJiffies());
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; lines: number; bytes: number; maxRssMiB: number; cpuS: number; cpuMainS: number | null; cpuThreadsS: number[] };
-  return { name, threads, ...j };
+  return { name, threads, steal, ...j };
 }
 
 function row(cells: (string | number)[]): string {
@@ -143,11 +148,11 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
     if (!keep) rmSync(big);
   }
   console.log('');
-  console.log(row(['case', s.unit, `${s.unit}/s`, 'MB/s', 'peak RSS', 'vs floor']));
-  console.log(row([s.floorName, floor.count, Math.round(floorRate), (size / 1e6 / (floor.ms / 1000)).toFixed(0), '-', '1.00']));
+  console.log(row(['case', s.unit, `${s.unit}/s`, 'MB/s', 'peak RSS', 'vs floor', 'host steal']));
+  console.log(row([s.floorName, floor.count, Math.round(floorRate), (size / 1e6 / (floor.ms / 1000)).toFixed(0), '-', '1.00', '-']));
   for (const r of results) {
     const rate = r.lines / (r.ms / 1000);
-    console.log(row([r.name, r.lines, Math.round(rate), (r.bytes / 1e6 / (r.ms / 1000)).toFixed(0), `${r.maxRssMiB.toFixed(0)} MiB`, (rate / floorRate).toFixed(2)]));
+    console.log(row([r.name, r.lines, Math.round(rate), (r.bytes / 1e6 / (r.ms / 1000)).toFixed(0), `${r.maxRssMiB.toFixed(0)} MiB`, (rate / floorRate).toFixed(2), r.steal === null ? '-' : `${r.steal.toFixed(0)} %`]));
   }
   const def = results[1]!;
   const defRate = def.lines / (def.ms / 1000);
