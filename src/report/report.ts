@@ -181,8 +181,10 @@ export interface Report extends ReportGeo {
     infoFindings: number;
     verdict: string;
   };
-  /** Requests per minute from the first to the last minute of the input. */
-  /** `resolution`: seconds a count covers — 60, or whole minutes so that a count list stays ≤ MAX_TIMELINE_POINTS. */
+  /**
+   * Requests per minute from the first to the last minute of the input's span; `resolution`
+   * is the seconds a count covers: 60, or whole minutes so that there are ≤ MAX_TIMELINE_POINTS.
+   */
   timeline: { resolution: number; start: string | null; counts: number[] };
   attacks: AttackReport[];
 }
@@ -288,13 +290,13 @@ export function timelineMinutes(minutes: number): number {
 }
 
 /**
- * Records stamped far after the rest of the input and never followed by more (see
- * WindowedEngine): said once, with where to look, since they are left out of the span.
+ * Records stamped far ahead of the input around them, which then went on at the earlier time
+ * (see WindowedEngine): said once, with when, since they are left out of the span.
  */
 export function outlierWarning(o: Outliers, unit: string, zone: number, window: number): string {
   const n = `${o.records} ${unit}${o.records === 1 ? '' : 's'}`;
   const when = o.first === o.last ? `at ${isoWithOffset(o.first, zone)}` : `between ${isoWithOffset(o.first, zone)} and ${isoWithOffset(o.last, zone)}`;
-  return `${n} stamped ${when}, more than ${window}s after the rest of the input and never followed by more: a clock glitch or a stray line? Left out of the time span and the timeline and not used to move event time on (so they do not make later ${unit}s late); still counted and analyzed`;
+  return `${n} stamped ${when}, more than ${window}s ahead of the ${unit}s around them, which went on at the earlier time: a clock glitch or a stray line? Left out of the time span and the timeline and not used to move event time on (so they do not make later ${unit}s late); still counted and analyzed`;
 }
 
 export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
