@@ -14,8 +14,8 @@
  *
  * "Max event time seen" is the event-time clock, and it only follows what is corroborated:
  * a record stamped more than one window after the clock (a server clock glitch, a line of
- * another server's log) is held apart until a later record, of another second, comes at or
- * after one window before it — the input went on from there. A stray line is followed by
+ * another server's log) is held apart until a later record, of another second, comes no more
+ * than `lateness` before it — the input went on from there. A stray line is followed by
  * records back at the old time and stays apart: one bogus line from 2099 used to make
  * everything after it late (thrown out of detection) and stretched the timeline over 74
  * years. A real gap (a quiet night, a sparse log) is corroborated by the next record.
@@ -53,7 +53,7 @@ export type AlertEvent = 'alert.open' | 'alert.update' | 'alert.close';
 /** Far-ahead seconds held at most; past that the earliest are accepted (bounded memory). */
 const MAX_AHEAD = 1024;
 
-/** Records stamped far after the rest and never corroborated (see WindowedEngine). */
+/** Records stamped far ahead of the input around them, which went on at the earlier time (see WindowedEngine). */
 export interface Outliers {
   records: number;
   first: number;
@@ -70,8 +70,8 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
   /** The event-time clock: the newest corroborated record time, moved on by idle wall time. */
   private clock = -Infinity;
   /** Newest corroborated and oldest on-time record: the input's time span. */
-  spanEnd = -Infinity;
-  spanStart = Infinity;
+  private spanEnd = -Infinity;
+  private spanStart = Infinity;
   /** Seconds of the Partial being merged (note), then held far-ahead ones (time → records). */
   private notedT: number[] = [];
   private notedN: number[] = [];
@@ -145,11 +145,13 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     const reach = this.timing.window;
     for (const i of order) {
       const t = ts[i]!;
-      // A record at or after (held time − one window), in another second, corroborates it: the
+      // A record of another second at most `lateness` before a held time corroborates it: the
       // input went on from there instead of going back (what a stray line is followed by).
+      // Not sooner: taking a held time in when the input merely came within a window of it
+      // would make the records between late.
       if (this.ahead.size > 0) {
         for (const h of [...this.ahead.keys()]) {
-          if (h !== t && h - reach <= t) this.release(h);
+          if (h !== t && h - this.timing.lateness <= t) this.release(h);
         }
       }
       if (t <= this.clock + reach) this.trust(t);
@@ -217,6 +219,8 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     this.idleCredit -= whole;
     // Wall time moves the clock, not the span: the input's end stays its newest record.
     this.clock += whole;
+    // Held times the clock has now passed are ordinary records (live input that paused).
+    for (const h of [...this.ahead.keys()]) if (h <= this.clock) this.release(h);
     this.advance();
   }
 

@@ -110,6 +110,19 @@ describe('event time and a stray timestamp', () => {
     expect(r.input.warnings[0]).toMatch(/^1 request stamped at 2098-12-\d\dT00:00:00\+00:00, more than 60s ahead of the requests around them, which went on at the earlier time/);
   });
 
+  it('a line stamped two minutes ahead makes no line late once the input catches up with it', async () => {
+    // 2 lines/s for 10 minutes, in chunks of ~1 KiB; the stray line comes early.
+    const lines: string[] = [];
+    for (let s = 0; s < 600; s++) for (let k = 0; k < 2; k++) lines.push(`198.51.100.${k + 1} - - [${clf(t0 + s)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
+    lines.splice(41, 0, `198.51.100.9 - - [${clf(t0 + 20 + 120)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`);
+    const p = join(tmp(), 'ahead.log');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 1, chunkSize: 1024 });
+    expect(r.input.late).toBe(0);
+    expect(r.input.warnings).toEqual([]);
+    expect(r.summary.requests).toBe(1201);
+  });
+
   it('a sparse log (a line every 5 minutes, each in its own chunk) is not taken for stray lines', async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `198.51.100.${i + 1} - - [${clf(t0 + i * 300)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
     const p = join(tmp(), 'sparse.log');
