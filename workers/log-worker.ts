@@ -8,7 +8,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { LogFolder } from '../src/partial/log-folder.js';
 import type { LogTask } from '../src/pipeline/task.js';
 import { partialTransferList, type Partial } from '../src/partial/partial.js';
-import { readOwnedLines } from '../src/sources/file-range.js';
+import { READ_FAILED, readOwnedLines } from '../src/sources/file-range.js';
 
 
 let folder: LogFolder | null = null;
@@ -28,7 +28,14 @@ export default function foldChunk(task: LogTask): unknown {
   } else {
     const need = task.end - task.start + task.config.maxLineBytes + 2;
     if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);
-    const owned = readOwnedLines(task.path, task.start, task.end, task.size, scratch, task.config.maxLineBytes);
+    let owned: ReturnType<typeof readOwnedLines>;
+    try {
+      owned = readOwnedLines(task.path, task.start, task.end, task.size, scratch, task.config.maxLineBytes);
+    } catch (e) {
+      // Deleted, truncated or unreadable since it was opened: said as an input error (the
+      // main thread names the file), not as a crash of the pool.
+      throw new Error(`${READ_FAILED}${(e as Error).message}`);
+    }
     partial = folder.fold(owned.bytes, task.seq);
     if (owned.overlongTail > 0) LogFolder.appendOverlong(partial, task.config.maxSamples);
   }

@@ -69,6 +69,13 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     workerData: { countryBytes: o.countryBytes ?? null },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
+  // A worker's answer that arrives after the run stopped on an error (the pool is being
+  // destroyed) comes as an 'error' event; without a listener it crashed the process and
+  // hid the real error. Kept, and raised if the run otherwise ends well.
+  let poolError: unknown = null;
+  pool.on('error', (e: unknown) => {
+    poolError ??= e;
+  });
   try {
     for (const src of sources) {
       const issues: CaptureIssues = { warnings: [], error: null };
@@ -113,7 +120,10 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         errors.push(damage);
         notice(`error: ${damage}`);
       }
+      // Done with this input: its descriptor goes now, not at the end of the run.
+      src.close();
     }
+    if (poolError !== null) throw poolError;
   } finally {
     await pool.destroy();
   }

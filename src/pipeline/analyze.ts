@@ -20,7 +20,8 @@ import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
-import { ByteSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
+import { ByteSource, ParkedSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
+import { READ_FAILED } from '../sources/file-range.js';
 import { FollowSource } from '../sources/follow.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
@@ -285,14 +286,17 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       });
     }
     for (const spec of specs) {
-      const src = await ByteSource.open(spec, opts.stdin);
+      const first = await ByteSource.open(spec, opts.stdin);
+      if (opts.live?.signal) first.signal = opts.live.signal;
+      const head = await first.peek(HEAD_BYTES);
+      // Files wait their turn without a descriptor (many rotated logs); stdin stays open.
+      const src = spec.path === null ? first : new ParkedSource(spec, first);
       if (opts.live?.signal) src.signal = opts.live.signal;
-      const head = await src.peek(HEAD_BYTES);
       opened.push({
         src,
         head,
         firstTime: null,
-        stats: { name: spec.name, compressed: src.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
+        stats: { name: spec.name, compressed: first.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
       });
     }
 
@@ -434,6 +438,13 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       // RSS per worker for no measurable speed (npm run bench: 4 MiB is flattest).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
+    // A worker's answer that arrives after the run stopped on an error (the pool is being
+    // destroyed) comes as an 'error' event; without a listener it crashed the process and
+    // hid the real error. Kept, and raised if the run otherwise ends well.
+    let poolError: unknown = null;
+    pool.on('error', (e: unknown) => {
+      poolError ??= e;
+    });
     try {
       for (const o of order) {
         const st = o.stats;
@@ -484,7 +495,15 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number; done: boolean }[] = [];
         const settle = async () => {
           const head = inflight.shift()!;
-          merge(await head.promise, head.skippedLong);
+          let p: Partial;
+          try {
+            p = await head.promise;
+          } catch (e) {
+            const m = (e as Error).message;
+            if (m.startsWith(READ_FAILED)) throw new InputError('FS_INPUT_UNREADABLE', st.name, `${st.name}: cannot read (${m.slice(READ_FAILED.length)})`);
+            throw e;
+          }
+          merge(p, head.skippedLong);
           opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         };
         for await (const t of tasks) {
@@ -530,8 +549,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           errors.push(o.src.damage);
           notice(`error: ${o.src.damage}`);
         }
+        // Done with this input: its descriptor goes now, not at the end of the run.
+        o.src.close();
         opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: 0, shedLines: shed.lines });
       }
+      if (poolError !== null) throw poolError;
     } finally {
       await pool.destroy();
     }

@@ -292,3 +292,83 @@ function raceTimeout<T>(p: Promise<T>, ms: number | undefined, signal: AbortSign
     });
   });
 }
+
+/**
+ * A file input that holds no file descriptor while it waits its turn. The pipeline opens every
+ * input first (format detection and oldest-first ordering read their first bytes); with a
+ * thousand rotated logs that was a thousand descriptors at once and EMFILE under the common
+ * `ulimit -n 1024`. A parked file is opened again on its first read and read from its start
+ * (what was peeked is read again: 64 KiB a file). Stdin is never parked: it cannot be reopened.
+ */
+export class ParkedSource implements InputSource {
+  readonly name: string;
+  readonly path: string | null;
+  readonly size: number | null;
+  readonly isPlainFile: boolean;
+  signal: AbortSignal | null = null;
+  private inner: ByteSource | null = null;
+  private compressedSeen: boolean;
+  private rawSet: number | null = null;
+  private bytesSet: number | null = null;
+
+  /** `first`: the source as opened and peeked; it is closed here. */
+  constructor(
+    private readonly spec: InputSpec,
+    first: ByteSource,
+  ) {
+    this.name = first.name;
+    this.path = first.path;
+    this.size = first.size;
+    this.isPlainFile = first.isPlainFile;
+    this.compressedSeen = first.compressed;
+    first.close();
+  }
+
+  private async open(): Promise<ByteSource> {
+    if (this.inner === null) {
+      const src = await ByteSource.open(this.spec);
+      src.signal = this.signal;
+      await src.peek(1);
+      this.inner = src;
+    }
+    return this.inner;
+  }
+
+  get compressed(): boolean {
+    return this.inner?.compressed ?? this.compressedSeen;
+  }
+  set compressed(v: boolean) {
+    this.compressedSeen = v;
+  }
+  get rawBytes(): number {
+    return this.rawSet ?? this.inner?.rawBytes ?? 0;
+  }
+  set rawBytes(v: number) {
+    this.rawSet = v;
+  }
+  get bytes(): number {
+    return this.bytesSet ?? this.inner?.bytes ?? 0;
+  }
+  set bytes(v: number) {
+    this.bytesSet = v;
+  }
+  get damage(): string | null {
+    return this.inner?.damage ?? null;
+  }
+  set damage(v: string | null) {
+    if (this.inner !== null) this.inner.damage = v;
+  }
+
+  async read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number> {
+    return (await this.open()).read(target, offset, length, timeoutMs);
+  }
+
+  async peek(n: number): Promise<Buffer> {
+    return (await this.open()).peek(n);
+  }
+
+  close(): void {
+    this.inner?.close();
+    this.inner = null;
+  }
+}

@@ -57,3 +57,6 @@ export function readOwnedLines(path: string, start: number, end: number, size: n
   if (lastNl < s) return { bytes: scratch.subarray(0, 0), overlongTail: 1 };
   return { bytes: scratch.subarray(s, lastNl + 1), overlongTail: 1 };
 }
+
+/** Prefix of a worker's error message when its byte range could not be read. */
+export const READ_FAILED = 'floodscope: range read failed: ';

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generated, run, tmp, ROOT } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, generated, run, tmp, ROOT } from '../helpers.js';
 import { VERSION } from '../../dist/src/index.js';
 
 interface J {
@@ -88,6 +89,24 @@ describe('floodscope CLI', () => {
     // slightly, since file boundaries move chunk boundaries.
     const core = (r: J) => r.attacks.map((a) => [a.signature, a.severity, a.target, a.start, a.end, a.peakRate, a.requests, a.distinctSources, a.topSources]);
     expect(core(j)).toEqual(core(whole));
+  });
+
+  it('reads more files than it may hold open at once (ulimit -n 64, 120 files, a third gzipped)', () => {
+    const d = tmp();
+    const lines = sample.text.split('\n').slice(0, 2400);
+    for (let i = 0; i < 120; i++) {
+      const part = lines.slice(i * 20, i * 20 + 20).join('\n') + '\n';
+      const name = join(d, `part-${String(i).padStart(3, '0')}.log`);
+      if (i % 3 === 0) writeFileSync(`${name}.gz`, gzipSync(part));
+      else writeFileSync(name, part);
+    }
+    // Every input used to be opened up front (format detection, oldest-first order): EMFILE.
+    const r = spawnSync('sh', ['-c', 'ulimit -n 64 && exec "$0" "$@"', BIN, '-q', '--format', 'json', join(d, 'part-*')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as J;
+    expect(j.input.files).toHaveLength(120);
+    expect(j.input.lines).toBe(2400);
   });
 
   it('parses any Apache LogFormat given with --log-format', async () => {
