@@ -3,7 +3,7 @@
  * of your addresses take the traffic), a packet-rate timeline, then every finding.
  */
 import type { PacketReport } from '../report/packet-report.js';
-import { bytes, clip, duration, fmt, footerLines, geoLines, timelineStamp, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, fmt, footerLines, geoLines, timelineRows, when, type TextOptions } from './text.js';
 
 function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -40,20 +40,10 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   }
   const counts = r.timeline.packets;
   if (counts.length > 1 && r.timeline.start) {
-    const res = r.timeline.resolution / 60;
-    const per = Math.max(1, Math.ceil(counts.length / 60)) * res;
-    const step = per / res;
-    const bins: number[] = [];
-    for (let k = 0; k < counts.length; k += step) bins.push(counts.slice(k, k + step).reduce((a, b) => a + b, 0));
-    const max = Math.max(...bins);
-    const startMs = Date.parse(r.timeline.start);
-    const shift = Date.parse(`${r.timeline.start.slice(0, 19)}Z`) - startMs;
+    const { per, max, rows } = timelineRows(counts, r.timeline.resolution, r.timeline.start);
     out.push('');
     out.push(bold(`Packets per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})`));
-    bins.forEach((n, k) => {
-      const label = timelineStamp(new Date(startMs + k * per * 60000 + shift).toISOString(), per, counts.length * res);
-      out.push(`${label}  ${'█'.repeat(max > 0 ? Math.round((n / max) * 50) : 0) || (n > 0 ? '▏' : '')} ${dim(fmt(n))}`);
-    });
+    for (const { label, n } of rows) out.push(`${label}  ${'█'.repeat(max > 0 ? Math.round((n / max) * 50) : 0) || (n > 0 ? '▏' : '')} ${dim(fmt(n))}`);
   }
   out.push('');
   out.push(bold(`Verdict: ${s.verdict}`));

@@ -86,27 +86,16 @@ export function renderText(r: Report, o: TextOptions): string {
   // Timeline: per minute, or per N minutes so it fits in about 60 rows.
   const counts = r.timeline.counts;
   if (counts.length > 0 && r.timeline.start) {
-    // Minutes a count covers (more than one for a span over a week), then counts per row.
-    const res = r.timeline.resolution / 60;
-    const per = Math.max(1, Math.ceil(counts.length / 60)) * res;
-    const step = per / res;
-    const bins: number[] = [];
-    for (let k = 0; k < counts.length; k += step) bins.push(counts.slice(k, k + step).reduce((a, b) => a + b, 0));
-    const max = Math.max(...bins);
-    const startMs = Date.parse(r.timeline.start);
-    const zoneShift = Date.parse(`${r.timeline.start.slice(0, 19)}Z`) - startMs;
+    const { per, max, rows } = timelineRows(counts, r.timeline.resolution, r.timeline.start);
     out.push('');
     out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})`));
     const attackMinutes = r.attacks.filter((a) => a.attack).map((a) => [Date.parse(a.start), Date.parse(a.end)] as const);
-    bins.forEach((n, k) => {
-      const t0 = startMs + k * per * 60000;
-      const label = new Date(t0 + zoneShift).toISOString();
-      const stamp = timelineStamp(label, per, counts.length * res);
+    for (const { t0, label, n } of rows) {
       const width = max > 0 ? Math.round((n / max) * 50) : 0;
       const hit = attackMinutes.some(([a, b]) => a < t0 + per * 60000 && b >= t0);
       const bar = BAR.repeat(width) || (n > 0 ? '▏' : '');
-      out.push(`${stamp}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}`);
-    });
+      out.push(`${label}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}`);
+    }
   }
 
   out.push('');
@@ -192,8 +181,28 @@ export function footerLines(r: {
   return out;
 }
 
+/**
+ * A timeline (counts of `resolution` seconds each, from `start`) in about 60 rows: the minutes
+ * a row covers, the largest row, and each row's start (epoch ms), label and sum. Shared by the
+ * log and the capture text reports.
+ */
+export function timelineRows(counts: readonly number[], resolution: number, start: string): { per: number; max: number; rows: { t0: number; label: string; n: number }[] } {
+  const res = resolution / 60;
+  const step = Math.max(1, Math.ceil(counts.length / 60));
+  const per = step * res;
+  const startMs = Date.parse(start);
+  const zoneShift = Date.parse(`${start.slice(0, 19)}Z`) - startMs;
+  const rows: { t0: number; label: string; n: number }[] = [];
+  for (let k = 0; k < counts.length; k += step) {
+    const t0 = startMs + (k / step) * per * 60000;
+    const n = counts.slice(k, k + step).reduce((a, b) => a + b, 0);
+    rows.push({ t0, label: timelineStamp(new Date(t0 + zoneShift).toISOString(), per, counts.length * res), n });
+  }
+  return { per, max: Math.max(...rows.map((r) => r.n)), rows };
+}
+
 /** A timeline row's label from its ISO time: HH:MM within a day, with the date over days, the date alone over a year. */
-export function timelineStamp(iso: string, perMinutes: number, spanMinutes: number): string {
+function timelineStamp(iso: string, perMinutes: number, spanMinutes: number): string {
   if (spanMinutes > 525_600) return iso.slice(0, 10);
   return perMinutes >= 1440 || spanMinutes > 1440 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
 }

@@ -16,6 +16,11 @@ import { InputError } from './errors.js';
 
 const READ_SIZE = 1 << 20;
 
+/** Gzip data starts with the magic bytes 1f 8b (RFC 1952); a name says nothing. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 export interface InputSpec {
   /** Display name: the path as given, or "-" / "(stdin)". */
   name: string;
@@ -105,7 +110,7 @@ export class ByteSource implements InputSource {
       }
       this.rawBytes = n;
       const head = first.subarray(0, n);
-      if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      if (isGzip(head)) {
         this.raw = Readable.from(
           async function* (this: ByteSource): AsyncGenerator<Buffer> {
             yield head;
@@ -156,7 +161,7 @@ export class ByteSource implements InputSource {
         yield c;
       }
     }.call(this);
-    if (firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b) {
+    if (isGzip(firstChunk)) {
       this.iter = this.decompress(Readable.from(counted));
     } else {
       this.iter = counted;

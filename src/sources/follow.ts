@@ -13,7 +13,7 @@
  * framer: bytes, -1 after `idleMs` without any, 0 once aborted.
  */
 import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from 'node:fs';
-import type { InputSource } from './byte-source.js';
+import { isGzip, type InputSource } from './byte-source.js';
 import { InputError } from './errors.js';
 
 const POLL_MS = 100;
@@ -77,7 +77,7 @@ export class FollowSource implements InputSource {
     } catch {
       return; // unreadable now: waited for like a missing file
     }
-    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    if (isGzip(magic)) {
       throw new InputError('FS_FOLLOW_GZIP', path, `--follow ${path}: is gzip-compressed, not a growing log; read it whole without --follow (floodscope ${path})`);
     }
   }
