@@ -30,10 +30,10 @@ export default function foldChunk(task: LogTask): unknown {
     if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);
     let owned: ReturnType<typeof readOwnedLines>;
     try {
-      owned = readOwnedLines(task.path, task.start, task.end, task.size, scratch, task.config.maxLineBytes);
+      owned = readOwnedLines(task.fd, task.start, task.end, task.size, scratch, task.config.maxLineBytes);
     } catch (e) {
-      // Deleted, truncated or unreadable since it was opened: said as an input error (the
-      // main thread names the file), not as a crash of the pool.
+      // Truncated or unreadable since it was opened: said as damage to the input (the main
+      // thread names the file and keeps what was read before), not as a crash of the pool.
       throw new Error(`${READ_FAILED}${(e as Error).message}`);
     }
     partial = folder.fold(owned.bytes, task.seq);

@@ -11,6 +11,7 @@ import { buildPacketReport, packetAlertReport, type CaptureFileReport, type Pack
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import type { GeoIp } from '../geo/geoip.js';
 import type { InputSource } from '../sources/byte-source.js';
+import { InputError } from '../sources/errors.js';
 import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.js';
 import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
@@ -81,6 +82,18 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       const issues: CaptureIssues = { warnings: [], error: null };
       const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, warnings: issues.warnings, damage: null };
       files.push(file);
+      // A capture removed or replaced since the run started is damage: the others are kept.
+      try {
+        await src.begin();
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+        file.damage = d;
+        errors.push(d);
+        notice(`error: ${d}`);
+        src.close();
+        continue;
+      }
       const links = new Set<number>();
       const inflight: Promise<PacketPartial>[] = [];
       const settle = async () => {

@@ -206,15 +206,16 @@ interface Dispatch {
   idle?: boolean;
   transfer: ArrayBuffer[];
   skippedLong: number;
-  /** For ranges: the file offset this task reads up to (progress). */
+  /** For ranges: the file offsets this task reads from and up to (progress, damage). */
+  rawStart: number;
   rawEnd: number;
 }
 
-async function* rangeTasks(path: string, size: number, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
+async function* rangeTasks(fd: number, size: number, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
   let seq = 0;
   for (let start = 0; start < size; start += chunkSize) {
     const end = Math.min(size, start + chunkSize);
-    yield { task: { kind: 'range', path, start, end, size, seq: seq++, config }, transfer: [], skippedLong: 0, rawEnd: end };
+    yield { task: { kind: 'range', fd, start, end, size, seq: seq++, config }, transfer: [], skippedLong: 0, rawStart: start, rawEnd: end };
   }
 }
 
@@ -228,10 +229,10 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
   for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, alloc)) {
     const bytes = chunk.bytes;
     if (bytes.length === 0 && chunk.skippedLong === 0) {
-      if (chunk.idle) yield { task: null, transfer: [], skippedLong: 0, rawEnd: 0, idle: true };
+      if (chunk.idle) yield { task: null, transfer: [], skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
       continue;
     }
-    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, transfer: [bytes.buffer as ArrayBuffer], skippedLong: chunk.skippedLong, rawEnd: 0, idle: chunk.idle === true };
+    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, transfer: [bytes.buffer as ArrayBuffer], skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
   }
 }
 
@@ -487,12 +488,32 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           engine.advance();
         };
 
-        // Plain files: workers read their own byte ranges (nothing crosses from here but
-        // offsets). Compressed files and stdin: framed here, chunks transferred.
+        // A file removed or replaced since the run started (rotated away while earlier
+        // inputs were read) is damage, not the end of the run: the other inputs are kept.
+        let fd: number | null;
+        try {
+          fd = await o.src.begin();
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+          st.damage = d;
+          errors.push(d);
+          notice(`error: ${d}`);
+          o.src.close();
+          continue;
+        }
+        // Plain files: workers read their own byte ranges through its descriptor (nothing
+        // crosses from here but offsets). Compressed files and stdin: framed here, chunks
+        // transferred.
         const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
-        const ranged = o.src.isPlainFile;
-        const tasks = ranged ? rangeTasks(o.src.path!, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
-        const inflight: { promise: Promise<Partial>; skippedLong: number; rawEnd: number; done: boolean }[] = [];
+        const ranged = fd !== null;
+        const tasks = fd !== null ? rangeTasks(fd, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
+        const inflight: { promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
+        // A range that could not be read (the file shrank, an I/O error): the file ends
+        // there, with what came before it kept and the damage said.
+        let failed: string | null = null;
+        /** Ranges: the end of the last one merged. */
+        let readTo = 0;
         const settle = async () => {
           const head = inflight.shift()!;
           let p: Partial;
@@ -500,13 +521,17 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             p = await head.promise;
           } catch (e) {
             const m = (e as Error).message;
-            if (m.startsWith(READ_FAILED)) throw new InputError('FS_INPUT_UNREADABLE', st.name, `${st.name}: cannot read (${m.slice(READ_FAILED.length)})`);
-            throw e;
+            if (!m.startsWith(READ_FAILED)) throw e;
+            failed ??= `${st.name}: ${m.slice(READ_FAILED.length)}; lines from byte ${head.rawStart} on were not analyzed, the results so far are kept`;
+            return;
           }
+          if (failed !== null) return;
           merge(p, head.skippedLong);
+          readTo = head.rawEnd;
           opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         };
         for await (const t of tasks) {
+          if (failed !== null) break;
           if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
             // Merge what the workers have finished, then skip this chunk if they are all busy.
             while (inflight.length > 0 && inflight[0]!.done) await settle();
@@ -520,7 +545,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           }
           if (t.task !== null) {
             const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
-            const entry = { promise, skippedLong: t.skippedLong, rawEnd: t.rawEnd, done: false };
+            const entry = { promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, done: false };
             promise.then(
               () => (entry.done = true),
               () => (entry.done = true),
@@ -537,9 +562,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         }
         while (inflight.length > 0) await settle();
+        if (failed !== null) o.src.damage = failed;
         if (ranged) {
           o.src.rawBytes = o.src.size!;
-          o.src.bytes = o.src.size!;
+          o.src.bytes = failed === null ? o.src.size! : readTo;
         }
         rawDone += o.src.rawBytes;
         st.bytes = o.src.bytes;

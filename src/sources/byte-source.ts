@@ -41,6 +41,13 @@ export interface InputSource {
   readonly isPlainFile: boolean;
   read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number>;
   peek(n: number): Promise<Buffer>;
+  /**
+   * Start the input at its turn (a parked file is opened again here: an InputError if it
+   * was removed or replaced since the run started). Resolves to the file descriptor of a
+   * plain file, through which workers read its byte ranges (threads share descriptors, so
+   * a file removed while it is read stays readable, as for `tail`), else null.
+   */
+  begin(): Promise<number | null>;
   close(): void;
 }
 
@@ -49,6 +56,8 @@ export class ByteSource implements InputSource {
   readonly path: string | null;
   /** Size on disk (compressed), null for stdin. */
   readonly size: number | null;
+  /** Device and inode of a file ("dev:ino"), null for stdin: tells a reopened file from a replacement. */
+  readonly identity: string | null;
   compressed = false;
   /** Raw (compressed) bytes consumed so far, for progress. */
   rawBytes = 0;
@@ -72,22 +81,30 @@ export class ByteSource implements InputSource {
   /** Ends the input (as at EOF) when aborted: live mode's SIGINT/SIGTERM. */
   signal: AbortSignal | null = null;
 
-  private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null) {
+  private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null, identity: string | null) {
     this.name = spec.name;
     this.path = spec.path;
     this.raw = raw;
     this.fh = fh;
     this.size = size;
+    this.identity = identity;
   }
 
   /** Open an input; a missing or unreadable file is an InputError naming it. */
   static async open(spec: InputSpec, stdin: Readable = process.stdin): Promise<ByteSource> {
-    if (spec.path === null) return new ByteSource(spec, stdin, null, null);
+    if (spec.path === null) return new ByteSource(spec, stdin, null, null, null);
     try {
-      const st = await fsp.stat(spec.path);
-      if (st.isDirectory()) throw new InputError('FS_INPUT_IS_DIRECTORY', spec.name, `${spec.name}: is a directory`);
       const fh = await fsp.open(spec.path, 'r');
-      return new ByteSource(spec, null, fh, st.size);
+      // Size and identity of what was opened (a stat of the path could see another file).
+      const st = await fh.stat().catch(async (e: unknown) => {
+        await fh.close();
+        throw e;
+      });
+      if (st.isDirectory()) {
+        await fh.close();
+        throw new InputError('FS_INPUT_IS_DIRECTORY', spec.name, `${spec.name}: is a directory`);
+      }
+      return new ByteSource(spec, null, fh, st.size, `${st.dev}:${st.ino}`);
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
@@ -209,6 +226,11 @@ export class ByteSource implements InputSource {
     return this.plain && this.fh !== null && this.path !== null && this.size !== null;
   }
 
+  async begin(): Promise<number | null> {
+    await this.start();
+    return this.isPlainFile ? this.fh!.fd : null;
+  }
+
   /** The first `n` decompressed bytes (fewer if the input is shorter). */
   async peek(n: number): Promise<Buffer> {
     while (this.headLen < n) {
@@ -312,9 +334,11 @@ export class ParkedSource implements InputSource {
   readonly isPlainFile: boolean;
   signal: AbortSignal | null = null;
   private inner: ByteSource | null = null;
+  private readonly identity: string | null;
   private compressedSeen: boolean;
   private rawSet: number | null = null;
   private bytesSet: number | null = null;
+  private damageSet: string | null = null;
 
   /** `first`: the source as opened and peeked; it is closed here. */
   constructor(
@@ -325,13 +349,27 @@ export class ParkedSource implements InputSource {
     this.path = first.path;
     this.size = first.size;
     this.isPlainFile = first.isPlainFile;
+    this.identity = first.identity;
     this.compressedSeen = first.compressed;
     first.close();
   }
 
+  /** Opened again at its turn: the same file (device and inode), or an InputError saying what became of it. */
   private async open(): Promise<ByteSource> {
     if (this.inner === null) {
-      const src = await ByteSource.open(this.spec);
+      let src: ByteSource;
+      try {
+        src = await ByteSource.open(this.spec);
+      } catch (e) {
+        if (e instanceof InputError && e.code === 'FS_INPUT_NOT_FOUND') {
+          throw new InputError('FS_INPUT_GONE', this.name, `${this.name}: removed since the run started (rotated away?)`);
+        }
+        throw e;
+      }
+      if (src.identity !== this.identity) {
+        src.close();
+        throw new InputError('FS_INPUT_REPLACED', this.name, `${this.name}: replaced by another file since the run started (rotated?)`);
+      }
       src.signal = this.signal;
       await src.peek(1);
       this.inner = src;
@@ -358,10 +396,10 @@ export class ParkedSource implements InputSource {
     this.bytesSet = v;
   }
   get damage(): string | null {
-    return this.inner?.damage ?? null;
+    return this.damageSet ?? this.inner?.damage ?? null;
   }
   set damage(v: string | null) {
-    if (this.inner !== null) this.inner.damage = v;
+    this.damageSet = v;
   }
 
   async read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number> {
@@ -370,6 +408,10 @@ export class ParkedSource implements InputSource {
 
   async peek(n: number): Promise<Buffer> {
     return (await this.open()).peek(n);
+  }
+
+  async begin(): Promise<number | null> {
+    return (await this.open()).begin();
   }
 
   close(): void {

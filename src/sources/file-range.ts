@@ -1,8 +1,10 @@
 /**
  * Parallel reading of a plain file without a reader thread: the file is cut into fixed
  * byte ranges, and a line belongs to the range that holds its first byte. A worker reads
- * its range with pread (plus up to maxLine bytes past its end, to finish its last line),
- * so file bytes are never read, copied or transferred by the main thread.
+ * its range with pread (plus up to maxLine bytes past its end, to finish its last line)
+ * through the main thread's descriptor of the file (threads share descriptors), so file
+ * bytes are never read, copied or transferred by the main thread, and a file removed while
+ * it is read (logrotate) is read to its end.
  *
  *        start-1  start                                   end          end+maxLine
  *   ...───┬──────┬─────────────────────────────────────────┬──────────────┬───
@@ -14,7 +16,7 @@
  * bytes is over the limit: it is reported as one overlong line, and its bytes belong to
  * no one (the next ranges skip to their first newline).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 
 export interface OwnedLines {
   /** The owned lines, a view into the scratch buffer. */
@@ -23,21 +25,23 @@ export interface OwnedLines {
   overlongTail: number;
 }
 
-export function readOwnedLines(path: string, start: number, end: number, size: number, scratch: Buffer, maxLine: number): OwnedLines {
+/**
+ * The lines owned by [start, end) of the file open as `fd`, `size` bytes long when the run
+ * started. A file that has shrunk since (truncated in place: logrotate's copytruncate) is an
+ * error saying so: what is there now is not what the ranges were cut from.
+ */
+export function readOwnedLines(fd: number, start: number, end: number, size: number, scratch: Buffer, maxLine: number): OwnedLines {
   const from = start === 0 ? 0 : start - 1;
   const to = Math.min(size, end + maxLine + 1);
   const want = to - from;
   if (want > scratch.length) throw new Error(`range of ${want} bytes does not fit the ${scratch.length}-byte buffer`);
-  const fd = openSync(path, 'r');
   let got = 0;
-  try {
-    while (got < want) {
-      const n = readSync(fd, scratch, got, want - got, from + got);
-      if (n === 0) break;
-      got += n;
+  while (got < want) {
+    const n = readSync(fd, scratch, got, want - got, from + got);
+    if (n === 0) {
+      throw new Error(`it ends at byte ${from + got} now, and had ${size} bytes when the run started (truncated while being read: logrotate's copytruncate?)`);
     }
-  } finally {
-    closeSync(fd);
+    got += n;
   }
   const empty = { bytes: scratch.subarray(0, 0), overlongTail: 0 };
   const rangeEnd = Math.min(end, from + got) - from; // relative end of the range

@@ -202,6 +202,11 @@ export class FollowSource implements InputSource {
     return false;
   }
 
+  /** Followed files are read here, never by byte range. */
+  async begin(): Promise<number | null> {
+    return null;
+  }
+
   close(): void {
     this.stopped = true;
     this.wake?.();

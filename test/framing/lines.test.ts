@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { frameFrom, frameLines, type ReadInto } from '../../src/framing/lines.js';
 import { readOwnedLines } from '../../src/sources/file-range.js';
@@ -63,11 +63,13 @@ describe('frameLines', () => {
     const scratch = Buffer.alloc(chunk + maxLine + 2);
     const owned: string[] = [];
     let overlong = 0;
+    const fd = openSync(path, 'r');
     for (let start = 0; start < text.length; start += chunk) {
-      const o = readOwnedLines(path, start, Math.min(text.length, start + chunk), text.length, scratch, maxLine);
+      const o = readOwnedLines(fd, start, Math.min(text.length, start + chunk), text.length, scratch, maxLine);
       if (o.bytes.length > 0) owned.push(Buffer.from(o.bytes).toString());
       overlong += o.overlongTail;
     }
+    closeSync(fd);
     expect(framed.map((c) => c.text).filter((t) => t.length > 0)).toEqual(owned);
     expect(framed.reduce((a, c) => a + c.skipped, 0)).toBe(overlong);
     expect(overlong).toBeGreaterThan(5);
