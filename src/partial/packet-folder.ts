@@ -79,8 +79,9 @@ export class PacketFolder {
   private readonly scPorts = new GrowableF64();
   private readonly touchedIp = new GrowableI32(8192);
   private readonly touchedSvc = new GrowableI32(2048);
-  private readonly ipRank = new GrowableI32(8192, -1);
-  private readonly svcRank = new GrowableI32(2048, -1);
+  /** Per-bucket "touched" marks of addresses and services (-1 = not yet), reset after each bucket. */
+  private readonly ipTouched = new GrowableI32(8192, -1);
+  private readonly svcTouched = new GrowableI32(2048, -1);
   // Per-bucket ranks of victims and services, and the bucket's distinct sources (first-seen
   // order): reused scratch, reset after each bucket (a fresh Int32Array of every address
   // and a Set insert per packet were most of the per-bucket garbage in a spoofed flood).
@@ -376,7 +377,7 @@ export class PacketFolder {
     const scPorts = this.scPorts.ensure(nIp);
     const touchedIp = this.touchedIp.ensure(nIp);
     const touchedSvc = this.touchedSvc.ensure(nSvc);
-    const ipTouchedMark = this.ipRank.ensure(nIp); // reused as a "touched" mark (-1 = no)
+    const ipTouchedMark = this.ipTouched.ensure(nIp);
     let nTi = 0;
     let nTs = 0;
     const touchIp = (s: number) => {
@@ -389,7 +390,7 @@ export class PacketFolder {
         scPorts[s] = 0;
       }
     };
-    const svcMark = this.svcRank.ensure(nSvc);
+    const svcMark = this.svcTouched.ensure(nSvc);
     const touchSvc = (s: number) => {
       if (svcMark[s] === -1) {
         svcMark[s] = -2;
