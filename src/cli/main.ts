@@ -9,7 +9,9 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
-import { createWriteStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
@@ -128,6 +130,32 @@ Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found 
  * 3 a.m.) would replace the log being analyzed with its report: refuse before reading.
  * Compared by device and inode, so links and other spellings of the path count too.
  */
+/**
+ * An output that cannot be written (a typo in its directory, no permission, a directory) is
+ * said before the analysis, not after minutes of it, with the report nowhere.
+ */
+function checkOutputsWritable(outputs: { option: string; path: string }[]): void {
+  for (const o of outputs) {
+    if (o.path === '-') continue;
+    const fail = (why: string) => {
+      throw new InputError('FS_OUTPUT', o.path, `${o.option} ${o.path}: cannot be written (${why}); nothing was read`);
+    };
+    let st;
+    try {
+      st = statSync(o.path);
+    } catch {
+      st = null;
+    }
+    if (st?.isDirectory()) fail('it is a directory');
+    try {
+      accessSync(st !== null ? o.path : dirname(resolve(o.path)), constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      fail(code === 'ENOENT' ? `no directory ${dirname(resolve(o.path))}` : code === 'EACCES' || code === 'EROFS' ? `${code === 'EROFS' ? 'read-only file system' : 'permission denied'}` : (e as Error).message);
+    }
+  }
+}
+
 function refuseInputAsOutput(inputs: string[], outputs: { option: string; path: string }[]): void {
   const ids = new Map<string, string>();
   for (const spec of resolveInputs(inputs)) {
@@ -152,12 +180,12 @@ function refuseInputAsOutput(inputs: string[], outputs: { option: string; path: 
   }
 }
 
-function writeOut(path: string, text: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const ws = createWriteStream(path);
-    ws.on('error', (e) => reject(new InputError('FS_OUTPUT', path, `${path}: cannot write (${e.message})`)));
-    ws.end(text, () => resolve());
-  });
+async function writeOut(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (e) {
+    throw new InputError('FS_OUTPUT', path, `${path}: cannot write (${(e as Error).message})`);
+  }
 }
 
 function actionTimeout(v: { 'action-timeout'?: string | undefined }): number {
@@ -406,14 +434,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const blockToStdout = lists.some((l) => l.file === '-');
     const inputs = parsed.positionals;
-    refuseInputAsOutput(inputs, [
+    const outputs = [
       ...(v.output !== undefined ? [{ option: '-o', path: v.output }] : []),
       ...(v.html !== undefined ? [{ option: '--html', path: v.html }] : []),
-      ...lists.flatMap((l) => [
-        { option: '--blocklist', path: l.file },
-        { option: '--blocklist', path: `${l.file}.v6` },
-      ]),
-    ]);
+      ...lists.map((l) => ({ option: '--blocklist', path: l.file })),
+    ];
+    // An iptables list's IPv6 part goes beside it, as FILE.v6.
+    refuseInputAsOutput(inputs, [...outputs, ...lists.map((l) => ({ option: '--blocklist', path: `${l.file}.v6` }))]);
+    checkOutputsWritable(outputs);
     if (inputs.length === 0 && process.stdin.isTTY && !v.follow) {
       throw new InputError('FS_NO_INPUT', '', 'no input: give a log file (plain or .gz), or pipe one in. Try --help.');
     }

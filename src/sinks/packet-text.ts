@@ -3,7 +3,7 @@
  * of your addresses take the traffic), a packet-rate timeline, then every finding.
  */
 import type { PacketReport } from '../report/packet-report.js';
-import { bytes, clip, duration, fmt, footerLines, geoLines, timelineRows, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, timelineRows, when, type TextOptions } from './text.js';
 
 function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -64,5 +64,5 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   }
   out.push('');
   out.push(...footerLines(r));
-  return out.join('\n');
+  return endLine(out.join('\n'));
 }

@@ -129,7 +129,12 @@ export function renderText(r: Report, o: TextOptions): string {
   });
   out.push('');
   out.push(...footerLines(r));
-  return out.join('\n');
+  return endLine(out.join('\n'));
+}
+
+/** A report ends with a newline, as a line of text does (the shell's prompt starts on its own line). */
+export function endLine(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /** Lines shared by both terminal reports: where an attack came from, and the block list. */

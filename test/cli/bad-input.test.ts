@@ -166,6 +166,31 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     }
   });
 
+  it('says an output it cannot write before reading anything, and a write that fails at the end is an error, not exit 0', async () => {
+    for (const [args, why] of [
+      [['-o', '/nonexistent/dir/report.json'], 'no directory /nonexistent/dir'],
+      [['--html', dir], 'it is a directory'],
+      [['--blocklist', 'nft=/nonexistent/block.nft'], 'no directory /nonexistent'],
+    ] as const) {
+      const r = await run(['-q', sample.path, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`floodscope: ${args[0]} ${args[1].replace(/^nft=/, '')}: cannot be written (${why}); nothing was read\n`);
+      expect(r.stdout).toBe('');
+    }
+    // /dev/full: writable, every write fails (ENOSPC), as a full disk does.
+    const full = await run(['-q', sample.path, '-o', '/dev/full']);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toMatch(/^floodscope: \/dev\/full: cannot write \(ENOSPC/);
+  });
+
+  it('ends the text report with a newline, so the shell prompt starts on its own line', async () => {
+    for (const input of [sample.path, '/dev/null']) {
+      const r = await run(['-q', input]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/[^\n]\n$/);
+    }
+  });
+
   it('keeps the sample files intact (sanity)', () => {
     expect(readFileSync(sample.path, 'utf8')).toBe(sample.text);
   });

@@ -78,6 +78,7 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     expect(r.stdout).toMatch(/^Victims \(destinations by packets\)/m);
     expect(r.stdout).toMatch(/^HIGH +tcp\.syn-flood +198\.51\.100\.10:443/m);
     expect(r.stdout).toMatch(/INFO +tcp\.port-scan .*\(not an attack\)/);
+    expect(r.stdout).toMatch(/[^\n]\n$/);
   });
 
   it('keeps what was read from a truncated capture and says where it stopped (exit 0, warning); garbage is an error (exit 4)', async () => {
