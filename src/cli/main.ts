@@ -12,7 +12,7 @@
 import { accessSync, constants, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
@@ -180,6 +180,84 @@ function refuseInputAsOutput(inputs: string[], outputs: { option: string; path: 
   }
 }
 
+const OPTIONS = {
+  'log-format': { type: 'string' },
+  'client-ip': { type: 'string' },
+  'trusted-proxies': { type: 'string' },
+  strict: { type: 'boolean' },
+  window: { type: 'string' },
+  step: { type: 'string' },
+  lateness: { type: 'string' },
+  quiet: { type: 'string' },
+  'url-min-rate': { type: 'string' },
+  'url-factor': { type: 'string' },
+  'url-share': { type: 'string' },
+  'url-min-sources': { type: 'string' },
+  'source-rate': { type: 'string' },
+  'prefix-rate': { type: 'string' },
+  'syn-rate': { type: 'string' },
+  'udp-rate': { type: 'string' },
+  'icmp-rate': { type: 'string' },
+  bandwidth: { type: 'string' },
+  'amp-rate': { type: 'string' },
+  connections: { type: 'string' },
+  'geoip-db': { type: 'string' },
+  'asn-db': { type: 'string' },
+  'no-geo': { type: 'boolean' },
+  blocklist: { type: 'string', multiple: true },
+  'block-prefix': { type: 'string' },
+  'block-ttl': { type: 'string' },
+  allow: { type: 'string' },
+  'block-private': { type: 'boolean' },
+  'block-info': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'suggest-limits': { type: 'boolean' },
+  format: { type: 'string' },
+  html: { type: 'string' },
+  live: { type: 'boolean' },
+  'update-interval': { type: 'string' },
+  follow: { type: 'boolean' },
+  'from-start': { type: 'boolean' },
+  'on-alert': { type: 'string' },
+  webhook: { type: 'string' },
+  'action-timeout': { type: 'string' },
+  metrics: { type: 'string' },
+  shed: { type: 'boolean' },
+  'no-window-events': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  tz: { type: 'string' },
+  threads: { type: 'string' },
+  'fail-on-attack': { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  quiet_: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * `--tz -05:00`: a value that starts with a dash and a digit is the option's value (node's
+ * parseArgs calls it ambiguous and asks for `--tz=-05:00`, which nobody types at 3 a.m.).
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (name !== null && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 async function writeOut(path: string, text: string): Promise<void> {
   try {
     await writeFile(path, text);
@@ -298,63 +376,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'log-format': { type: 'string' },
-        'client-ip': { type: 'string' },
-        'trusted-proxies': { type: 'string' },
-        strict: { type: 'boolean' },
-        window: { type: 'string' },
-        step: { type: 'string' },
-        lateness: { type: 'string' },
-        quiet: { type: 'string' },
-        'url-min-rate': { type: 'string' },
-        'url-factor': { type: 'string' },
-        'url-share': { type: 'string' },
-        'url-min-sources': { type: 'string' },
-        'source-rate': { type: 'string' },
-        'prefix-rate': { type: 'string' },
-        'syn-rate': { type: 'string' },
-        'udp-rate': { type: 'string' },
-        'icmp-rate': { type: 'string' },
-        bandwidth: { type: 'string' },
-        'amp-rate': { type: 'string' },
-        connections: { type: 'string' },
-        'geoip-db': { type: 'string' },
-        'asn-db': { type: 'string' },
-        'no-geo': { type: 'boolean' },
-        blocklist: { type: 'string', multiple: true },
-        'block-prefix': { type: 'string' },
-        'block-ttl': { type: 'string' },
-        allow: { type: 'string' },
-        'block-private': { type: 'boolean' },
-        'block-info': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        'suggest-limits': { type: 'boolean' },
-        format: { type: 'string' },
-        html: { type: 'string' },
-        live: { type: 'boolean' },
-        'update-interval': { type: 'string' },
-        follow: { type: 'boolean' },
-        'from-start': { type: 'boolean' },
-        'on-alert': { type: 'string' },
-        webhook: { type: 'string' },
-        'action-timeout': { type: 'string' },
-        metrics: { type: 'string' },
-        shed: { type: 'boolean' },
-        'no-window-events': { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
-        tz: { type: 'string' },
-        threads: { type: 'string' },
-        'fail-on-attack': { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        quiet_: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: joinNegativeValues(argv), allowPositionals: true, options: OPTIONS });
   } catch (e) {
     process.stderr.write(`floodscope: ${(e as Error).message}\nTry 'floodscope --help'.\n`);
     return EXIT.USAGE;

@@ -189,7 +189,10 @@ function parseZone(tz: string): number | null {
   if (tz === 'UTC' || tz === 'Z' || tz === 'utc') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
   if (!m) return null;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  // Offsets in use run from -12:00 to +14:00.
+  if (Number(m[3]) >= 60 || minutes > 14 * 60) return null;
+  return (m[1] === '-' ? -1 : 1) * minutes;
 }
 
 interface Opened {
@@ -266,7 +269,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
   let zoneOverride: number | null = null;
   if (opts.timeZone !== undefined && opts.timeZone !== 'log') {
     zoneOverride = parseZone(opts.timeZone);
-    if (zoneOverride === null) throw new InputError('FS_BAD_OPTION', '', `--tz must be 'log', 'UTC' or ±HH:MM; got ${opts.timeZone}`);
+    if (zoneOverride === null) throw new InputError('FS_BAD_OPTION', '', `--tz must be 'log', 'UTC' or an offset ±HH:MM up to ±14:00; got ${opts.timeZone}`);
   }
 
   const specs = opts.follow ? [] : resolveInputs(opts.inputs);

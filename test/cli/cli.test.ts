@@ -143,6 +143,18 @@ describe('floodscope CLI', () => {
     const j = JSON.parse((await run(['--format', 'json', '-q', '--tz', 'UTC', sample.path])).stdout) as J;
     expect(j.input.timeZone).toBe('+0000');
     expect(j.input.start).toBe('2025-03-14T07:00:00+00:00');
+    const east = JSON.parse((await run(['--format', 'json', '-q', '--tz', '+14:00', sample.path])).stdout) as J;
+    expect(east.input.start).toBe('2025-03-14T21:00:00+14:00');
+    // A negative offset as its own argument (node's parseArgs alone calls it ambiguous).
+    for (const args of [['--tz', '-05:00'], ['--tz=-05:00']]) {
+      const west = JSON.parse((await run(['--format', 'json', '-q', ...args, sample.path])).stdout) as J;
+      expect(west.input.start).toBe('2025-03-14T02:00:00-05:00');
+    }
+    for (const tz of ['+25:00', '-12:60', 'Europe/Berlin']) {
+      const r = await run(['-q', '--tz', tz, sample.path]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`floodscope: --tz must be 'log', 'UTC' or an offset ±HH:MM up to ±14:00; got ${tz}\n`);
+    }
   });
 
   it('prints help and its version', async () => {
