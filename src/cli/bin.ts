@@ -21,4 +21,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Interrupted: the report is out; a read of a stalled pipe may still wait in the thread pool
+// and would keep the process alive until its writer wrote or closed.
+if (code === EXIT.INTERRUPTED) process.exit(code);
+process.exitCode = code;

@@ -29,7 +29,7 @@ import { AlertActions } from '../live/actions.js';
 import { Metrics, parseListen } from '../live/metrics.js';
 import { VERSION } from '../version.js';
 
-export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4, PIPE: 141 } as const;
+export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4, INTERRUPTED: 130, PIPE: 141 } as const;
 
 const HELP = `floodscope ${VERSION} — what is being attacked, by whom, since when: DDoS analysis of access logs and packet captures
 
@@ -122,7 +122,8 @@ Output:
   --version            print the version
 
 Exit codes: 0 ok, 1 internal error, 2 usage or unreadable input, 3 attack found (--fail-on-attack),
-4 input damaged (report of what was read still printed), 141 stdout closed by its reader.
+4 input damaged (report of what was read still printed), 130 interrupted (Ctrl-C on a batch run:
+report of what was read still printed; a second Ctrl-C quits at once), 141 stdout closed by its reader.
 `;
 
 /**
@@ -478,8 +479,16 @@ export async function main(argv: string[]): Promise<number> {
     const live = v.live === true || v.follow === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
     const liveView = live && process.stdout.isTTY === true;
     const abort = new AbortController();
-    if (live) {
-      const stop = () => abort.abort();
+    {
+      // Live: the input ends and the final report follows. Batch: reading stops at the next
+      // chunk and the report of what was read is printed (exit 130). A second signal is not
+      // caught: it ends the process at once.
+      const stop = () => {
+        if (!live && !abort.signal.aborted) notice('interrupted: printing the report of what was read (again to quit at once)');
+        abort.abort();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
@@ -524,6 +533,7 @@ export async function main(argv: string[]): Promise<number> {
         trustedProxies: v['trusted-proxies'] ? v['trusted-proxies'].split(',').map((s) => s.trim()).filter(Boolean) : [],
         strict: v.strict === true,
         timeZone: v.tz,
+        signal: live ? undefined : abort.signal,
         onProgress:
           bar !== null || metrics !== null
             ? (p) => {
@@ -584,6 +594,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
     }
+    if (abort.signal.aborted) return EXIT.INTERRUPTED;
     if (report.input.errors.length > 0) return EXIT.DAMAGED;
     if (v['fail-on-attack'] && report.summary.attacks > 0) return EXIT.ATTACK;
     return EXIT.OK;

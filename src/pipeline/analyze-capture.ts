@@ -16,6 +16,7 @@ import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.j
 import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
 import type { LiveOptions, Progress } from './analyze.js';
+import { interruptedWarning } from './interrupted.js';
 
 export interface CaptureOptions {
   threads: number;
@@ -32,6 +33,8 @@ export interface CaptureOptions {
   onNotice?: (msg: string) => void;
   /** Live mode: events while reading, idle flush, wall-clock window closing. */
   live?: LiveOptions;
+  /** Batch runs: stop reading at the next chunk when aborted (see AnalyzeOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions): Promise<PacketReport> {
@@ -77,11 +80,19 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   pool.on('error', (e: unknown) => {
     poolError ??= e;
   });
+  // Ctrl-C: where reading stopped, and the inputs never started.
+  let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
+  const unread: string[] = [];
   try {
     for (const src of sources) {
       const issues: CaptureIssues = { warnings: [], error: null };
       const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, warnings: issues.warnings, damage: null };
       files.push(file);
+      if (o.signal?.aborted) {
+        unread.push(src.name);
+        src.close();
+        continue;
+      }
       // A capture removed or replaced since the run started is damage: the others are kept.
       try {
         await src.begin();
@@ -110,6 +121,11 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         if (ch.records > 0) {
           inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
         }
+        // Interrupted: the records read so far (above) are folded; reading stops here.
+        if (o.signal?.aborted) {
+          stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
+          break;
+        }
         if (ch.idle) {
           // Live input paused: fold everything now; with nothing new, wall time moves event time.
           while (inflight.length > 0) await settle();
@@ -118,6 +134,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone, inFlight: inflight.length, unit: 'packets' });
       }
       while (inflight.length > 0) await settle();
+      // A pipe ends (as at EOF) when the run is interrupted.
+      if (stoppedAt === null && o.signal?.aborted) stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
       rawDone += src.rawBytes;
       o.onProgress?.({ rawBytes: rawDone, totalBytes, lines: packetsDone, inFlight: 0, unit: 'packets' });
       file.bytes = src.bytes;
@@ -141,6 +159,11 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     await pool.destroy();
   }
   engine.finish();
+  if (stoppedAt !== null || unread.length > 0) {
+    const w = interruptedWarning(stoppedAt, unread);
+    warnings.push(w);
+    notice(`warning: ${w}`);
+  }
   const report = buildPacketReport(engine, files, cfg, VERSION, o.zone ?? 0, warnings, errors);
   if (o.suggestLimits) report.connLimits = suggestConnLimit(report, engine.normalConnections);
   return report;

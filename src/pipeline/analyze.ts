@@ -22,6 +22,7 @@ import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
 import { ByteSource, ParkedSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { READ_FAILED } from '../sources/file-range.js';
+import { interruptedWarning } from './interrupted.js';
 import { FollowSource } from '../sources/follow.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
@@ -88,7 +89,14 @@ export interface AnalyzeOptions {
   suggestLimits?: boolean;
   /** Packet signature settings (captures). */
   packetDetect?: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] };
+  /**
+   * Batch runs: aborting stops reading at the next chunk (Ctrl-C on a long run). The chunks in
+   * flight are merged and the report covers everything read, with a warning saying where it
+   * stopped. (Live mode ends its input on `live.signal` instead.)
+   */
+  signal?: AbortSignal;
 }
+
 
 export interface LiveOptions {
   /** Hand out complete lines after this much quiet (ms); also the wall-clock tick. */
@@ -292,9 +300,13 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     for (const spec of specs) {
       const first = await ByteSource.open(spec, opts.stdin);
       if (opts.live?.signal) first.signal = opts.live.signal;
+      // A pipe that stalls (its writer waits) still ends at Ctrl-C; files are read promptly.
+      else if (opts.signal !== undefined && !first.isRegularFile) first.signal = opts.signal;
       const head = await first.peek(HEAD_BYTES);
-      // Files wait their turn without a descriptor (many rotated logs); stdin stays open.
-      const src = spec.path === null ? first : new ParkedSource(spec, first);
+      // Regular files wait their turn without a descriptor (many rotated logs); stdin, a pipe
+      // (`<(zcat …)`, a FIFO) or a device stays open: closing it would end its writer, and it
+      // cannot be read again.
+      const src = first.isRegularFile ? new ParkedSource(spec, first) : first;
       if (opts.live?.signal) src.signal = opts.live.signal;
       opened.push({
         src,
@@ -325,6 +337,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           geoIp: geo,
           geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
           live: opts.live,
+          signal: opts.signal,
         },
       );
     }
@@ -420,6 +433,9 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
     const warnings: string[] = [];
+    // Ctrl-C: where reading stopped, and the inputs never started.
+    let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
+    const unread: string[] = [];
     const errors: string[] = [];
     let noZone = 0;
     const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
@@ -452,6 +468,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     try {
       for (const o of order) {
         const st = o.stats;
+        if (opts.signal?.aborted) {
+          unread.push(st.name);
+          o.src.close();
+          continue;
+        }
         let lineBase = 0;
         const sample = (line: number, reason: string) => {
           if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: st.name, line, reason });
@@ -535,6 +556,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         };
         for await (const t of tasks) {
           if (failed !== null) break;
+          // Interrupted: a range not yet read is left; bytes already read (below) are folded.
+          if (ranged && opts.signal?.aborted) {
+            stoppedAt = { name: st.name, offset: t.rawStart, size: o.src.size, compressed: false };
+            break;
+          }
           if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
             // Merge what the workers have finished, then skip this chunk if they are all busy.
             while (inflight.length > 0 && inflight[0]!.done) await settle();
@@ -555,6 +581,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             );
             inflight.push(entry);
           }
+          if (!ranged && opts.signal?.aborted) {
+            stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
+            break;
+          }
           if (t.idle) {
             // Live input paused: fold everything now; with nothing new, wall time moves event time.
             while (inflight.length > 0) await settle();
@@ -565,10 +595,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         }
         while (inflight.length > 0) await settle();
+        // A pipe ends (as at EOF) when the run is interrupted.
+        if (!ranged && stoppedAt === null && opts.signal?.aborted) stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
         if (failed !== null) o.src.damage = failed;
         if (ranged) {
           o.src.rawBytes = o.src.size!;
-          o.src.bytes = failed === null ? o.src.size! : readTo;
+          o.src.bytes = failed === null && stoppedAt?.name !== st.name ? o.src.size! : readTo;
         }
         rawDone += o.src.rawBytes;
         st.bytes = o.src.bytes;
@@ -588,6 +620,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     }
     engine.finish();
 
+    if (stoppedAt !== null || unread.length > 0) {
+      const w = interruptedWarning(stoppedAt, unread);
+      warnings.push(w);
+      notice(`warning: ${w}`);
+    }
     if (noZone > 0) {
       const w = `${noZone} timestamp${noZone === 1 ? ' has' : 's have'} no zone offset; read as UTC`;
       warnings.push(w);

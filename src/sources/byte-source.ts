@@ -9,7 +9,9 @@
  * stream with `damage` set (file name and compressed byte offset), after everything that
  * could be decompressed has been yielded.
  */
-import { promises as fsp, type promises } from 'node:fs';
+import { open, promises as fsp, type promises } from 'node:fs';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { InputError } from './errors.js';
@@ -58,6 +60,8 @@ export class ByteSource implements InputSource {
   readonly size: number | null;
   /** Device and inode of a file ("dev:ino"), null for stdin: tells a reopened file from a replacement. */
   readonly identity: string | null;
+  /** A regular file (not stdin, a pipe, a FIFO or a device): it can be read by offset and opened again. */
+  readonly isRegularFile: boolean;
   compressed = false;
   /** Raw (compressed) bytes consumed so far, for progress. */
   rawBytes = 0;
@@ -81,19 +85,28 @@ export class ByteSource implements InputSource {
   /** Ends the input (as at EOF) when aborted: live mode's SIGINT/SIGTERM. */
   signal: AbortSignal | null = null;
 
-  private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null, identity: string | null) {
+  private constructor(spec: InputSpec, raw: Readable | null, fh: promises.FileHandle | null, size: number | null, identity: string | null, regular: boolean) {
     this.name = spec.name;
     this.path = spec.path;
     this.raw = raw;
     this.fh = fh;
     this.size = size;
     this.identity = identity;
+    this.isRegularFile = regular;
   }
 
   /** Open an input; a missing or unreadable file is an InputError naming it. */
   static async open(spec: InputSpec, stdin: Readable = process.stdin): Promise<ByteSource> {
-    if (spec.path === null) return new ByteSource(spec, stdin, null, null, null);
+    if (spec.path === null) return new ByteSource(spec, stdin, null, null, null, false);
     try {
+      const named = await fsp.stat(spec.path);
+      if (named.isFIFO() || named.isSocket()) {
+        // A named pipe (a FIFO, `<(zcat …)`): read without blocking, as stdin is, so that an
+        // interrupted run can exit while its writer waits (a blocked read(2) in the thread
+        // pool holds the process at exit). The socket owns the descriptor.
+        const fd = await promisify(open)(spec.path, 'r');
+        return new ByteSource(spec, new Socket({ fd, readable: true, writable: false }), null, null, `${named.dev}:${named.ino}`, false);
+      }
       const fh = await fsp.open(spec.path, 'r');
       // Size and identity of what was opened (a stat of the path could see another file).
       const st = await fh.stat().catch(async (e: unknown) => {
@@ -104,7 +117,8 @@ export class ByteSource implements InputSource {
         await fh.close();
         throw new InputError('FS_INPUT_IS_DIRECTORY', spec.name, `${spec.name}: is a directory`);
       }
-      return new ByteSource(spec, null, fh, st.size, `${st.dev}:${st.ino}`);
+      // A device has no size: it is read to its end like stdin.
+      return st.isFile() ? new ByteSource(spec, null, fh, st.size, `${st.dev}:${st.ino}`, true) : new ByteSource(spec, null, fh, null, `${st.dev}:${st.ino}`, false);
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
@@ -116,7 +130,10 @@ export class ByteSource implements InputSource {
 
   private async start(): Promise<void> {
     if (this.iter !== null) return;
-    if (this.fh !== null) {
+    // A pipe or device given by name is read as a stream, like stdin: its reads can be
+    // abandoned (Ctrl-C while its writer waits), and they never write into a chunk buffer.
+    if (this.fh !== null && !this.isRegularFile) this.raw ??= this.fh.createReadStream({ highWaterMark: READ_SIZE, autoClose: false });
+    else if (this.fh !== null) {
       // Look at the first bytes of the file for the gzip magic.
       const first = Buffer.allocUnsafe(READ_SIZE);
       let n: number;
@@ -223,7 +240,7 @@ export class ByteSource implements InputSource {
    * ranges themselves.
    */
   get isPlainFile(): boolean {
-    return this.plain && this.fh !== null && this.path !== null && this.size !== null;
+    return this.plain && this.fh !== null && this.path !== null && this.isRegularFile;
   }
 
   async begin(): Promise<number | null> {
