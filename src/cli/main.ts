@@ -300,12 +300,28 @@ function parseBps(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(s.trim());
   if (!m) throw new InputError('FS_BAD_OPTION', '', `--bandwidth: expected bits per second like 100M or 1G; got ${JSON.stringify(s)}`);
   const unit = m[2]!.toLowerCase();
-  return Number(m[1]) * (unit === 'g' ? 1e9 : unit === 'm' ? 1e6 : unit === 'k' ? 1e3 : 1);
+  const bps = Number(m[1]) * (unit === 'g' ? 1e9 : unit === 'm' ? 1e6 : unit === 'k' ? 1e3 : 1);
+  if (bps <= 0) throw new InputError('FS_BAD_OPTION', '', `--bandwidth must be above 0; got ${s}`);
+  return bps;
 }
 
 function num(s: string, name: string): number {
   const v = Number(s);
   if (!Number.isFinite(v) || s.trim() === '') throw new InputError('FS_BAD_OPTION', '', `${name}: expected a number; got ${JSON.stringify(s)}`);
+  return v;
+}
+
+/** A rate or factor: above 0 (0 or less would fire on everything). */
+function positive(s: string, name: string): number {
+  const v = num(s, name);
+  if (v <= 0) throw new InputError('FS_BAD_OPTION', '', `${name} must be above 0; got ${s}`);
+  return v;
+}
+
+/** A count: a whole number, at least 1. */
+function count(s: string, name: string): number {
+  const v = num(s, name);
+  if (!Number.isInteger(v) || v < 1) throw new InputError('FS_BAD_OPTION', '', `${name} must be a whole number, at least 1; got ${s}`);
   return v;
 }
 
@@ -404,24 +420,27 @@ export async function main(argv: string[]): Promise<number> {
     if (v.window !== undefined) detect.window = parseDuration(v.window, '--window');
     if (v.step !== undefined) detect.step = parseDuration(v.step, '--step');
     if (v.lateness !== undefined) detect.lateness = parseDuration(v.lateness, '--lateness');
-    if (v.quiet !== undefined) detect.quiet = num(v.quiet, '--quiet');
-    if (v['url-min-rate'] !== undefined) detect.urlMinRate = num(v['url-min-rate'], '--url-min-rate');
-    if (v['url-factor'] !== undefined) detect.urlFactor = num(v['url-factor'], '--url-factor');
-    if (v['url-share'] !== undefined) detect.urlMinShare = num(v['url-share'], '--url-share');
-    if (v['url-min-sources'] !== undefined) detect.urlMinSources = num(v['url-min-sources'], '--url-min-sources');
-    if (v['source-rate'] !== undefined) detect.sourceRate = num(v['source-rate'], '--source-rate');
-    if (v['prefix-rate'] !== undefined) detect.prefixRate = num(v['prefix-rate'], '--prefix-rate');
+    if (v.quiet !== undefined) detect.quiet = count(v.quiet, '--quiet');
+    if (v['url-min-rate'] !== undefined) detect.urlMinRate = positive(v['url-min-rate'], '--url-min-rate');
+    if (v['url-factor'] !== undefined) detect.urlFactor = positive(v['url-factor'], '--url-factor');
+    if (v['url-share'] !== undefined) {
+      detect.urlMinShare = num(v['url-share'], '--url-share');
+      if (!(detect.urlMinShare > 0 && detect.urlMinShare <= 1)) throw new InputError('FS_BAD_OPTION', '', `--url-share is a share of all requests, above 0 and at most 1 (0.2 = 20 %); got ${v['url-share']}`);
+    }
+    if (v['url-min-sources'] !== undefined) detect.urlMinSources = count(v['url-min-sources'], '--url-min-sources');
+    if (v['source-rate'] !== undefined) detect.sourceRate = positive(v['source-rate'], '--source-rate');
+    if (v['prefix-rate'] !== undefined) detect.prefixRate = positive(v['prefix-rate'], '--prefix-rate');
     const packetDetect: { [K in keyof PacketDetectConfig]?: PacketDetectConfig[K] } = {};
     if (detect.window !== undefined) packetDetect.window = detect.window;
     if (detect.step !== undefined) packetDetect.step = detect.step;
     if (detect.lateness !== undefined) packetDetect.lateness = detect.lateness;
     if (detect.quiet !== undefined) packetDetect.quiet = detect.quiet;
-    if (v['syn-rate'] !== undefined) packetDetect.synRate = num(v['syn-rate'], '--syn-rate');
-    if (v['udp-rate'] !== undefined) packetDetect.udpRate = num(v['udp-rate'], '--udp-rate');
-    if (v['icmp-rate'] !== undefined) packetDetect.icmpRate = num(v['icmp-rate'], '--icmp-rate');
+    if (v['syn-rate'] !== undefined) packetDetect.synRate = positive(v['syn-rate'], '--syn-rate');
+    if (v['udp-rate'] !== undefined) packetDetect.udpRate = positive(v['udp-rate'], '--udp-rate');
+    if (v['icmp-rate'] !== undefined) packetDetect.icmpRate = positive(v['icmp-rate'], '--icmp-rate');
     if (v.bandwidth !== undefined) packetDetect.bandwidthBps = parseBps(v.bandwidth);
-    if (v['amp-rate'] !== undefined) packetDetect.ampRate = num(v['amp-rate'], '--amp-rate');
-    if (v.connections !== undefined) packetDetect.connections = num(v.connections, '--connections');
+    if (v['amp-rate'] !== undefined) packetDetect.ampRate = positive(v['amp-rate'], '--amp-rate');
+    if (v.connections !== undefined) packetDetect.connections = count(v.connections, '--connections');
     const lists = (v.blocklist ?? []).map((b) => {
       const eq = b.indexOf('=');
       const format = eq < 0 ? b : b.slice(0, eq);
@@ -431,7 +450,11 @@ export async function main(argv: string[]): Promise<number> {
       return { format: format as BlocklistFormat, file: eq < 0 ? `floodscope.${format}` : b.slice(eq + 1) };
     });
     let block: AnalyzeOptions['block'];
-    if (lists.length > 0 || v['dry-run']) {
+    if (lists.length === 0 && !v['dry-run']) {
+      // Block-list settings without a block list did nothing, silently (an allowlist typo went unseen).
+      const shaping = (['allow', 'block-prefix', 'block-ttl', 'block-private', 'block-info'] as const).find((k) => v[k] !== undefined);
+      if (shaping !== undefined) throw new InputError('FS_BAD_OPTION', '', `--${shaping} shapes the block list: give --blocklist FORMAT[=FILE] or --dry-run with it`);
+    } else {
       const bp = v['block-prefix'] ?? 'auto';
       const prefix = bp === 'auto' ? 'auto' : Number(bp);
       if (prefix !== 'auto' && ![32, 24, 16, 128, 64, 48].includes(prefix)) throw new InputError('FS_BAD_OPTION', '', `--block-prefix must be auto, 32, 24, 16, 128, 64 or 48; got ${bp}`);

@@ -153,6 +153,23 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     expect((await run(['--bogus'])).code).toBe(2);
   });
 
+  it('rejects thresholds that would fire on everything or never, and block-list settings without a block list', async () => {
+    for (const [args, msg] of [
+      [['--source-rate', '-5'], '--source-rate must be above 0; got -5'],
+      [['--syn-rate', '0'], '--syn-rate must be above 0; got 0'],
+      [['--url-share', '2'], '--url-share is a share of all requests, above 0 and at most 1 (0.2 = 20 %); got 2'],
+      [['--quiet', '1.5'], '--quiet must be a whole number, at least 1; got 1.5'],
+      [['--bandwidth', '0'], '--bandwidth must be above 0; got 0'],
+      [['--allow', '10.0.0.0/33'], '--allow shapes the block list: give --blocklist FORMAT[=FILE] or --dry-run with it'],
+      [['--dry-run', '--allow', '10.0.0.0/33'], '--allow: not an address or CIDR: 10.0.0.0/33'],
+      [['--block-prefix', '16'], '--block-prefix shapes the block list: give --blocklist FORMAT[=FILE] or --dry-run with it'],
+    ] as const) {
+      const r = await run(['-q', ...args, sample.path]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`floodscope: ${msg}\n`);
+    }
+  });
+
   it('refuses to write a report or block list over one of its inputs, and leaves the input as it was', async () => {
     const log = join(dir, 'same.log');
     writeFileSync(log, sample.text);
