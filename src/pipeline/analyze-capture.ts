@@ -8,6 +8,7 @@ import { frameCapture, type CaptureIssues } from '../framing/captures.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
+import { overlapWarning } from '../report/report.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import type { GeoIp } from '../geo/geoip.js';
 import type { InputSource } from '../sources/byte-source.js';
@@ -86,7 +87,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   try {
     for (const src of sources) {
       const issues: CaptureIssues = { warnings: [], error: null };
-      const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, warnings: issues.warnings, damage: null };
+      const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, late: 0, warnings: issues.warnings, damage: null };
       files.push(file);
       if (o.signal?.aborted) {
         unread.push(src.name);
@@ -106,6 +107,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         continue;
       }
       const links = new Set<number>();
+      const lateBefore = engine.latePackets;
       const inflight: Promise<PacketPartial>[] = [];
       const settle = async () => {
         const p = await inflight.shift()!;
@@ -137,6 +139,12 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       // A pipe ends (as at EOF) when the run is interrupted.
       if (stoppedAt === null && o.signal?.aborted) stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
       rawDone += src.rawBytes;
+      file.late = engine.latePackets - lateBefore;
+      const overlap = overlapWarning(src.name, file.late, file.packets, 'packets', sources.indexOf(src));
+      if (overlap !== null) {
+        warnings.push(overlap);
+        notice(`warning: ${overlap}`);
+      }
       o.onProgress?.({ rawBytes: rawDone, totalBytes, lines: packetsDone, inFlight: 0, unit: 'packets' });
       file.bytes = src.bytes;
       file.compressed = src.compressed;

@@ -31,7 +31,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { alertReport, buildReport, overlapWarning, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -294,7 +294,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         src,
         head,
         firstTime: null,
-        stats: { name: src.name, compressed: false, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
+        stats: { name: src.name, compressed: false, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, late: 0, damage: null },
       });
     }
     for (const spec of specs) {
@@ -312,7 +312,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         src,
         head,
         firstTime: null,
-        stats: { name: spec.name, compressed: first.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, damage: null },
+        stats: { name: spec.name, compressed: first.compressed, bytes: 0, lines: 0, parsed: 0, malformed: 0, blank: 0, overlong: 0, late: 0, damage: null },
       });
     }
 
@@ -474,6 +474,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           continue;
         }
         let lineBase = 0;
+        const lateBefore = engine.lateRequests;
         const sample = (line: number, reason: string) => {
           if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: st.name, line, reason });
           if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', st.name, `${st.name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
@@ -603,6 +604,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           o.src.bytes = failed === null && stoppedAt?.name !== st.name ? o.src.size! : readTo;
         }
         rawDone += o.src.rawBytes;
+        st.late = engine.lateRequests - lateBefore;
+        const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', order.indexOf(o));
+        if (overlap !== null) {
+          warnings.push(overlap);
+          notice(`warning: ${overlap}`);
+        }
         st.bytes = o.src.bytes;
         st.compressed = o.src.compressed;
         if (o.src.damage !== null) {

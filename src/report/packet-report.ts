@@ -18,6 +18,8 @@ export interface CaptureFileReport {
   format: 'pcap' | 'pcapng' | null;
   linkTypes: number[];
   packets: number;
+  /** Packets stamped within time already analyzed when they were read: counted, not in detection (see overlapWarning). */
+  late: number;
   warnings: string[];
   damage: string | null;
 }

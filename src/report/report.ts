@@ -130,8 +130,21 @@ export interface FileReport {
   malformed: number;
   blank: number;
   overlong: number;
+  /** Requests stamped within time already analyzed when they were read (see overlapWarning): counted, not in detection. */
+  late: number;
   /** Set when the input ended badly (truncated gzip …). */
   damage: string | null;
+}
+
+/**
+ * An input that overlaps the inputs before it in time (the logs of two servers behind one
+ * balancer, captures from two taps): read one after the other, its records for time already
+ * analyzed are late — counted, but not in detection, which then sees part of the traffic.
+ * Said per input when it is more than a few records at a boundary (null otherwise).
+ */
+export function overlapWarning(name: string, late: number, total: number, unit: 'requests' | 'packets', index: number): string | null {
+  if (index === 0 || late < 10 || late < total * 0.01) return null;
+  return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) are stamped within time already analyzed from the inputs before it — they overlap in time (several servers or taps?); those ${unit} are counted but left out of detection, which saw part of the traffic of that time. Analyze overlapping inputs one at a time, or merged into one stream in time order.`;
 }
 
 export interface MalformedSample {

@@ -124,4 +124,28 @@ describe('inputs changed by log rotation while they are read', () => {
     expect(r.input.errors).toEqual([`${gone}: removed since the run started (rotated away?): not analyzed; the results of the other inputs are kept`]);
     expect(r.input.files.map((f) => f.packets)).toEqual([whole.input.packets, 0]);
   });
+
+  it('says when inputs overlap in time (two servers), how much of one was left out of detection, and stays quiet at a rotation boundary', async () => {
+    const d = tmp();
+    const lines = readFileSync(original, 'utf8').split('\n').filter(Boolean);
+    const [web1, web2] = [join(d, 'web1.log'), join(d, 'web2.log')];
+    writeFileSync(web1, lines.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+    writeFileSync(web2, lines.filter((_, i) => i % 2 === 1).join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [web1, web2], threads: 1 });
+    const [f1, f2] = r.input.files;
+    expect(f1!.late).toBe(0);
+    expect(f2!.late).toBe(r.input.late);
+    expect(f2!.late).toBeGreaterThan(f2!.parsed * 0.9);
+    expect(r.input.warnings).toContainEqual(
+      `${web2}: ${f2!.late} of its ${f2!.parsed} requests (${((f2!.late / f2!.parsed) * 100).toFixed(1)} %) are stamped within time already analyzed from the inputs before it — they overlap in time (several servers or taps?); those requests are counted but left out of detection, which saw part of the traffic of that time. Analyze overlapping inputs one at a time, or merged into one stream in time order.`,
+    );
+    // Rotated halves of one log: no overlap, no warning.
+    const [old, cur] = [join(d, 'access.log.1'), join(d, 'access.log')];
+    const half = Math.floor(lines.length / 2);
+    writeFileSync(old, lines.slice(0, half).join('\n') + '\n');
+    writeFileSync(cur, lines.slice(half).join('\n') + '\n');
+    const rot = await analyzeLogs({ inputs: [cur, old], threads: 1 });
+    expect(rot.input.warnings.filter((w) => w.includes('overlap'))).toEqual([]);
+    expect(rot.input.late).toBe(0);
+  });
 });
