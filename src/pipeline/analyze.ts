@@ -10,7 +10,7 @@
  * report is the same for any thread count.
  */
 import { availableParallelism } from 'node:os';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
@@ -465,162 +465,296 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     pool.on('error', (e: unknown) => {
       poolError ??= e;
     });
-    try {
-      for (const o of order) {
-        const st = o.stats;
-        if (opts.signal?.aborted) {
-          unread.push(st.name);
-          o.src.close();
-          continue;
-        }
-        let lineBase = 0;
-        const lateBefore = engine.lateRequests;
-        const sample = (line: number, reason: string) => {
-          if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: st.name, line, reason });
-          if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', st.name, `${st.name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
-        };
-        const merge = (p: Partial, skippedLong: number) => {
-          if (p.spare !== undefined) {
-            if (spares.length < threads * 2 + 2) spares.push(p.spare);
-            p.spare = undefined;
-          }
-          for (let i = 0; i < skippedLong; i++) {
-            lineBase++;
-            st.lines++;
-            st.malformed++;
-            st.overlong++;
-            reasons[REASON_NAMES[E.LONG]!] = (reasons[REASON_NAMES[E.LONG]!] ?? 0) + 1;
-            sample(lineBase, 'line over 64 KiB, skipped');
-          }
-          st.lines += p.lines;
-          st.parsed += p.parsed;
-          st.malformed += p.malformed;
-          st.blank += p.blank;
-          st.overlong += p.overlong;
-          p.reasons.forEach((n, code) => {
-            if (n > 0) {
-              const name = REASON_NAMES[code] ?? `reason ${code}`;
-              reasons[name] = (reasons[name] ?? 0) + n;
-            }
-          });
-          for (const s of p.samples) sample(lineBase + s.line, s.reason);
-          lineBase += p.lines;
-          linesDone += p.lines + skippedLong;
-          malformedDone += p.malformed + skippedLong;
-          noZone += p.noZone;
-          if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
-          for (const b of p.buckets) engine.add(b);
-          engine.advance();
-        };
+    /**
+     * One input being read. Inputs are read side by side in time order: the next chunk
+     * dispatched is the one, among all inputs, whose first record is oldest (estimated from
+     * that record), so the logs of two servers over the same hours are merged as one stream;
+     * rotated logs, which follow each other, are still read one after the other.
+     */
+    interface Run {
+      readonly o: Opened;
+      readonly st: FileReport;
+      readonly index: number;
+      state: 'waiting' | 'reading' | 'done';
+      ranged: boolean;
+      fd: number | null;
+      tasks: AsyncGenerator<Dispatch> | null;
+      /** Its next chunk, read ahead (null: none left), and the time of its first record. */
+      next: Dispatch | null;
+      nextTime: number;
+      /** Its chunks in flight, by the time of their first record, in input order. */
+      queued: number[];
+      lineBase: number;
+      /** A range that could not be read (the file shrank, an I/O error): the input ends there. */
+      failed: string | null;
+      /** Ranges: the end of the last one merged. */
+      readTo: number;
+      /** Its newest record merged so far (its own event-time clock), once anything is merged. */
+      clock: number;
+      merged: boolean;
+    }
+    const runs: Run[] = order.map((o, index) => ({
+      o,
+      st: o.stats,
+      index,
+      state: 'waiting',
+      ranged: false,
+      fd: null,
+      tasks: null,
+      next: null,
+      nextTime: o.firstTime ?? -Infinity,
+      queued: [],
+      lineBase: 0,
+      failed: null,
+      readTo: 0,
+      clock: -Infinity,
+      merged: false,
+    }));
+    const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
+    const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
+    const probe = Buffer.allocUnsafe(16 * 1024);
 
-        // A file removed or replaced since the run started (rotated away while earlier
-        // inputs were read) is damage, not the end of the run: the other inputs are kept.
-        let fd: number | null;
-        try {
-          fd = await o.src.begin();
-        } catch (e) {
-          if (!(e instanceof InputError)) throw e;
-          const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
-          st.damage = d;
-          errors.push(d);
-          notice(`error: ${d}`);
-          o.src.close();
-          continue;
+    /** Time of the first record of a chunk (bytes in hand, or read at a range's start); else the run's last one. */
+    const firstTimeOf = (run: Run, t: Dispatch): number => {
+      let b: Uint8Array;
+      if (t.task === null) return run.nextTime;
+      if (t.task.kind === 'bytes') b = t.task.chunk.subarray(0, 16 * 1024);
+      else {
+        const from = t.rawStart === 0 ? 0 : t.rawStart - 1;
+        const n = readSync(run.fd!, probe, 0, probe.length, from);
+        b = probe.subarray(0, n);
+        if (t.rawStart > 0) b = b.subarray(b.indexOf(10) + 1);
+      }
+      for (const [s, e] of sampleLines(b, 16)) if (e < b.length && parseLine(plan, b, s, e, rec)) return rec.time;
+      return run.nextTime;
+    };
+    const readAhead = async (run: Run): Promise<void> => {
+      const r = run.failed === null ? await run.tasks!.next() : { done: true as const, value: undefined };
+      run.next = r.done ? null : r.value;
+      if (run.next !== null) run.nextTime = firstTimeOf(run, run.next);
+    };
+    /** The input whose next chunk is oldest (ties: input order), or undefined at the end. */
+    const pick = (): Run | undefined => {
+      let best: Run | undefined;
+      for (const r of runs) {
+        if (r.state === 'done' || (r.state === 'reading' && r.next === null)) continue;
+        if (best === undefined || r.nextTime < best.nextTime) best = r;
+      }
+      return best;
+    };
+    /**
+     * With inputs read side by side, the watermark is the oldest of theirs: sealing may not
+     * pass any unfinished input's own clock (its newest record merged), or the first record
+     * still to come from one that has merged nothing yet. One input alone: no bound (the
+     * engine's own watermark, as for a single input).
+     */
+    const bound = (): number => {
+      let b = Infinity;
+      let unfinished = 0;
+      for (const r of runs) {
+        if (r.state === 'done') continue;
+        unfinished++;
+        const t = r.merged ? r.clock : r.queued.length > 0 ? r.queued[0]! : r.nextTime;
+        if (t < b) b = t;
+      }
+      return unfinished >= 2 ? b : Infinity;
+    };
+    const progress = () => {
+      let at = rawDone;
+      for (const r of runs) if (r.state === 'reading') at += r.ranged ? r.readTo : r.o.src.rawBytes;
+      opts.onProgress?.({ rawBytes: at, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
+    };
+
+    const sample = (run: Run, line: number, reason: string) => {
+      const name = run.st.name;
+      if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: name, line, reason });
+      if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', name, `${name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
+    };
+    const merge = (run: Run, p: Partial, skippedLong: number) => {
+      const st = run.st;
+      if (p.spare !== undefined) {
+        if (spares.length < threads * 2 + 2) spares.push(p.spare);
+        p.spare = undefined;
+      }
+      for (let i = 0; i < skippedLong; i++) {
+        run.lineBase++;
+        st.lines++;
+        st.malformed++;
+        st.overlong++;
+        reasons[REASON_NAMES[E.LONG]!] = (reasons[REASON_NAMES[E.LONG]!] ?? 0) + 1;
+        sample(run, run.lineBase, 'line over 64 KiB, skipped');
+      }
+      st.lines += p.lines;
+      st.parsed += p.parsed;
+      st.malformed += p.malformed;
+      st.blank += p.blank;
+      st.overlong += p.overlong;
+      p.reasons.forEach((n, code) => {
+        if (n > 0) {
+          const name = REASON_NAMES[code] ?? `reason ${code}`;
+          reasons[name] = (reasons[name] ?? 0) + n;
         }
-        // Plain files: workers read their own byte ranges through its descriptor (nothing
-        // crosses from here but offsets). Compressed files and stdin: framed here, chunks
-        // transferred.
-        const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
-        const ranged = fd !== null;
-        const tasks = fd !== null ? rangeTasks(fd, o.src.size!, chunkSize, fold) : byteTasks(o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
-        const inflight: { promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
-        // A range that could not be read (the file shrank, an I/O error): the file ends
-        // there, with what came before it kept and the damage said.
-        let failed: string | null = null;
-        /** Ranges: the end of the last one merged. */
-        let readTo = 0;
-        const settle = async () => {
-          const head = inflight.shift()!;
-          let p: Partial;
-          try {
-            p = await head.promise;
-          } catch (e) {
-            const m = (e as Error).message;
-            if (!m.startsWith(READ_FAILED)) throw e;
-            failed ??= `${st.name}: ${m.slice(READ_FAILED.length)}; lines from byte ${head.rawStart} on were not analyzed, the results so far are kept`;
-            return;
-          }
-          if (failed !== null) return;
-          merge(p, head.skippedLong);
-          readTo = head.rawEnd;
-          opts.onProgress?.({ rawBytes: rawDone + (ranged ? head.rawEnd : o.src.rawBytes), totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
-        };
-        for await (const t of tasks) {
-          if (failed !== null) break;
-          // Interrupted: a range not yet read is left; bytes already read (below) are folded.
-          if (ranged && opts.signal?.aborted) {
-            stoppedAt = { name: st.name, offset: t.rawStart, size: o.src.size, compressed: false };
-            break;
-          }
-          if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
-            // Merge what the workers have finished, then skip this chunk if they are all busy.
-            while (inflight.length > 0 && inflight[0]!.done) await settle();
-            if (inflight.length >= threads * 2) {
-              shed.chunks++;
-              shed.lines += countLines(t.task.chunk) + t.skippedLong;
-              // Let worker results and input events in before the next read.
-              await new Promise((r) => setImmediate(r));
-              continue;
+      });
+      for (const s of p.samples) sample(run, run.lineBase + s.line, s.reason);
+      run.lineBase += p.lines;
+      linesDone += p.lines + skippedLong;
+      malformedDone += p.malformed + skippedLong;
+      noZone += p.noZone;
+      if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
+      const lateBefore = engine.lateRequests;
+      for (const b of p.buckets) engine.add(b);
+      st.late += engine.lateRequests - lateBefore;
+      if (p.parsed > 0 && (!run.merged || p.maxTime > run.clock)) run.clock = p.maxTime;
+      if (p.parsed > 0) run.merged = true;
+      engine.advance(bound());
+    };
+    /** An input read to its end (or stopped): its counts, damage and descriptor. */
+    const finish = (run: Run) => {
+      const { o, st } = run;
+      run.state = 'done';
+      // A pipe ends (as at EOF) when the run is interrupted.
+      if (!run.ranged && stoppedAt === null && opts.signal?.aborted) stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
+      if (run.failed !== null) o.src.damage = run.failed;
+      if (run.ranged) {
+        o.src.rawBytes = o.src.size!;
+        o.src.bytes = run.failed === null && stoppedAt?.name !== st.name ? o.src.size! : run.readTo;
+      }
+      rawDone += o.src.rawBytes;
+      const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', run.index);
+      if (overlap !== null) {
+        warnings.push(overlap);
+        notice(`warning: ${overlap}`);
+      }
+      st.bytes = o.src.bytes;
+      st.compressed = o.src.compressed;
+      if (o.src.damage !== null) {
+        st.damage = o.src.damage;
+        errors.push(o.src.damage);
+        notice(`error: ${o.src.damage}`);
+      }
+      // Done with this input: its descriptor goes now, not at the end of the run.
+      o.src.close();
+      progress();
+    };
+    const settle = async () => {
+      const head = inflight.shift()!;
+      const run = head.run;
+      run.queued.shift();
+      let p: Partial | null = null;
+      try {
+        p = await head.promise;
+      } catch (e) {
+        const m = (e as Error).message;
+        if (!m.startsWith(READ_FAILED)) throw e;
+        if (run.failed === null) {
+          run.failed = `${run.st.name}: ${m.slice(READ_FAILED.length)}; lines from byte ${head.rawStart} on were not analyzed, the results so far are kept`;
+          run.next = null;
+          await run.tasks!.return(undefined);
+        }
+      }
+      if (p !== null && run.failed === null) {
+        merge(run, p, head.skippedLong);
+        run.readTo = head.rawEnd;
+      }
+      if (run.next === null && run.queued.length === 0 && run.state === 'reading') finish(run);
+      else progress();
+    };
+    const dispatch = (run: Run, t: Dispatch) => {
+      if (t.task === null) return;
+      const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
+      const entry = { run, promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, done: false };
+      promise.then(
+        () => (entry.done = true),
+        () => (entry.done = true),
+      );
+      inflight.push(entry);
+      run.queued.push(run.nextTime);
+    };
+    /** Start reading an input; false if it is gone (then it is damage, and done). */
+    const begin = async (run: Run): Promise<void> => {
+      // A file removed or replaced since the run started (rotated away while earlier
+      // inputs were read) is damage, not the end of the run: the other inputs are kept.
+      let fd: number | null;
+      try {
+        fd = await run.o.src.begin();
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+        run.st.damage = d;
+        errors.push(d);
+        notice(`error: ${d}`);
+        run.o.src.close();
+        run.state = 'done';
+        return;
+      }
+      // Plain files: workers read their own byte ranges through its descriptor (nothing
+      // crosses from here but offsets). Compressed files and stdin: framed here, chunks
+      // transferred.
+      run.fd = fd;
+      run.ranged = fd !== null;
+      run.tasks = fd !== null ? rangeTasks(fd, run.o.src.size!, chunkSize, fold) : byteTasks(run.o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
+      run.state = 'reading';
+      await readAhead(run);
+      if (run.next === null) finish(run);
+    };
+
+    try {
+      for (;;) {
+        if (opts.signal?.aborted) {
+          // Interrupted: chunks already read are folded; ranges not yet read are left.
+          for (const r of runs) {
+            if (r.state === 'waiting') {
+              unread.push(r.st.name);
+              r.o.src.close();
+              r.state = 'done';
+            } else if (r.state === 'reading' && r.next !== null) {
+              if (!r.ranged) dispatch(r, r.next);
+              const at = { name: r.st.name, offset: r.ranged ? r.next.rawStart : r.o.src.rawBytes, size: r.o.src.size, compressed: !r.ranged && r.o.src.compressed };
+              if (stoppedAt === null) stoppedAt = at;
+              else unread.push(`${r.st.name} from ${at.compressed ? 'compressed ' : ''}byte ${at.offset}`);
+              r.next = null;
+              await r.tasks!.return(undefined);
+              if (r.queued.length === 0) finish(r);
             }
           }
-          if (t.task !== null) {
-            const promise = pool.run(t.task, { transferList: t.transfer }) as Promise<Partial>;
-            const entry = { promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, done: false };
-            promise.then(
-              () => (entry.done = true),
-              () => (entry.done = true),
-            );
-            inflight.push(entry);
+          break;
+        }
+        const run = pick();
+        if (run === undefined) break;
+        if (run.state === 'waiting') {
+          await begin(run);
+          continue;
+        }
+        const t = run.next!;
+        let skip = false;
+        if (live?.shed === true && t.task !== null && t.task.kind === 'bytes') {
+          // Merge what the workers have finished, then skip this chunk if they are all busy.
+          while (inflight.length > 0 && inflight[0]!.done) await settle();
+          if (inflight.length >= threads * 2) {
+            shed.chunks++;
+            shed.lines += countLines(t.task.chunk) + t.skippedLong;
+            // Let worker results and input events in before the next read.
+            await new Promise((r) => setImmediate(r));
+            skip = true;
           }
-          if (!ranged && opts.signal?.aborted) {
-            stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
-            break;
-          }
+        }
+        if (!skip) {
+          dispatch(run, t);
           if (t.idle) {
             // Live input paused: fold everything now; with nothing new, wall time moves event time.
             while (inflight.length > 0) await settle();
             if (t.task === null) engine.idle((live?.idleMs ?? 0) / 1000);
-            continue;
+          } else {
+            if (inflight.length >= threads * 2 && live?.shed !== true) await settle();
+            if (!run.ranged) progress();
           }
-          if (inflight.length >= threads * 2 && live?.shed !== true) await settle();
-          if (!ranged) opts.onProgress?.({ rawBytes: rawDone + o.src.rawBytes, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: inflight.length, shedLines: shed.lines });
         }
-        while (inflight.length > 0) await settle();
-        // A pipe ends (as at EOF) when the run is interrupted.
-        if (!ranged && stoppedAt === null && opts.signal?.aborted) stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
-        if (failed !== null) o.src.damage = failed;
-        if (ranged) {
-          o.src.rawBytes = o.src.size!;
-          o.src.bytes = failed === null && stoppedAt?.name !== st.name ? o.src.size! : readTo;
-        }
-        rawDone += o.src.rawBytes;
-        st.late = engine.lateRequests - lateBefore;
-        const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', order.indexOf(o));
-        if (overlap !== null) {
-          warnings.push(overlap);
-          notice(`warning: ${overlap}`);
-        }
-        st.bytes = o.src.bytes;
-        st.compressed = o.src.compressed;
-        if (o.src.damage !== null) {
-          st.damage = o.src.damage;
-          errors.push(o.src.damage);
-          notice(`error: ${o.src.damage}`);
-        }
-        // Done with this input: its descriptor goes now, not at the end of the run.
-        o.src.close();
-        opts.onProgress?.({ rawBytes: rawDone, totalBytes, lines: linesDone, malformed: malformedDone, inFlight: 0, shedLines: shed.lines });
+        if (run.state !== 'reading') continue;
+        await readAhead(run);
+        if (run.next === null && run.queued.length === 0) finish(run);
       }
+      while (inflight.length > 0) await settle();
+      for (const r of runs) if (r.state === 'reading') finish(r);
       if (poolError !== null) throw poolError;
     } finally {
       await pool.destroy();

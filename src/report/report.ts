@@ -137,14 +137,19 @@ export interface FileReport {
 }
 
 /**
- * An input that overlaps the inputs before it in time (the logs of two servers behind one
- * balancer, captures from two taps): read one after the other, its records for time already
- * analyzed are late — counted, but not in detection, which then sees part of the traffic.
- * Said per input when it is more than a few records at a boundary (null otherwise).
+ * An input whose records came for time already analyzed: they are late — counted, but not in
+ * detection, which then saw part of that time's traffic. Logs are read side by side in time
+ * order, so this takes records far out of order (a first line far from the rest); captures
+ * are read one after the other, so two overlapping captures (two taps) do it. Said per input
+ * past a few records at a boundary (null otherwise).
  */
 export function overlapWarning(name: string, late: number, total: number, unit: 'requests' | 'packets', index: number): string | null {
   if (index === 0 || late < 10 || late < total * 0.01) return null;
-  return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) are stamped within time already analyzed from the inputs before it — they overlap in time (several servers or taps?); those ${unit} are counted but left out of detection, which saw part of the traffic of that time. Analyze overlapping inputs one at a time, or merged into one stream in time order.`;
+  const why =
+    unit === 'packets'
+      ? 'it overlaps the captures before it in time, and captures are read one after the other: merge overlapping captures in time order first (mergecap), or analyze them one at a time'
+      : 'its records are far out of time order against the other inputs (a first line far from the rest?)';
+  return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) came for time already analyzed and are counted but left out of detection, which saw part of the traffic of that time: ${why}`;
 }
 
 export interface MalformedSample {

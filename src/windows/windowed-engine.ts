@@ -224,10 +224,14 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     this.advance();
   }
 
-  /** Take in the Partial just merged and seal every step the watermark has passed. */
-  advance(): void {
+  /**
+   * Take in the Partial just merged and seal every step the watermark has passed. `bound`:
+   * the oldest record still to come from another input read side by side (see analyze);
+   * the watermark does not pass it, so those records are not late.
+   */
+  advance(bound = Infinity): void {
     this.takeNoted();
-    const wm = this.clock - this.timing.lateness;
+    const wm = Math.min(this.clock, bound) - this.timing.lateness;
     this.sealThrough(Math.floor(wm / this.timing.step) - 1);
   }
 
