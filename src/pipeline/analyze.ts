@@ -97,7 +97,6 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
 }
 
-
 export interface LiveOptions {
   /** Hand out complete lines after this much quiet (ms); also the wall-clock tick. */
   idleMs: number;
@@ -492,6 +491,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       /** Its newest record merged so far (its own event-time clock), once anything is merged. */
       clock: number;
       merged: boolean;
+      /** Interrupted before its end. */
+      stopped: boolean;
     }
     const runs: Run[] = order.map((o, index) => ({
       o,
@@ -509,6 +510,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       readTo: 0,
       clock: -Infinity,
       merged: false,
+      stopped: false,
     }));
     const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
     const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
@@ -617,7 +619,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       if (run.failed !== null) o.src.damage = run.failed;
       if (run.ranged) {
         o.src.rawBytes = o.src.size!;
-        o.src.bytes = run.failed === null && stoppedAt?.name !== st.name ? o.src.size! : run.readTo;
+        o.src.bytes = run.failed === null && !run.stopped ? o.src.size! : run.readTo;
       }
       rawDone += o.src.rawBytes;
       const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', run.index);
@@ -670,7 +672,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       inflight.push(entry);
       run.queued.push(run.nextTime);
     };
-    /** Start reading an input; false if it is gone (then it is damage, and done). */
+    /** Start reading an input (one removed or replaced since the run started is damage, and done). */
     const begin = async (run: Run): Promise<void> => {
       // A file removed or replaced since the run started (rotated away while earlier
       // inputs were read) is damage, not the end of the run: the other inputs are kept.
@@ -712,6 +714,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
               const at = { name: r.st.name, offset: r.ranged ? r.next.rawStart : r.o.src.rawBytes, size: r.o.src.size, compressed: !r.ranged && r.o.src.compressed };
               if (stoppedAt === null) stoppedAt = at;
               else unread.push(`${r.st.name} from ${at.compressed ? 'compressed ' : ''}byte ${at.offset}`);
+              r.stopped = true;
               r.next = null;
               await r.tasks!.return(undefined);
               if (r.queued.length === 0) finish(r);
