@@ -149,7 +149,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       file.bytes = src.bytes;
       file.compressed = src.compressed;
       file.linkTypes = [...links].sort((a, b) => a - b);
-      for (const w of issues.warnings) {
+      for (const w of [...issues.warnings, ...src.notes]) {
         warnings.push(w);
         notice(`warning: ${w}`);
       }

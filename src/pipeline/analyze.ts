@@ -629,6 +629,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       }
       st.bytes = o.src.bytes;
       st.compressed = o.src.compressed;
+      for (const w of o.src.notes) {
+        warnings.push(w);
+        notice(`warning: ${w}`);
+      }
       if (o.src.damage !== null) {
         st.damage = o.src.damage;
         errors.push(o.src.damage);

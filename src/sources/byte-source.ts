@@ -13,7 +13,8 @@ import { open, promises as fsp, type promises } from 'node:fs';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { once } from 'node:events';
+import { createGunzip, createInflateRaw, type Gunzip } from 'node:zlib';
 import { InputError } from './errors.js';
 
 const READ_SIZE = 1 << 20;
@@ -39,6 +40,8 @@ export interface InputSource {
   rawBytes: number;
   bytes: number;
   damage: string | null;
+  /** What a reader should know of an input read in full (trailing garbage after the last gzip member). */
+  readonly notes: string[];
   signal: AbortSignal | null;
   readonly isPlainFile: boolean;
   read(target: Uint8Array, offset: number, length: number, timeoutMs?: number): Promise<number>;
@@ -80,6 +83,11 @@ export class ByteSource implements InputSource {
   private gunzip: Gunzip | null = null;
   private piece: Buffer | null = null;
   private pieceOff = 0;
+  /** Decompressed bytes the pieces yielded so far (where a gzip re-read resumes). */
+  private pulled = 0;
+  private recovering = false;
+  /** What a reader should know of an input read in full (trailing garbage after the last gzip member). */
+  readonly notes: string[] = [];
   /** A pull that a timed-out read left running; the next read takes its result. */
   private pendingPull: Promise<Buffer | null> | null = null;
   /** Ends the input (as at EOF) when aborted: live mode's SIGINT/SIGTERM. */
@@ -214,24 +222,45 @@ export class ByteSource implements InputSource {
   private async pull(): Promise<Buffer | null> {
     if (this.done) return null;
     await this.start();
-    try {
-      const r = await this.iter!.next();
-      if (r.done) {
-        this.done = true;
+    for (;;) {
+      try {
+        const r = await this.iter!.next();
+        if (r.done) {
+          this.done = true;
+          return null;
+        }
+        this.pulled += r.value.length;
+        return r.value;
+      } catch (e) {
+        // A bad header after a member: a gzip file on disk is read again member by member
+        // from its start, past what was delivered. Node's gunzip takes whatever follows a
+        // member for another member, and on trailing garbage (gzip itself ignores it) fails and
+        // drops the last member's final output with it. What that reading fails on is the damage.
+        const err = e as NodeJS.ErrnoException;
+        const badHeader = err.code === 'Z_DATA_ERROR' && /header|compression method/i.test(err.message);
+        if (badHeader && this.compressed && this.fh !== null && this.isRegularFile && !this.recovering) {
+          this.recovering = true;
+          this.gunzip?.destroy();
+          this.raw?.destroy();
+          this.iter = gzipMembers(this.fh, this.pulled, this.name, this.notes);
+          continue;
+        }
+        this.failed(e);
         return null;
       }
-      return r.value;
-    } catch (e) {
-      this.done = true;
-      const err = e as NodeJS.ErrnoException;
-      if (this.compressed) {
-        const at = this.gunzip?.bytesWritten ?? this.rawBytes;
-        const what = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'truncated gzip data' : `corrupt gzip data (${err.message})`;
-        this.damage = `${this.name}: ${what} at compressed byte offset ${at} (decompressed ${this.bytes} bytes); the results so far are kept`;
-      } else {
-        this.damage = `${this.name}: read error after ${this.rawBytes} bytes (${err.message}); the results so far are kept`;
-      }
-      return null;
+    }
+  }
+
+  /** The input ended on an error: the damage says what and where. */
+  private failed(e: unknown): void {
+    this.done = true;
+    const err = e as NodeJS.ErrnoException & { at?: number };
+    if (this.compressed) {
+      const at = err.at ?? this.gunzip?.bytesWritten ?? this.rawBytes;
+      const what = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'truncated gzip data' : `corrupt gzip data (${err.message})`;
+      this.damage = `${this.name}: ${what} at compressed byte offset ${at} (decompressed ${this.pulled} bytes); the results so far are kept`;
+    } else {
+      this.damage = `${this.name}: read error after ${this.rawBytes} bytes (${err.message}); the results so far are kept`;
     }
   }
 
@@ -415,6 +444,9 @@ export class ParkedSource implements InputSource {
   get damage(): string | null {
     return this.damageSet ?? this.inner?.damage ?? null;
   }
+  get notes(): string[] {
+    return this.inner?.notes ?? [];
+  }
   set damage(v: string | null) {
     this.damageSet = v;
   }
@@ -434,5 +466,79 @@ export class ParkedSource implements InputSource {
   close(): void {
     this.inner?.close();
     this.inner = null;
+  }
+}
+
+/** A gzip member that could not be read: what, and at which compressed byte. */
+function gzipError(message: string, at: number): Error & { at: number } {
+  return Object.assign(new Error(message), { at });
+}
+
+/**
+ * The members of a gzip file (RFC 1952 headers read here, each member's deflate data by raw
+ * inflate), from the start, less the first `skip` decompressed bytes. Trailing zeros end it
+ * quietly; trailing garbage ends it with a note, as gzip does ("trailing garbage ignored"); a
+ * corrupt or cut member is an error at its compressed offset.
+ */
+async function* gzipMembers(fh: promises.FileHandle, skip: number, name: string, notes: string[]): AsyncGenerator<Buffer> {
+  const head = Buffer.allocUnsafe(64 * 1024);
+  let pos = 0;
+  let out = 0;
+  for (;;) {
+    const n = (await fh.read(head, 0, head.length, pos)).bytesRead;
+    if (n === 0) return;
+    if (pos > 0 && head[0] === 0) {
+      let zeros = 0;
+      while (zeros < n && head[zeros] === 0) zeros++;
+      pos += zeros;
+      if (zeros === n) continue;
+    }
+    if (n < 10 || head[0] !== 0x1f || head[1] !== 0x8b || head[2] !== 8) {
+      if (pos === 0) throw gzipError('not gzip data', 0);
+      const size = (await fh.stat()).size;
+      notes.push(`${name}: ${size - pos} bytes after the last gzip member (at compressed byte offset ${pos}) are not gzip data: ignored, as gzip does; everything before them was read`);
+      return;
+    }
+    const flags = head[3]!;
+    let h = 10;
+    if (flags & 4) h += 2 + head.readUInt16LE(h);
+    if (flags & 8) h = head.indexOf(0, h) + 1 || n + 1;
+    if (flags & 16) h = head.indexOf(0, h) + 1 || n + 1;
+    if (flags & 2) h += 2;
+    if (h > n) throw gzipError('gzip member header cut or over 64 KiB', pos);
+    const inf = createInflateRaw({ chunkSize: 1 << 18 });
+    let ended = false;
+    const end = new Promise<void>((resolve) =>
+      inf.once('end', () => {
+        ended = true;
+        resolve();
+      }),
+    );
+    // Feed the member's deflate data; raw inflate ends at its last block and ignores the rest.
+    const feeder = (async () => {
+      let at = pos + h;
+      while (!ended) {
+        const b = Buffer.allocUnsafe(READ_SIZE);
+        const got = (await fh.read(b, 0, b.length, at)).bytesRead;
+        if (got === 0) {
+          inf.end();
+          return;
+        }
+        at += got;
+        if (!inf.write(b.subarray(0, got))) await Promise.race([once(inf, 'drain'), end]);
+      }
+    })().catch((e: unknown) => inf.destroy(e as Error));
+    try {
+      for await (const c of inf as AsyncIterable<Buffer>) {
+        if (out + c.length > skip) yield out >= skip ? c : c.subarray(skip - out);
+        out += c.length;
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const cut = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message);
+      throw gzipError(cut ? 'unexpected end of file' : err.message, pos + h + inf.bytesWritten);
+    }
+    await feeder;
+    pos += h + inf.bytesWritten + 8;
   }
 }

@@ -202,6 +202,8 @@ export class FollowSource implements InputSource {
     return false;
   }
 
+  readonly notes: string[] = [];
+
   /** Followed files are read here, never by byte range. */
   async begin(): Promise<number | null> {
     return null;

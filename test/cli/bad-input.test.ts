@@ -43,6 +43,29 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     expect(rep.summary.requests).toBe(rep.input.parsed);
   });
 
+  it('reads every member before trailing garbage in a gzip file and says it ignored the garbage, exit 0 (as gzip does)', async () => {
+    const total = sample.text.split('\n').length - 1;
+    const half = sample.text.indexOf('\n', sample.text.length / 2) + 1;
+    const members = Buffer.concat([gzipSync(sample.text.slice(0, half)), gzipSync(sample.text.slice(half))]);
+    for (const [name, bytes, garbage] of [
+      ['garbage.log.gz', Buffer.concat([gzipSync(sample.text), Buffer.from('appended by mistake\n')]), 20],
+      ['members.log.gz', Buffer.concat([members, Buffer.from([0x1f, 0x8b]), Buffer.from(' but no more')]), 14],
+      ['zeros.log.gz', Buffer.concat([members, Buffer.alloc(512)]), 0],
+    ] as const) {
+      const p = join(dir, name);
+      writeFileSync(p, bytes);
+      const r = await run(['-q', '--format', 'json', p]);
+      expect(r.code).toBe(0);
+      const rep = json(r.stdout) as ReturnType<typeof json> & { input: { warnings: string[] } };
+      expect(rep.input.lines).toBe(total);
+      expect(rep.input.malformed).toBe(0);
+      expect(rep.input.errors).toEqual([]);
+      expect(rep.input.warnings).toEqual(
+        garbage === 0 ? [] : [`${p}: ${garbage} bytes after the last gzip member (at compressed byte offset ${bytes.length - garbage}) are not gzip data: ignored, as gzip does; everything before them was read`],
+      );
+    }
+  });
+
   it('detects gzip by magic bytes, not by name', async () => {
     const p = join(dir, 'plain-name.log');
     writeFileSync(p, gzipSync(sample.text));
