@@ -152,7 +152,7 @@ function checkOutputsWritable(outputs: { option: string; path: string }[]): void
       accessSync(st !== null ? o.path : dirname(resolve(o.path)), constants.W_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      fail(code === 'ENOENT' ? `no directory ${dirname(resolve(o.path))}` : code === 'EACCES' || code === 'EROFS' ? `${code === 'EROFS' ? 'read-only file system' : 'permission denied'}` : (e as Error).message);
+      fail(code === 'ENOENT' ? `no directory ${dirname(resolve(o.path))}` : code === 'EROFS' ? 'read-only file system' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
     }
   }
 }

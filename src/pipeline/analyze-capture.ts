@@ -4,7 +4,8 @@
  * the same backpressure and strict chunk-order merge as the log pipeline.
  */
 import { Piscina } from 'piscina';
-import { frameCapture, type CaptureIssues } from '../framing/captures.js';
+import { frameCapture, type CaptureChunk, type CaptureIssues } from '../framing/captures.js';
+import { firstRecordTime } from '../parsers/packet/records.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
@@ -36,6 +37,23 @@ export interface CaptureOptions {
   live?: LiveOptions;
   /** Batch runs: stop reading at the next chunk when aborted (see AnalyzeOptions.signal). */
   signal?: AbortSignal;
+  /** Each source's first packet time, from its first bytes (null: none seen): the order to read them in. */
+  firstTimes?: (number | null)[];
+}
+
+/** The first packet's time in a capture's first bytes (null: none there): where it starts, before it is opened again. */
+export async function firstPacketTime(head: Uint8Array): Promise<number | null> {
+  let at = 0;
+  const read = async (t: Uint8Array, off: number, len: number): Promise<number> => {
+    const n = Math.min(len, head.length - at);
+    t.set(head.subarray(at, at + n), off);
+    at += n;
+    return n;
+  };
+  for await (const ch of frameCapture(read, '', { warnings: [], error: null })) {
+    if (ch.records > 0) return firstRecordTime(ch.bytes, ch.context);
+  }
+  return null;
 }
 
 export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions): Promise<PacketReport> {
@@ -66,7 +84,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   let rawDone = 0;
   let packetsDone = 0;
   const pool = new Piscina({
-    filename: new URL('../../workers/packet-worker.js', import.meta.url).href,
+    filename: new URL('../../workers/packet-entry.cjs', import.meta.url).href,
     minThreads: o.threads,
     maxThreads: o.threads,
     idleTimeout: 1000,
@@ -85,70 +103,80 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
   const unread: string[] = [];
   try {
-    for (const src of sources) {
+    /**
+     * One capture being read. As for logs (see analyze.ts), captures are read side by side in
+     * time order: the next chunk dispatched is the one whose first packet is oldest, and the
+     * watermark is bounded by the oldest of the unfinished captures' own clocks, so two taps
+     * over the same minutes are analyzed as one stream; rotated captures follow each other.
+     */
+    interface Run {
+      readonly src: InputSource;
+      readonly file: CaptureFileReport;
+      readonly issues: CaptureIssues;
+      readonly links: Set<number>;
+      state: 'waiting' | 'reading' | 'done';
+      chunks: AsyncGenerator<CaptureChunk> | null;
+      next: CaptureChunk | null;
+      nextTime: number;
+      queued: number[];
+      seq: number;
+      clock: number;
+      merged: boolean;
+    }
+    const runs: Run[] = sources.map((src, i) => {
       const issues: CaptureIssues = { warnings: [], error: null };
       const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, late: 0, warnings: issues.warnings, damage: null };
       files.push(file);
-      if (o.signal?.aborted) {
-        unread.push(src.name);
-        src.close();
-        continue;
+      return { src, file, issues, links: new Set<number>(), state: 'waiting', chunks: null, next: null, nextTime: o.firstTimes?.[i] ?? -Infinity, queued: [], seq: 0, clock: -Infinity, merged: false };
+    });
+    const inflight: { run: Run; promise: Promise<PacketPartial> }[] = [];
+    const pick = (): Run | undefined => {
+      let best: Run | undefined;
+      for (const r of runs) {
+        if (r.state === 'done' || (r.state === 'reading' && r.next === null)) continue;
+        if (best === undefined || r.nextTime < best.nextTime) best = r;
       }
-      // A capture removed or replaced since the run started is damage: the others are kept.
-      try {
-        await src.begin();
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
-        file.damage = d;
-        errors.push(d);
-        notice(`error: ${d}`);
-        src.close();
-        continue;
+      return best;
+    };
+    const bound = (): number => {
+      let b = Infinity;
+      let unfinished = 0;
+      for (const r of runs) {
+        if (r.state === 'done') continue;
+        unfinished++;
+        const t = r.merged ? r.clock : r.queued.length > 0 ? r.queued[0]! : r.nextTime;
+        if (t < b) b = t;
       }
-      const links = new Set<number>();
-      const lateBefore = engine.latePackets;
-      const inflight: Promise<PacketPartial>[] = [];
-      const settle = async () => {
-        const p = await inflight.shift()!;
-        file.packets += p.packets;
-        packetsDone += p.packets;
-        engine.add(p);
-        engine.advance();
-      };
-      let seq = 0;
-      for await (const ch of frameCapture((t, off, len, idle) => src.read(t, off, len, idle), src.name, issues, o.chunkSize ?? 1 << 20, live?.idleMs ?? 0)) {
-        file.format = ch.context.format;
-        for (const i of ch.context.interfaces) links.add(i.linkType);
-        if (ch.records > 0) {
-          inflight.push(pool.run({ chunk: ch.bytes, context: ch.context, seq: seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>);
-        }
-        // Interrupted: the records read so far (above) are folded; reading stops here.
-        if (o.signal?.aborted) {
-          stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
-          break;
-        }
-        if (ch.idle) {
-          // Live input paused: fold everything now; with nothing new, wall time moves event time.
-          while (inflight.length > 0) await settle();
-          if (ch.records === 0) engine.idle((live?.idleMs ?? 0) / 1000);
-        } else if (inflight.length >= o.threads * 2) await settle();
-        o.onProgress?.({ rawBytes: rawDone + src.rawBytes, totalBytes, lines: packetsDone, inFlight: inflight.length, unit: 'packets' });
+      return unfinished >= 2 ? b : Infinity;
+    };
+    const progress = () => {
+      let at = rawDone;
+      for (const r of runs) if (r.state === 'reading') at += r.src.rawBytes;
+      o.onProgress?.({ rawBytes: at, totalBytes, lines: packetsDone, inFlight: inflight.length, unit: 'packets' });
+    };
+    const readAhead = async (run: Run) => {
+      const r = await run.chunks!.next();
+      run.next = r.done ? null : r.value;
+      if (run.next !== null) {
+        run.file.format = run.next.context.format;
+        for (const i of run.next.context.interfaces) run.links.add(i.linkType);
+        run.nextTime = (run.next.records > 0 ? firstRecordTime(run.next.bytes, run.next.context) : null) ?? run.nextTime;
       }
-      while (inflight.length > 0) await settle();
+    };
+    const finish = (run: Run) => {
+      const { src, file, issues } = run;
+      run.state = 'done';
       // A pipe ends (as at EOF) when the run is interrupted.
       if (stoppedAt === null && o.signal?.aborted) stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
       rawDone += src.rawBytes;
-      file.late = engine.latePackets - lateBefore;
-      const overlap = overlapWarning(src.name, file.late, file.packets, 'packets', sources.indexOf(src));
+      const overlap = overlapWarning(src.name, file.late, file.packets, 'packets', runs.indexOf(run));
       if (overlap !== null) {
         warnings.push(overlap);
         notice(`warning: ${overlap}`);
       }
-      o.onProgress?.({ rawBytes: rawDone, totalBytes, lines: packetsDone, inFlight: 0, unit: 'packets' });
       file.bytes = src.bytes;
       file.compressed = src.compressed;
-      file.linkTypes = [...links].sort((a, b) => a - b);
+      file.linkTypes = [...run.links].sort((a, b) => a - b);
       for (const w of [...issues.warnings, ...src.notes]) {
         warnings.push(w);
         notice(`warning: ${w}`);
@@ -161,7 +189,89 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       }
       // Done with this input: its descriptor goes now, not at the end of the run.
       src.close();
+      progress();
+    };
+    const settle = async () => {
+      const { run, promise } = inflight.shift()!;
+      run.queued.shift();
+      const p = await promise;
+      run.file.packets += p.packets;
+      packetsDone += p.packets;
+      const lateBefore = engine.latePackets;
+      engine.add(p);
+      run.file.late += engine.latePackets - lateBefore;
+      if (p.packets > 0 && (!run.merged || p.maxTime > run.clock)) run.clock = p.maxTime;
+      if (p.packets > 0) run.merged = true;
+      engine.advance(bound());
+      if (run.next === null && run.queued.length === 0 && run.state === 'reading') finish(run);
+    };
+    const dispatch = (run: Run, ch: CaptureChunk) => {
+      if (ch.records === 0) return;
+      const promise = pool.run({ chunk: ch.bytes, context: ch.context, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>;
+      inflight.push({ run, promise });
+      run.queued.push(run.nextTime);
+    };
+    const begin = async (run: Run) => {
+      // A capture removed or replaced since the run started is damage: the others are kept.
+      try {
+        await run.src.begin();
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+        run.file.damage = d;
+        errors.push(d);
+        notice(`error: ${d}`);
+        run.src.close();
+        run.state = 'done';
+        return;
+      }
+      const src = run.src;
+      run.chunks = frameCapture((t, off, len, idle) => src.read(t, off, len, idle), src.name, run.issues, o.chunkSize ?? 1 << 20, live?.idleMs ?? 0);
+      run.state = 'reading';
+      await readAhead(run);
+      if (run.next === null) finish(run);
+    };
+
+    for (;;) {
+      if (o.signal?.aborted) {
+        // Interrupted: the records read so far are folded; reading stops here.
+        for (const r of runs) {
+          if (r.state === 'waiting') {
+            unread.push(r.src.name);
+            r.src.close();
+            r.state = 'done';
+          } else if (r.state === 'reading' && r.next !== null) {
+            dispatch(r, r.next);
+            const at = { name: r.src.name, offset: r.src.rawBytes, size: r.src.size, compressed: r.src.compressed };
+            if (stoppedAt === null) stoppedAt = at;
+            else unread.push(`${r.src.name} from ${at.compressed ? 'compressed ' : ''}byte ${at.offset}`);
+            r.next = null;
+            await r.chunks!.return(undefined);
+            if (r.queued.length === 0) finish(r);
+          }
+        }
+        break;
+      }
+      const run = pick();
+      if (run === undefined) break;
+      if (run.state === 'waiting') {
+        await begin(run);
+        continue;
+      }
+      const ch = run.next!;
+      dispatch(run, ch);
+      if (ch.idle) {
+        // Live input paused: fold everything now; with nothing new, wall time moves event time.
+        while (inflight.length > 0) await settle();
+        if (ch.records === 0) engine.idle((live?.idleMs ?? 0) / 1000);
+      } else if (inflight.length >= o.threads * 2) await settle();
+      progress();
+      if (run.state !== 'reading') continue;
+      await readAhead(run);
+      if (run.next === null && run.queued.length === 0) finish(run);
     }
+    while (inflight.length > 0) await settle();
+    for (const r of runs) if (r.state === 'reading') finish(r);
     if (poolError !== null) throw poolError;
   } finally {
     await pool.destroy();

@@ -36,7 +36,7 @@ import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAttackReport, PacketReport } from '../report/packet-report.js';
-import { analyzeCaptures } from './analyze-capture.js';
+import { analyzeCaptures, firstPacketTime } from './analyze-capture.js';
 import { GeoIp } from '../geo/geoip.js';
 import type { BlockOptions } from '../geo/blocklist.js';
 import { enrichReport } from '../report/enrich.js';
@@ -322,9 +322,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         const log = opened[captures.indexOf(false)]!.src.name;
         throw new InputError('FS_MIXED_INPUTS', log, `${log}: not a packet capture, but other inputs are; analyze logs and captures separately`);
       }
+      const firstTimes: (number | null)[] = [];
+      for (const o of opened) firstTimes.push(await firstPacketTime(o.head));
       return await analyzeCaptures(
         opened.map((o) => o.src),
         {
+          firstTimes,
           threads,
           chunkSize: opts.chunkSize,
           zone: zoneOverride ?? 0,
@@ -446,7 +449,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
 
     const spares: ArrayBuffer[] = [];
     const pool = new Piscina({
-      filename: new URL('../../workers/log-worker.js', import.meta.url).href,
+      filename: new URL('../../workers/log-entry.cjs', import.meta.url).href,
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 1000,

@@ -138,18 +138,13 @@ export interface FileReport {
 
 /**
  * An input whose records came for time already analyzed: they are late — counted, but not in
- * detection, which then saw part of that time's traffic. Logs are read side by side in time
- * order, so this takes records far out of order (a first line far from the rest); captures
- * are read one after the other, so two overlapping captures (two taps) do it. Said per input
- * past a few records at a boundary (null otherwise).
+ * detection, which then saw part of that time's traffic. Inputs are read side by side in time
+ * order (see pipeline/analyze.ts), so this takes records far out of order (a first record far
+ * from the rest). Said per input past a few records at a boundary (null otherwise).
  */
 export function overlapWarning(name: string, late: number, total: number, unit: 'requests' | 'packets', index: number): string | null {
   if (index === 0 || late < 10 || late < total * 0.01) return null;
-  const why =
-    unit === 'packets'
-      ? 'it overlaps the captures before it in time, and captures are read one after the other: merge overlapping captures in time order first (mergecap), or analyze them one at a time'
-      : 'its records are far out of time order against the other inputs (a first line far from the rest?)';
-  return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) came for time already analyzed and are counted but left out of detection, which saw part of the traffic of that time: ${why}`;
+  return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) came for time already analyzed and are counted but left out of detection, which saw part of the traffic of that time: its ${unit === 'packets' ? 'packets' : 'records'} are far out of time order against the other inputs (a first ${unit === 'packets' ? 'packet' : 'line'} far from the rest?)`;
 }
 
 export interface MalformedSample {

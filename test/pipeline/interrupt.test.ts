@@ -7,7 +7,7 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeLogs, generateCapture, sampleScenario, writePcap } from '../../dist/src/index.js';
-import { BIN, generated, run, tmp } from '../helpers.js';
+import { BIN, generated, ROOT, run, tmp } from '../helpers.js';
 
 const CHUNK = 64 * 1024;
 
@@ -84,5 +84,19 @@ describe('an interrupted batch run', () => {
     expect(readFileSync(original, 'utf8')).toBe(text);
     const solo = await run(['-q', '--format', 'json', original]);
     expect((JSON.parse(solo.stdout) as { input: { lines: number } }).input.lines).toBe(total);
+  });
+
+  it('ends cleanly when the run is over before its workers have started (a tiny input, 40 pools of 4)', () => {
+    // Terminating a worker while it loaded its ES module through require() aborted the whole
+    // process (V8 FATAL ERROR) in about one pool of a hundred.
+    const tiny = join(tmp(), 'tiny.log');
+    writeFileSync(tiny, text.split('\n').slice(0, 3).join('\n') + '\n');
+    const script = `import { analyze } from ${JSON.stringify(join(ROOT, 'dist/src/index.js'))};
+      for (let i = 0; i < 40; i++) await analyze({ inputs: [${JSON.stringify(tiny)}], threads: 4 });
+      console.log('done');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/FATAL/);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
   });
 });

@@ -172,17 +172,22 @@ describe('inputs changed by log rotation while they are read', () => {
     );
   });
 
-  it('says when captures overlap in time (two taps): read one after the other, the second is late; mergecap is the way', async () => {
+  it('reads captures that overlap in time (two taps) side by side: the findings of the one capture they were split from', async () => {
     const d = tmp();
-    const pcap = writePcap(generateCapture(5, 0.05).packets);
-    const [tap1, tap2] = [join(d, 'tap1.pcap'), join(d, 'tap2.pcap')];
-    writeFileSync(tap1, pcap);
-    writeFileSync(tap2, pcap);
-    const r = await analyze({ inputs: [tap1, tap2], threads: 1 });
-    if (r.kind !== 'capture') throw new Error('not a capture');
-    const [f1, f2] = r.input.files;
-    expect(f1!.late).toBe(0);
-    expect(f2!.late).toBeGreaterThan(f2!.packets * 0.9);
-    expect(r.input.warnings).toContainEqual(expect.stringMatching(new RegExp(`^${tap2}: ${f2!.late} of its ${f2!.packets} packets \\(.* came for time already analyzed .*merge overlapping captures in time order first \\(mergecap\\)`)));
+    const { packets } = generateCapture(5, 0.1);
+    const [whole, tap1, tap2] = [join(d, 'all.pcap'), join(d, 'tap1.pcap'), join(d, 'tap2.pcap')];
+    writeFileSync(whole, writePcap(packets));
+    writeFileSync(tap1, writePcap(packets.filter((_, i) => i % 3 !== 0)));
+    writeFileSync(tap2, writePcap(packets.filter((_, i) => i % 3 === 0)));
+    const attacks = (r: Awaited<ReturnType<typeof analyze>>) => (r.kind === 'capture' ? r.attacks.map((a) => [a.signature, a.target, a.start, a.end, a.packets]) : []);
+    const one = await analyze({ inputs: [whole], threads: 1, chunkSize: CHUNK });
+    expect(attacks(one).length).toBeGreaterThan(0);
+    for (const threads of [1, 3]) {
+      const r = await analyze({ inputs: [tap1, tap2], threads, chunkSize: CHUNK });
+      if (r.kind !== 'capture') throw new Error('not a capture');
+      expect(r.input.files.map((f) => f.late)).toEqual([0, 0]);
+      expect(r.input.warnings.filter((w) => w.includes('time already analyzed'))).toEqual([]);
+      expect(attacks(r)).toEqual(attacks(one));
+    }
   });
 });

@@ -92,3 +92,25 @@ export function walkChunk(bytes: Uint8Array, ctx: CaptureContext, r: PacketRecor
   }
   return count;
 }
+
+/**
+ * Time (seconds) of the first timed record of a chunk, or null: the order in which captures
+ * read side by side are taken (pcapng: the first Enhanced or obsolete Packet Block).
+ */
+export function firstRecordTime(bytes: Uint8Array, ctx: CaptureContext): number | null {
+  const le = ctx.littleEndian;
+  if (ctx.format === 'pcap') return bytes.length < 16 ? null : u32(bytes, 0, le) + u32(bytes, 4, le) / ctx.interfaces[0]!.unitsPerSec;
+  let p = 0;
+  while (p + 20 <= bytes.length) {
+    const type = u32(bytes, p, le);
+    const len = u32(bytes, p + 4, le);
+    if (len < 12) return null;
+    if (type === 6 || type === 2) {
+      const iface = type === 6 ? u32(bytes, p + 8, le) : le ? bytes[p + 8]! | (bytes[p + 9]! << 8) : (bytes[p + 8]! << 8) | bytes[p + 9]!;
+      const ifc = ctx.interfaces[iface];
+      if (ifc !== undefined) return (u32(bytes, p + 12, le) * 4294967296 + u32(bytes, p + 16, le)) / ifc.unitsPerSec + ifc.tsOffset;
+    }
+    p += len;
+  }
+  return null;
+}
