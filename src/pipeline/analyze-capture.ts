@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
 import type { LiveOptions, Progress } from './analyze.js';
 import { interruptedWarning } from './interrupted.js';
+import { noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
 
 export interface CaptureOptions {
   threads: number;
@@ -103,25 +104,15 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
   const unread: string[] = [];
   try {
-    /**
-     * One capture being read. As for logs (see analyze.ts), captures are read side by side in
-     * time order: the next chunk dispatched is the one whose first packet is oldest, and the
-     * watermark is bounded by the oldest of the unfinished captures' own clocks, so two taps
-     * over the same minutes are analyzed as one stream; rotated captures follow each other.
-     */
-    interface Run {
+    /** One capture being read, side by side with the others in time order (see side-by-side.ts). */
+    interface Run extends SideBySide {
       readonly src: InputSource;
       readonly file: CaptureFileReport;
       readonly issues: CaptureIssues;
       readonly links: Set<number>;
-      state: 'waiting' | 'reading' | 'done';
       chunks: AsyncGenerator<CaptureChunk> | null;
       next: CaptureChunk | null;
-      nextTime: number;
-      queued: number[];
       seq: number;
-      clock: number;
-      merged: boolean;
     }
     const runs: Run[] = sources.map((src, i) => {
       const issues: CaptureIssues = { warnings: [], error: null };
@@ -130,25 +121,6 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       return { src, file, issues, links: new Set<number>(), state: 'waiting', chunks: null, next: null, nextTime: o.firstTimes?.[i] ?? -Infinity, queued: [], seq: 0, clock: -Infinity, merged: false };
     });
     const inflight: { run: Run; promise: Promise<PacketPartial> }[] = [];
-    const pick = (): Run | undefined => {
-      let best: Run | undefined;
-      for (const r of runs) {
-        if (r.state === 'done' || (r.state === 'reading' && r.next === null)) continue;
-        if (best === undefined || r.nextTime < best.nextTime) best = r;
-      }
-      return best;
-    };
-    const bound = (): number => {
-      let b = Infinity;
-      let unfinished = 0;
-      for (const r of runs) {
-        if (r.state === 'done') continue;
-        unfinished++;
-        const t = r.merged ? r.clock : r.queued.length > 0 ? r.queued[0]! : r.nextTime;
-        if (t < b) b = t;
-      }
-      return unfinished >= 2 ? b : Infinity;
-    };
     const progress = () => {
       let at = rawDone;
       for (const r of runs) if (r.state === 'reading') at += r.src.rawBytes;
@@ -200,9 +172,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       const lateBefore = engine.latePackets;
       engine.add(p);
       run.file.late += engine.latePackets - lateBefore;
-      if (p.packets > 0 && (!run.merged || p.maxTime > run.clock)) run.clock = p.maxTime;
-      if (p.packets > 0) run.merged = true;
-      engine.advance(bound());
+      noteMerged(run, p.packets, p.maxTime);
+      engine.advance(watermarkBound(runs));
       if (run.next === null && run.queued.length === 0 && run.state === 'reading') finish(run);
     };
     const dispatch = (run: Run, ch: CaptureChunk) => {
@@ -252,7 +223,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         }
         break;
       }
-      const run = pick();
+      const run = pickOldest(runs);
       if (run === undefined) break;
       if (run.state === 'waiting') {
         await begin(run);

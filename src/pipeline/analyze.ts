@@ -23,6 +23,7 @@ import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
 import { ByteSource, ParkedSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { READ_FAILED } from '../sources/file-range.js';
 import { interruptedWarning } from './interrupted.js';
+import { noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
 import { FollowSource } from '../sources/follow.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
@@ -467,33 +468,20 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     pool.on('error', (e: unknown) => {
       poolError ??= e;
     });
-    /**
-     * One input being read. Inputs are read side by side in time order: the next chunk
-     * dispatched is the one, among all inputs, whose first record is oldest (estimated from
-     * that record), so the logs of two servers over the same hours are merged as one stream;
-     * rotated logs, which follow each other, are still read one after the other.
-     */
-    interface Run {
+    /** One input being read, side by side with the others in time order (see side-by-side.ts). */
+    interface Run extends SideBySide {
       readonly o: Opened;
       readonly st: FileReport;
       readonly index: number;
-      state: 'waiting' | 'reading' | 'done';
       ranged: boolean;
       fd: number | null;
       tasks: AsyncGenerator<Dispatch> | null;
-      /** Its next chunk, read ahead (null: none left), and the time of its first record. */
       next: Dispatch | null;
-      nextTime: number;
-      /** Its chunks in flight, by the time of their first record, in input order. */
-      queued: number[];
       lineBase: number;
       /** A range that could not be read (the file shrank, an I/O error): the input ends there. */
       failed: string | null;
       /** Ranges: the end of the last one merged. */
       readTo: number;
-      /** Its newest record merged so far (its own event-time clock), once anything is merged. */
-      clock: number;
-      merged: boolean;
       /** Interrupted before its end. */
       stopped: boolean;
     }
@@ -537,32 +525,6 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       const r = run.failed === null ? await run.tasks!.next() : { done: true as const, value: undefined };
       run.next = r.done ? null : r.value;
       if (run.next !== null) run.nextTime = firstTimeOf(run, run.next);
-    };
-    /** The input whose next chunk is oldest (ties: input order), or undefined at the end. */
-    const pick = (): Run | undefined => {
-      let best: Run | undefined;
-      for (const r of runs) {
-        if (r.state === 'done' || (r.state === 'reading' && r.next === null)) continue;
-        if (best === undefined || r.nextTime < best.nextTime) best = r;
-      }
-      return best;
-    };
-    /**
-     * With inputs read side by side, the watermark is the oldest of theirs: sealing may not
-     * pass any unfinished input's own clock (its newest record merged), or the first record
-     * still to come from one that has merged nothing yet. One input alone: no bound (the
-     * engine's own watermark, as for a single input).
-     */
-    const bound = (): number => {
-      let b = Infinity;
-      let unfinished = 0;
-      for (const r of runs) {
-        if (r.state === 'done') continue;
-        unfinished++;
-        const t = r.merged ? r.clock : r.queued.length > 0 ? r.queued[0]! : r.nextTime;
-        if (t < b) b = t;
-      }
-      return unfinished >= 2 ? b : Infinity;
     };
     const progress = () => {
       let at = rawDone;
@@ -609,9 +571,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       const lateBefore = engine.lateRequests;
       for (const b of p.buckets) engine.add(b);
       st.late += engine.lateRequests - lateBefore;
-      if (p.parsed > 0 && (!run.merged || p.maxTime > run.clock)) run.clock = p.maxTime;
-      if (p.parsed > 0) run.merged = true;
-      engine.advance(bound());
+      noteMerged(run, p.parsed, p.maxTime);
+      engine.advance(watermarkBound(runs));
     };
     /** An input read to its end (or stopped): its counts, damage and descriptor. */
     const finish = (run: Run) => {
@@ -729,7 +690,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           }
           break;
         }
-        const run = pick();
+        const run = pickOldest(runs);
         if (run === undefined) break;
         if (run.state === 'waiting') {
           await begin(run);
