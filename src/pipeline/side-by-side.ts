@@ -46,9 +46,9 @@ export function watermarkBound(runs: readonly SideBySide[]): number {
   return unfinished >= 2 ? b : Infinity;
 }
 
-/** A chunk of this input was merged: `records` of them, the newest at `maxTime`. */
+/** A chunk of this input was merged: `records` of them, the newest at `maxTime` (0 or less: none timed). */
 export function noteMerged(run: SideBySide, records: number, maxTime: number): void {
-  if (records === 0) return;
+  if (records === 0 || !(maxTime > 0)) return;
   if (!run.merged || maxTime > run.clock) run.clock = maxTime;
   run.merged = true;
 }
