@@ -162,7 +162,7 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
   console.log(`target peak RSS ≤ ${TARGET_RSS_MIB} MiB: ${peak.toFixed(0)} MiB → ${peak <= TARGET_RSS_MIB ? 'met' : 'NOT met'}`);
   if (results.length >= 5) {
     const growth = Math.max(results[3]!.maxRssMiB, results[4]!.maxRssMiB) / Math.max(results[1]!.maxRssMiB, results[2]!.maxRssMiB) - 1;
-    console.log(`target RSS flat (≤ +10% from ${(n / 1e6).toFixed(0)}M to ${(bigN / 1e6).toFixed(0)}M ${s.unit}): ${(growth * 100).toFixed(1)}% → ${growth <= 0.1 ? 'met' : 'NOT met'}`);
+    console.log(`target RSS flat (≤ +10% from ${n.toLocaleString('en-US')} to ${bigN.toLocaleString('en-US')} ${s.unit}): ${(growth * 100).toFixed(1)}% → ${growth <= 0.1 ? 'met' : 'NOT met'}`);
   }
   const split = (r: CaseResult) =>
     `${r.name}: ${r.cpuS.toFixed(2)} s CPU in ${(r.ms / 1000).toFixed(2)} s` +
