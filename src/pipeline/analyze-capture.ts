@@ -18,8 +18,8 @@ import { PacketEngine, type PacketEngineHooks } from '../windows/packet-engine.j
 import { VERSION } from '../version.js';
 import { suggestConnLimit } from '../report/limits.js';
 import type { LiveOptions, Progress } from './analyze.js';
-import { interruptedWarning } from './interrupted.js';
-import { noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
+import { Interruption } from './interrupted.js';
+import { notAnalyzed, noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
 
 export interface CaptureOptions {
   threads: number;
@@ -81,6 +81,10 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   const errors: string[] = [];
   const files: CaptureFileReport[] = [];
   const notice = o.onNotice ?? (() => {});
+  const warn = (w: string) => {
+    warnings.push(w);
+    notice(`warning: ${w}`);
+  };
   const totalBytes = sources.every((s) => s.size !== null) ? sources.reduce((a, s) => a + s.size!, 0) : null;
   let rawDone = 0;
   let packetsDone = 0;
@@ -101,8 +105,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     poolError ??= e;
   });
   // Ctrl-C: where reading stopped, and the inputs never started.
-  let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
-  const unread: string[] = [];
+  const interruption = new Interruption();
   try {
     /** One capture being read, side by side with the others in time order (see side-by-side.ts). */
     interface Run extends SideBySide {
@@ -139,19 +142,17 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       const { src, file, issues } = run;
       run.state = 'done';
       // A pipe ends (as at EOF) when the run is interrupted.
-      if (stoppedAt === null && o.signal?.aborted) stoppedAt = { name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed };
+      if (!interruption.stopped && o.signal?.aborted) interruption.stoppedIn({ name: src.name, offset: src.rawBytes, size: src.size, compressed: src.compressed });
       rawDone += src.rawBytes;
       const overlap = overlapWarning(src.name, file.late, file.packets, 'packets', runs.indexOf(run));
       if (overlap !== null) {
-        warnings.push(overlap);
-        notice(`warning: ${overlap}`);
+        warn(overlap);
       }
       file.bytes = src.bytes;
       file.compressed = src.compressed;
       file.linkTypes = [...run.links].sort((a, b) => a - b);
       for (const w of [...issues.warnings, ...src.notes]) {
-        warnings.push(w);
-        notice(`warning: ${w}`);
+        warn(w);
       }
       const damage = issues.error ?? src.damage;
       if (damage !== null) {
@@ -188,7 +189,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         await run.src.begin();
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+        const d = notAnalyzed(e);
         run.file.damage = d;
         errors.push(d);
         notice(`error: ${d}`);
@@ -208,14 +209,12 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
         // Interrupted: the records read so far are folded; reading stops here.
         for (const r of runs) {
           if (r.state === 'waiting') {
-            unread.push(r.src.name);
+            interruption.notRead(r.src.name);
             r.src.close();
             r.state = 'done';
           } else if (r.state === 'reading' && r.next !== null) {
             dispatch(r, r.next);
-            const at = { name: r.src.name, offset: r.src.rawBytes, size: r.src.size, compressed: r.src.compressed };
-            if (stoppedAt === null) stoppedAt = at;
-            else unread.push(`${r.src.name} from ${at.compressed ? 'compressed ' : ''}byte ${at.offset}`);
+            interruption.stoppedIn({ name: r.src.name, offset: r.src.rawBytes, size: r.src.size, compressed: r.src.compressed });
             r.next = null;
             await r.chunks!.return(undefined);
             if (r.queued.length === 0) finish(r);
@@ -248,11 +247,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     await pool.destroy();
   }
   engine.finish();
-  if (stoppedAt !== null || unread.length > 0) {
-    const w = interruptedWarning(stoppedAt, unread);
-    warnings.push(w);
-    notice(`warning: ${w}`);
-  }
+  const stopped = interruption.warning();
+  if (stopped !== null) warn(stopped);
   const report = buildPacketReport(engine, files, cfg, VERSION, o.zone ?? 0, warnings, errors);
   if (o.suggestLimits) report.connLimits = suggestConnLimit(report, engine.normalConnections);
   return report;

@@ -22,8 +22,8 @@ import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
 import { ByteSource, ParkedSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { READ_FAILED } from '../sources/file-range.js';
-import { interruptedWarning } from './interrupted.js';
-import { noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
+import { Interruption } from './interrupted.js';
+import { notAnalyzed, noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
 import { FollowSource } from '../sources/follow.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
@@ -436,9 +436,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
     const warnings: string[] = [];
+    const warn = (w: string) => {
+      warnings.push(w);
+      notice(`warning: ${w}`);
+    };
     // Ctrl-C: where reading stopped, and the inputs never started.
-    let stoppedAt: Parameters<typeof interruptedWarning>[0] = null;
-    const unread: string[] = [];
+    const interruption = new Interruption();
     const errors: string[] = [];
     let noZone = 0;
     const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
@@ -579,7 +582,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       const { o, st } = run;
       run.state = 'done';
       // A pipe ends (as at EOF) when the run is interrupted.
-      if (!run.ranged && stoppedAt === null && opts.signal?.aborted) stoppedAt = { name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed };
+      if (!run.ranged && !interruption.stopped && opts.signal?.aborted) interruption.stoppedIn({ name: st.name, offset: o.src.rawBytes, size: o.src.size, compressed: o.src.compressed });
       if (run.failed !== null) o.src.damage = run.failed;
       if (run.ranged) {
         o.src.rawBytes = o.src.size!;
@@ -588,14 +591,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       rawDone += o.src.rawBytes;
       const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', run.index);
       if (overlap !== null) {
-        warnings.push(overlap);
-        notice(`warning: ${overlap}`);
+        warn(overlap);
       }
       st.bytes = o.src.bytes;
       st.compressed = o.src.compressed;
       for (const w of o.src.notes) {
-        warnings.push(w);
-        notice(`warning: ${w}`);
+        warn(w);
       }
       if (o.src.damage !== null) {
         st.damage = o.src.damage;
@@ -649,7 +650,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         fd = await run.o.src.begin();
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        const d = `${e.message}: not analyzed; the results of the other inputs are kept`;
+        const d = notAnalyzed(e);
         run.st.damage = d;
         errors.push(d);
         notice(`error: ${d}`);
@@ -674,14 +675,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           // Interrupted: chunks already read are folded; ranges not yet read are left.
           for (const r of runs) {
             if (r.state === 'waiting') {
-              unread.push(r.st.name);
+              interruption.notRead(r.st.name);
               r.o.src.close();
               r.state = 'done';
             } else if (r.state === 'reading' && r.next !== null) {
               if (!r.ranged) dispatch(r, r.next);
-              const at = { name: r.st.name, offset: r.ranged ? r.next.rawStart : r.o.src.rawBytes, size: r.o.src.size, compressed: !r.ranged && r.o.src.compressed };
-              if (stoppedAt === null) stoppedAt = at;
-              else unread.push(`${r.st.name} from ${at.compressed ? 'compressed ' : ''}byte ${at.offset}`);
+              interruption.stoppedIn({ name: r.st.name, offset: r.ranged ? r.next.rawStart : r.o.src.rawBytes, size: r.o.src.size, compressed: !r.ranged && r.o.src.compressed });
               r.stopped = true;
               r.next = null;
               await r.tasks!.return(undefined);
@@ -732,15 +731,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     }
     engine.finish();
 
-    if (stoppedAt !== null || unread.length > 0) {
-      const w = interruptedWarning(stoppedAt, unread);
-      warnings.push(w);
-      notice(`warning: ${w}`);
-    }
+    const stopped = interruption.warning();
+    if (stopped !== null) warn(stopped);
     if (noZone > 0) {
       const w = `${noZone} timestamp${noZone === 1 ? ' has' : 's have'} no zone offset; read as UTC`;
-      warnings.push(w);
-      notice(`warning: ${w}`);
+      warn(w);
     }
     const report = buildReport(
       engine,

@@ -6,6 +6,13 @@
  * one after the other. analyze.ts (logs) and analyze-capture.ts (captures) keep one of these
  * per input.
  */
+import type { InputError } from '../sources/errors.js';
+
+/** The damage of an input removed or replaced before its turn (see InputSource.begin): the others go on. */
+export function notAnalyzed(e: InputError): string {
+  return `${e.message}: not analyzed; the results of the other inputs are kept`;
+}
+
 export interface SideBySide {
   state: 'waiting' | 'reading' | 'done';
   /** Its next chunk, read ahead (null: none left). */
