@@ -127,11 +127,6 @@ report of what was read still printed; a second Ctrl-C quits at once), 141 stdou
 `;
 
 /**
- * An output file that is also an input (`floodscope access.log -o access.log`, a typo at
- * 3 a.m.) would replace the log being analyzed with its report: refuse before reading.
- * Compared by device and inode, so links and other spellings of the path count too.
- */
-/**
  * An output that cannot be written (a typo in its directory, no permission, a directory) is
  * said before the analysis, not after minutes of it, with the report nowhere.
  */
@@ -157,6 +152,11 @@ function checkOutputsWritable(outputs: { option: string; path: string }[]): void
   }
 }
 
+/**
+ * An output file that is also an input (`floodscope access.log -o access.log`, a typo at
+ * 3 a.m.) would replace the log being analyzed with its report: refuse before reading.
+ * Compared by device and inode, so links and other spellings of the path count too.
+ */
 function refuseInputAsOutput(inputs: string[], outputs: { option: string; path: string }[]): void {
   const ids = new Map<string, string>();
   for (const spec of resolveInputs(inputs)) {

@@ -9,7 +9,7 @@ import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
-import { alertHead, alertTail, outlierWarning, reportedSources, timelineMinutes, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
+import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -124,9 +124,7 @@ export function buildPacketReport(
   const t = engine.totals;
   const span = engine.span();
   const has = span !== null;
-  const first = has ? Math.floor(span.start / 60) : 0;
-  const last = has ? Math.floor(span.end / 60) : -1;
-  const per = timelineMinutes(last - first + 1);
+  const { first, last, per } = timelineFrame(span);
   const cols: number[][] = [[], [], [], [], [], []];
   for (let m = first; m <= last; m += per) {
     for (let c = 0; c < 6; c++) cols[c]!.push(0);

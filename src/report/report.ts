@@ -297,9 +297,14 @@ export function alertReport(a: Alert, zone: number, ev?: EventAlertOptions): Att
 /** Most counts a report's timeline holds: a week of minutes; longer spans count whole minutes more. */
 export const MAX_TIMELINE_POINTS = 10_080;
 
-/** Minutes per timeline count for a span of `minutes`. */
-export function timelineMinutes(minutes: number): number {
-  return Math.max(1, Math.ceil(minutes / MAX_TIMELINE_POINTS));
+/**
+ * The timeline's minutes for an input's time span (null: none): its first and last epoch
+ * minute, and the minutes per count (1, or more so that there are ≤ MAX_TIMELINE_POINTS).
+ */
+export function timelineFrame(span: { start: number; end: number } | null): { first: number; last: number; per: number } {
+  const first = span !== null ? Math.floor(span.start / 60) : 0;
+  const last = span !== null ? Math.floor(span.end / 60) : -1;
+  return { first, last, per: Math.max(1, Math.ceil((last - first + 1) / MAX_TIMELINE_POINTS)) };
 }
 
 /**
@@ -319,9 +324,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const requests = t[C.REQUESTS]!;
   const span = engine.span();
   const has = span !== null;
-  const firstMinute = has ? Math.floor(span.start / 60) : 0;
-  const lastMinute = has ? Math.floor(span.end / 60) : -1;
-  const per = timelineMinutes(lastMinute - firstMinute + 1);
+  const { first: firstMinute, last: lastMinute, per } = timelineFrame(span);
   const counts: number[] = [];
   for (let m = firstMinute; m <= lastMinute; m += per) {
     let c = 0;

@@ -45,6 +45,8 @@ export class FollowSource implements InputSource {
   private readonly files: Followed[];
   private wake: (() => void) | null = null;
   private stopped = false;
+  /** Nothing to add after the end (InputSource.notes): a followed file has no end. */
+  readonly notes: string[] = [];
 
   /**
    * A path that is there already must be a plain-text file: a directory or a gzip file can
@@ -201,8 +203,6 @@ export class FollowSource implements InputSource {
   get isPlainFile(): boolean {
     return false;
   }
-
-  readonly notes: string[] = [];
 
   /** Followed files are read here, never by byte range. */
   async begin(): Promise<number | null> {

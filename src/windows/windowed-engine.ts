@@ -226,8 +226,8 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
 
   /**
    * Take in the Partial just merged and seal every step the watermark has passed. `bound`:
-   * the oldest record still to come from another input read side by side (see analyze);
-   * the watermark does not pass it, so those records are not late.
+   * with inputs read side by side, the oldest of their own clocks (pipeline/side-by-side.ts);
+   * the watermark does not pass it, so the records still to come from them are not late.
    */
   advance(bound = Infinity): void {
     this.takeNoted();
