@@ -219,6 +219,7 @@ export async function runBench(argv: string[]): Promise<number> {
       'skip-live': { type: 'boolean' },
       'live-runs': { type: 'string' },
       'live-lines': { type: 'string' },
+      'pipe-runs': { type: 'string' },
     },
   });
   const threads = defaultThreads();
@@ -230,7 +231,7 @@ export async function runBench(argv: string[]): Promise<number> {
     if (!values['skip-packets']) runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
     // The pipe case runs 6M lines (~7 s): the target is a sustained rate with flat RSS, and a
     // 2M-line run (~3 s) is mostly start-up — workers compiling, RSS ramping to its plateau.
-    if (!values['skip-live']) await runLive(dir, { runs: Number(values['live-runs'] ?? 20), lines: Number(values['live-lines'] ?? 6_000_000), keep });
+    if (!values['skip-live']) await runLive(dir, { runs: Number(values['live-runs'] ?? 20), lines: Number(values['live-lines'] ?? 6_000_000), pipeRuns: Number(values['pipe-runs'] ?? 3), keep });
     if (!values['skip-micro']) await runMicro();
     return 0;
   } finally {
