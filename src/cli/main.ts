@@ -16,8 +16,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
-import { parseAllow } from '../geo/blocklist.js';
-import { BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
+import { describeExclusion, parseAllow } from '../geo/blocklist.js';
+import { applyHint, BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
 import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
@@ -28,6 +28,9 @@ import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/pac
 import { AlertActions } from '../live/actions.js';
 import { Metrics, parseListen } from '../live/metrics.js';
 import { VERSION } from '../version.js';
+
+/** Block-list exclusions said on stderr; the rest are in the file's comments and the JSON. */
+const MAX_EXCLUSION_NOTICES = 10;
 
 export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, ATTACK: 3, DAMAGED: 4, INTERRUPTED: 130, PIPE: 141 } as const;
 
@@ -71,7 +74,8 @@ Where from, and what to block:
   --asn-db FILE        MaxMind-format ASN database (AS number and organisation on each source)
   --no-geo             no geolocation
   --blocklist F[=FILE] write a block list: plain, ipset, nft, iptables or route (repeatable);
-                       FILE "-" is stdout (the report then goes to stderr); default ./floodscope.F
+                       FILE "-" is stdout (the report then goes to stderr); default ./floodscope.F;
+                       each file's header says how to load it (iptables: iptables-restore --noflush)
   --block-prefix P     auto (default: /24 when ≥ 4 of its addresses attack, /16 when ≥ 8 such /24s;
                        IPv6 /64 and /48), or 32|24|16 (IPv6 128|64|48)
   --block-ttl D        timeout of ipset and nft entries (default 1h)
@@ -597,23 +601,28 @@ export async function main(argv: string[]): Promise<number> {
     }
     const plan = report.blocklist ?? null;
     if (plan !== null) {
-      for (const ex of plan.excluded) notice(`block list: left out ${ex.what}${ex.count > 1 ? ` (×${ex.count})` : ''}: ${ex.reason}`);
+      for (const ex of plan.excluded.slice(0, MAX_EXCLUSION_NOTICES)) notice(`block list: left out ${describeExclusion(ex)}`);
+      if (plan.excluded.length > MAX_EXCLUSION_NOTICES) {
+        notice(`block list: left out ${plan.excluded.length - MAX_EXCLUSION_NOTICES} more (every one is in the block list's comments and the JSON report's blocklist.excluded)`);
+      }
       if (v['dry-run']) {
         notice(`block list (dry run, nothing written): ${plan.entries.length} entries`);
         for (const e of plan.entries) notice(`  would block ${e.cidr}  # ${e.comment}`);
       } else {
         for (const l of lists) {
           const r = renderBlocklist(plan, l.format);
+          const v6 = plan.entries.filter((e) => e.v === 6).length;
           if (l.file === '-') {
-            await new Promise<void>((resolve) => process.stdout.write(r.text + (r.extra ? r.extra.text : ''), () => resolve()));
+            await new Promise<void>((resolve) => process.stdout.write(r.text, () => resolve()));
+            // Two tools' files on one stream would not load in either.
+            if (r.extra !== null) notice(`block list: ${v6} IPv6 entries not written: ip6tables-restore needs its own file (--blocklist ${l.format}=FILE writes FILE${r.extra.suffix})`);
             continue;
           }
           await writeOut(l.file, r.text);
-          notice(`block list: ${plan.entries.length} entries written to ${l.file} (${l.format})`);
-          if (r.extra !== null) {
-            await writeOut(l.file + r.extra.suffix, r.extra.text);
-            notice(`block list: IPv6 entries written to ${l.file}${r.extra.suffix} (ip6tables-restore)`);
-          }
+          if (r.extra !== null) await writeOut(l.file + r.extra.suffix, r.extra.text);
+          const n = r.extra !== null ? plan.entries.length - v6 : plan.entries.length;
+          const also = r.extra !== null ? `, ${v6} IPv6 entries to ${l.file}${r.extra.suffix}` : '';
+          notice(`block list: ${n} entries written to ${l.file}${also} (${l.format}); load: ${applyHint(l.format, l.file, r.extra !== null ? l.file + r.extra.suffix : undefined)}`);
         }
       }
     }

@@ -2,7 +2,8 @@
  * What to block, decided on evidence: the sources of attack findings, aggregated into
  * prefixes where the attack is dense, minus everything that must never be blocked.
  *
- * Never blocked, each with its reason in `excluded`:
+ * Never blocked, each with its reason in `excluded` (addresses left out for one reason are listed
+ * by /24 or /64: an attack from a lab's private range is a few lines, not thousands):
  *  - an allowlisted address, or a prefix that contains one (the prefix is split back into
  *    its member addresses instead);
  *  - private, loopback, link-local, CGNAT, documentation, multicast and reserved addresses,
@@ -41,9 +42,13 @@ export interface BlockEntry {
 }
 
 export interface BlockExclusion {
+  /** An address, a prefix and how many of its addresses ("10.9.0.0/24 (30 addresses)"), or a finding's sources. */
   what: string;
   reason: string;
+  /** Times it was left out (an address can be a source of several findings). */
   count: number;
+  /** Addresses it stands for. */
+  addresses: number;
 }
 
 export interface BlockPlan {
@@ -100,11 +105,24 @@ function network(w: readonly number[], bits: number): { key: string; cidr: strin
 
 export function planBlocklist(findings: readonly Finding[], o: BlockOptions): BlockPlan {
   const excluded = new Map<string, BlockExclusion>();
-  const exclude = (what: string, reason: string) => {
+  const exclude = (what: string, reason: string, addresses = 1) => {
     const k = `${what}|${reason}`;
     const e = excluded.get(k);
     if (e) e.count++;
-    else excluded.set(k, { what, reason, count: 1 });
+    else excluded.set(k, { what, reason, count: 1, addresses });
+  };
+  // Addresses left out, by reason (grouped by prefix at the end), in the order first seen.
+  const leftOut = new Map<string, Map<string, { w: [number, number, number, number]; times: number }>>();
+  const excludeAddress = (ip: string, w: [number, number, number, number], reason: string) => {
+    let m = leftOut.get(reason);
+    if (m === undefined) {
+      m = new Map();
+      leftOut.set(reason, m);
+      excluded.set(`\0${reason}`, { what: '', reason, count: 0, addresses: 0 });
+    }
+    const a = m.get(ip);
+    if (a === undefined) m.set(ip, { w, times: 1 });
+    else a.times++;
   };
   const victims = new Set(o.victims);
   const allowed = (w: readonly number[]) => o.allow.some((c) => cidrContains(c, w[0]!, w[1]!, w[2]!, w[3]!));
@@ -113,27 +131,27 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
   const cand = new Map<string, BlockSource & { signatures: Set<string> }>();
   for (const f of findings) {
     if (!f.attack && !o.includeInfo) {
-      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'info finding (not an attack); use --block-info to include');
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'info finding (not an attack); use --block-info to include', f.topSources.length);
       continue;
     }
     if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {
-      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead');
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead', f.topSources.length);
       continue;
     }
     for (const s of f.topSources) {
       const w = words(s.ip);
       if (w === null) continue;
       if (victims.has(s.ip)) {
-        exclude(s.ip, 'a victim address of this input');
+        excludeAddress(s.ip, w, 'a victim address of this input');
         continue;
       }
       if (allowed(w)) {
-        exclude(s.ip, 'allowlisted');
+        excludeAddress(s.ip, w, 'allowlisted');
         continue;
       }
       const special = specialLabel(...w);
       if (special !== null && !o.blockPrivate) {
-        exclude(s.ip, `${special} address (use --block-private to include)`);
+        excludeAddress(s.ip, w, `${special} address (use --block-private to include)`);
         continue;
       }
       const c = cand.get(s.ip);
@@ -177,7 +195,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
   };
   const emit = (g: Group) => {
     if (containsAllowed(g.c)) {
-      exclude(g.cidr, 'prefix contains an allowlisted address: split into its member addresses');
+      exclude(g.cidr, 'prefix contains an allowlisted address: split into its member addresses', g.members.length);
       singles(g.members);
     } else out.push(g);
   };
@@ -221,5 +239,30 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       return { cidr: g.cidr, v: g.v, members: g.members.length, count, signatures: sigs, comment };
     })
     .sort((a, b) => b.count - a.count || (a.cidr < b.cidr ? -1 : 1));
-  return { entries, excluded: [...excluded.values()], prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
+  return { entries, excluded: [...excluded.values()].flatMap((e) => (e.addresses === 0 ? byPrefix(e.reason, leftOut.get(e.reason)!) : [e])), prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
+}
+
+/** "WHAT: REASON", with how many times when one address was a source of several findings. */
+export function describeExclusion(e: BlockExclusion): string {
+  return `${e.what}${e.addresses === 1 && e.count > 1 ? ` (×${e.count})` : ''}: ${e.reason}`;
+}
+
+/** Addresses left out for one reason, one exclusion per /24 (IPv6 /64) they fall in. */
+function byPrefix(reason: string, addrs: Map<string, { w: [number, number, number, number]; times: number }>): BlockExclusion[] {
+  const groups = new Map<string, { ips: string[]; times: number }>();
+  for (const [ip, a] of addrs) {
+    const key = network(a.w, isV4(a.w[0], a.w[1], a.w[2]) ? 24 : 64).cidr;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { ips: [ip], times: a.times });
+    else {
+      g.ips.push(ip);
+      g.times += a.times;
+    }
+  }
+  return [...groups].map(([cidr, g]) => ({
+    what: g.ips.length === 1 ? g.ips[0]! : `${cidr} (${g.ips.length} addresses)`,
+    reason,
+    count: g.times,
+    addresses: g.ips.length,
+  }));
 }

@@ -3,6 +3,7 @@
  * timeline, then every finding with its time span, peak, sources and evidence.
  */
 import type { AttackReport, Report } from '../report/report.js';
+import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 
 export interface TextOptions {
   color: boolean;
@@ -160,7 +161,7 @@ export function geoLines(a: { countries?: { country: string; share: number; sour
 
 export function footerLines(r: {
   geo?: { attribution: string } | null;
-  blocklist?: { entries: unknown[]; excluded: { what: string; reason: string; count: number }[] } | null;
+  blocklist?: { entries: unknown[]; excluded: BlockExclusion[] } | null;
   limits?: import('../report/limits.js').LimitSuggestion | null;
   connLimits?: import('../report/limits.js').ConnLimitSuggestion | null;
 }): string[] {
@@ -180,7 +181,9 @@ export function footerLines(r: {
     for (const n of l.nginx) out.push(`  nginx: ${n}`);
   } else if (r.limits === null) out.push('Suggested limits: no normal traffic (steps without an alert) to derive them from');
   if (r.blocklist) {
-    out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${r.blocklist.excluded.length === 0 ? 'nothing' : r.blocklist.excluded.map((e) => `${e.what} (${e.reason})`).slice(0, 5).join('; ')}`);
+    const ex = r.blocklist.excluded;
+    const more = ex.length > 5 ? `; and ${ex.length - 5} more (in --format json)` : '';
+    out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${ex.length === 0 ? 'nothing' : ex.slice(0, 5).map(describeExclusion).join('; ')}${more}`);
   }
   if (r.geo) out.push(r.geo.attribution);
   return out;

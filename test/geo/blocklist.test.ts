@@ -60,6 +60,17 @@ describe('block list from the generated flood log', () => {
     expect(no.attacks.length).toBeGreaterThan(0);
     expect(no.blocklist!.entries).toEqual([]);
     expect(no.blocklist!.excluded[0]!.reason).toMatch(/^private address/);
+    // Said by /24 (20 of them, 30 addresses each), not one line per address.
+    expect(no.blocklist!.excluded).toHaveLength(20);
+    for (const e of no.blocklist!.excluded) {
+      expect(e.what).toMatch(/^10\.9\.\d+\.0\/24 \(30 addresses\)$/);
+      expect(e.addresses).toBe(30);
+    }
+    const cli = await run(['--blocklist', 'plain=-', p]);
+    expect(cli.stdout.match(/^# left out: /gm)).toHaveLength(20);
+    // On stderr: ten, then how many more and where they all are.
+    expect(cli.stderr.match(/block list: left out 10\.9\./g)).toHaveLength(10);
+    expect(cli.stderr).toContain("block list: left out 10 more (every one is in the block list's comments and the JSON report's blocklist.excluded)");
     const yes = await analyzeLogs({ inputs: [p], block: { ...base, blockPrivate: true } });
     expect(yes.blocklist!.entries.length).toBeGreaterThan(0);
   });
@@ -90,7 +101,7 @@ describe('generated block lists load in the real tools', () => {
       { cidr: '198.51.100.7/32', v: 4 as const, members: 1, count: 50, signatures: ['http.source-rate'], comment: 'http.source-rate "quoted" \\ odd' },
       { cidr: '2001:db8:1:2::/64', v: 6 as const, members: 3, count: 30, signatures: ['http.prefix-rate'], comment: 'v6 prefix' },
     ];
-    return { entries, excluded: [{ what: '10.0.0.1', reason: 'private address', count: 1 }], prefix: 'auto', ttlSeconds: 3600 };
+    return { entries, excluded: [{ what: '10.0.0.1', reason: 'private address', count: 1, addresses: 1 }], prefix: 'auto', ttlSeconds: 3600 };
   };
   const file = (name: string, text: string) => {
     const p = join(tmp(), name);
@@ -110,6 +121,38 @@ describe('generated block lists load in the real tools', () => {
     const r = renderBlocklist(plan(), 'iptables');
     execFileSync('iptables-restore', ['--test', file('b.iptables', r.text)]);
     execFileSync('ip6tables-restore', ['--test', file('b.iptables.v6', r.extra!.text)]);
+  });
+
+  // In a throwaway network namespace with a firewall of its own (web port accepted first,
+  // policy DROP), as on a real server: the lists must leave it in place, come before it, and
+  // load a second time (a newer list) without failing or doubling their rules.
+  it.skipIf(!root || !has('iptables-restore') || !has('nft') || !has('ip'))('loads beside the machine\'s own rules, in front of them, and again', () => {
+    const ns = `fsfw${process.pid}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    const inNs = (cmd: string) => execFileSync('ip', ['netns', 'exec', ns, 'sh', '-ec', cmd], { encoding: 'utf8' });
+    try {
+      const ipt = renderBlocklist(plan(), 'iptables');
+      const v4 = file('fw.iptables', ipt.text);
+      const v6 = file('fw.iptables.v6', ipt.extra!.text);
+      inNs('iptables -A INPUT -p tcp --dport 80 -j ACCEPT; iptables -P INPUT DROP; ip6tables -A INPUT -p tcp --dport 80 -j ACCEPT');
+      inNs(`iptables-restore --noflush < ${v4}; iptables-restore --noflush < ${v4}; ip6tables-restore --noflush < ${v6}`);
+      const rules = inNs('iptables -S').split('\n');
+      expect(rules).toContain('-P INPUT DROP');
+      expect(rules).toContain('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT');
+      // The jump comes before the web port's ACCEPT (else it would never be reached).
+      expect(rules.findIndex((l) => l === '-A INPUT -j FLOODSCOPE')).toBeLessThan(rules.indexOf('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT'));
+      // The chain holds the list once, however often it was loaded.
+      expect(rules.filter((l) => l.startsWith('-A FLOODSCOPE -s 203.0.113.0/24 '))).toHaveLength(1);
+      expect(inNs('ip6tables -S')).toMatch(/-A INPUT -j FLOODSCOPE\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT[\s\S]*-A FLOODSCOPE -s 2001:db8:1:2::\/64 /);
+      const nft = file('fw.nft', renderBlocklist(plan(), 'nft').text);
+      inNs(`nft -f ${nft}; nft -f ${nft}`);
+      expect(inNs('nft list chain inet floodscope input').match(/ip saddr @v4 drop/g)).toHaveLength(1);
+      const route = file('fw.route', renderBlocklist(plan(), 'route').text);
+      inNs(`ip link set lo up; sh -e ${route}; sh -e ${route}`);
+      expect(inNs('ip route show type blackhole')).toMatch(/blackhole 203\.0\.113\.0\/24/);
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
   });
 
   it.skipIf(!root || !has('ipset'))('ipset restore loads the sets (throwaway names, destroyed after)', () => {
