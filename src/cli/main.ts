@@ -17,6 +17,7 @@ import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveE
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
 import { describeExclusion, parseAllow } from '../geo/blocklist.js';
+import { printable } from '../report/printable.js';
 import { applyHint, BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
 import { renderJson } from '../sinks/json.js';
@@ -368,7 +369,7 @@ class LiveView {
     }
     if (e.type === 'alert.close') this.open.delete(e.alert.id);
     else this.open.set(e.alert.id, e.alert);
-    if (e.type !== 'alert.update') this.log.push(`${e.alert.end.slice(11, 19)} ${e.type === 'alert.open' ? 'OPEN ' : 'CLOSE'} ${e.alert.severity.padEnd(6)} ${e.alert.signature} ${e.alert.target}`);
+    if (e.type !== 'alert.update') this.log.push(`${e.alert.end.slice(11, 19)} ${e.type === 'alert.open' ? 'OPEN ' : 'CLOSE'} ${e.alert.severity.padEnd(6)} ${e.alert.signature} ${printable(e.alert.target)}`);
     this.draw();
   }
   private draw(): void {
@@ -377,7 +378,7 @@ class LiveView {
       `floodscope live — ${w ? `${w.end}: ${w.rate} ${w.packets !== undefined ? 'packets' : 'req'}/s over the window, ${w.openAlerts} open alert(s), lag ${w.lagSeconds}s` : 'waiting for data'}   (Ctrl-C: final report)`,
       '',
       ...[...this.open.values()].flatMap((a) => [
-        `${a.severity.toUpperCase().padEnd(6)} ${a.signature} ${a.target}  since ${a.start.slice(11, 19)}, peak ${a.peakRate}/s, ${'requests' in a ? `${a.requests} requests` : `${a.packets} packets`}, ~${a.distinctSources} sources`,
+        `${a.severity.toUpperCase().padEnd(6)} ${a.signature} ${printable(a.target)}  since ${a.start.slice(11, 19)}, peak ${a.peakRate}/s, ${'requests' in a ? `${a.requests} requests` : `${a.packets} packets`}, ~${a.distinctSources} sources`,
         ...a.topSources.slice(0, 3).map((t) => `         ${t.ip} ${t.country ?? ''} ${t.count}`),
       ]),
       '',
@@ -413,7 +414,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const quietNotices = v.quiet_ === true;
   const notice = (m: string) => {
-    if (!quietNotices) process.stderr.write(`floodscope: ${m}\n`);
+    if (!quietNotices) process.stderr.write(`floodscope: ${printable(m)}\n`);
   };
   try {
     const format = v.format ?? 'text';
@@ -522,7 +523,7 @@ export async function main(argv: string[]): Promise<number> {
     if (v.shed && !live) throw new InputError('FS_BAD_OPTION', '', '--shed drops input under overload: it is for live mode (a pipe on stdin, --follow or --live)');
     if (v['update-interval'] !== undefined && !live) throw new InputError('FS_BAD_OPTION', '', '--update-interval paces live alert.update events: it is for live mode (a pipe on stdin, --follow or --live)');
     const view = liveView ? new LiveView() : null;
-    const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${m}\n`));
+    const actions = alertActions(v, live, (m) => process.stderr.write(`floodscope: ${printable(m)}\n`));
     const metrics = v.metrics !== undefined ? new Metrics() : null;
     if (metrics !== null) {
       const { host, port } = parseListen(v.metrics!);
@@ -632,7 +633,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     if (e instanceof InputError) {
-      process.stderr.write(`floodscope: ${e.message}\n`);
+      process.stderr.write(`floodscope: ${printable(e.message)}\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(`floodscope: internal error: ${(e as Error).stack ?? String(e)}\n`);

@@ -3,6 +3,7 @@
  * of your addresses take the traffic), a packet-rate timeline, then every finding.
  */
 import type { PacketReport } from '../report/packet-report.js';
+import { printable } from '../report/printable.js';
 import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, timelineRows, when, type TextOptions } from './text.js';
 
 function bps(n: number): string {
@@ -18,7 +19,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   out.push(bold(`floodscope ${r.tool.version}`) + dim(' — packet-capture analysis'));
   for (const f of i.files) {
     out.push(
-      `Input    ${f.name}${f.compressed ? ' (gzip)' : ''}: ${f.format ?? '?'}, link type ${f.linkTypes.join(', ') || '-'}, ${bytes(f.bytes)}, ${fmt(f.packets)} packets` +
+      `Input    ${printable(f.name)}${f.compressed ? ' (gzip)' : ''}: ${f.format ?? '?'}, link type ${f.linkTypes.join(', ') || '-'}, ${bytes(f.bytes)}, ${fmt(f.packets)} packets` +
         (f.damage ? c('31', `  [${f.damage}]`) : ''),
     );
   }
@@ -28,8 +29,8 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   out.push(`Traffic  ${fmt(s.packets)} packets, ${bytes(s.bytes)} from ~${fmt(s.distinctSources)} sources; peak ${fmt(s.peakRate)} packets/s, ${bps(s.peakBps)}`);
   out.push(`Mix      TCP ${fmt(p.tcp)} (SYN ${fmt(p.syn)}, SYN-ACK ${fmt(p.synack)}), UDP ${fmt(p.udp)}, ICMP ${fmt(p.icmp)}, other IP ${fmt(p.other)}, non-IP ${fmt(p.nonIp)}; IPv4 ${fmt(p.ipv4)}, IPv6 ${fmt(p.ipv6)}`);
   if (i.truncated || i.unknownLink || i.fragments) out.push(dim(`         ${fmt(i.fragments)} fragments, ${fmt(i.truncated)} truncated packets, ${fmt(i.unknownLink)} of unknown link type`));
-  for (const w of i.warnings) out.push(c('33', `Warning  ${w}`));
-  for (const e of i.errors) out.push(c('31', `Error    ${e}`));
+  for (const w of i.warnings) out.push(c('33', `Warning  ${printable(w)}`));
+  for (const e of i.errors) out.push(c('31', `Error    ${printable(e)}`));
   if (r.victims.length > 0) {
     out.push('');
     out.push(bold('Victims (destinations by packets)'));
@@ -46,7 +47,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     for (const { label, n } of rows) out.push(`${label}  ${'█'.repeat(max > 0 ? Math.round((n / max) * 50) : 0) || (n > 0 ? '▏' : '')} ${dim(fmt(n))}`);
   }
   out.push('');
-  out.push(bold(`Verdict: ${s.verdict}`));
+  out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
   for (const a of r.attacks) {
     const sev = a.severity === 'high' ? c('1;31', 'HIGH  ') : a.severity === 'medium' ? c('1;33', 'MEDIUM') : a.severity === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');

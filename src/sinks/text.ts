@@ -4,6 +4,7 @@
  */
 import type { AttackReport, Report } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
+import { printable } from '../report/printable.js';
 
 export interface TextOptions {
   color: boolean;
@@ -44,8 +45,7 @@ export function when(iso: string): string {
 
 export function clip(s: string, n: number): string {
   // Never let log bytes move the cursor or recolour the terminal.
-  let clean = '';
-  for (const ch of s) clean += ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? '?' : ch;
+  const clean = printable(s);
   return clean.length > n ? `${clean.slice(0, n - 1)}…` : clean;
 }
 
@@ -60,7 +60,7 @@ export function renderText(r: Report, o: TextOptions): string {
   out.push(bold(`floodscope ${r.tool.version}`) + dim(' — access-log analysis'));
   for (const f of i.files) {
     out.push(
-      `Input    ${f.name}${f.compressed ? ' (gzip)' : ''}: ${bytes(f.bytes)}, ${fmt(f.lines)} lines, ${fmt(f.parsed)} parsed, ${fmt(f.malformed)} malformed` +
+      `Input    ${printable(f.name)}${f.compressed ? ' (gzip)' : ''}: ${bytes(f.bytes)}, ${fmt(f.lines)} lines, ${fmt(f.parsed)} parsed, ${fmt(f.malformed)} malformed` +
         (f.blank ? `, ${fmt(f.blank)} blank` : '') +
         (f.damage ? c('31', `  [${f.damage}]`) : ''),
     );
@@ -79,10 +79,10 @@ export function renderText(r: Report, o: TextOptions): string {
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(', ');
     out.push(`Malformed ${fmt(i.malformed)} lines (${reasons}); first ${i.malformedSamples.length}:`);
-    for (const m of i.malformedSamples) out.push(dim(`  ${m.file}:${m.line}: ${m.reason}`));
+    for (const m of i.malformedSamples) out.push(dim(`  ${printable(m.file)}:${m.line}: ${m.reason}`));
   }
-  for (const w of i.warnings) out.push(c('33', `Warning  ${w}`));
-  for (const e of i.errors) out.push(c('31', `Error    ${e}`));
+  for (const w of i.warnings) out.push(c('33', `Warning  ${printable(w)}`));
+  for (const e of i.errors) out.push(c('31', `Error    ${printable(e)}`));
 
   // Timeline: per minute, or per N minutes so it fits in about 60 rows.
   const counts = r.timeline.counts;
@@ -100,7 +100,7 @@ export function renderText(r: Report, o: TextOptions): string {
   }
 
   out.push('');
-  out.push(bold(`Verdict: ${s.verdict}`));
+  out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
   r.attacks.forEach((a) => {
     out.push('');
@@ -183,7 +183,7 @@ export function footerLines(r: {
   if (r.blocklist) {
     const ex = r.blocklist.excluded;
     const more = ex.length > 5 ? `; and ${ex.length - 5} more (in --format json)` : '';
-    out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${ex.length === 0 ? 'nothing' : ex.slice(0, 5).map(describeExclusion).join('; ')}${more}`);
+    out.push(`Block list: ${r.blocklist.entries.length} entries; left out: ${ex.length === 0 ? 'nothing' : ex.slice(0, 5).map((e) => printable(describeExclusion(e))).join('; ')}${more}`);
   }
   if (r.geo) out.push(r.geo.attribution);
   return out;

@@ -157,6 +157,29 @@ describe('floodscope CLI', () => {
     }
   });
 
+  it('never prints the log\'s control bytes: a URL or user agent holding ESC sequences is shown escaped', async () => {
+    // An attacker's request line that would clear the operator's screen and retitle the
+    // terminal, and a user agent that would turn the rest red.
+    const rows: string[] = [];
+    for (let s = 0; s < 300; s++) {
+      const t = `01/Jun/2025:00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+      for (let k = 0; k < 40; k++) rows.push(`45.83.${k}.${(s % 200) + 1} - - [${t}] "GET /a\x1b[2J\x1b]0;pwned\x07 HTTP/1.1" 200 10 "-" "UA\x1b[31mRED\u202e"`);
+    }
+    const p = join(dir, 'escapes.log');
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await run(['--blocklist', 'route=-', p]);
+    expect(r.code).toBe(0);
+    // The report (on stderr with a block list on stdout), its notices, and the block list (a shell script).
+    // eslint-disable-next-line no-control-regex -- control bytes are what this test looks for
+    for (const out of [r.stdout, r.stderr]) expect(out).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(r.stderr).toMatch(/^HIGH {3}http\.repeated-url {2}\/a\\x1b\[2J\\x1b\]0;pwned\\x07$/m);
+    expect(r.stderr).toContain('UA\\x1b[31mRED\\u202e');
+    expect(r.stdout).toContain('/a\\x1b[2J\\x1b]0;pwned\\x07: ');
+    // JSON keeps the bytes (escaped by JSON itself).
+    const j = JSON.parse((await run(['-q', '--format', 'json', p])).stdout) as J;
+    expect(j.attacks.find((a) => a.signature === 'http.repeated-url')!.target).toBe('/a\x1b[2J\x1b]0;pwned\x07');
+  });
+
   it('prints help and its version', async () => {
     const h = await run(['--help']);
     expect(h.code).toBe(0);
