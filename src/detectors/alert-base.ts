@@ -19,6 +19,9 @@ export interface BaseFinding {
   evidence: Record<string, number | string>;
 }
 
+/** Most points an alert's sourcesOverTime holds (two hours of 10 s steps). */
+export const MAX_SOURCE_POINTS = 720;
+
 export abstract class AlertBase<B> {
   readonly id: number;
   readonly signature: string;
@@ -42,8 +45,15 @@ export abstract class AlertBase<B> {
   readonly hll: HyperLogLog;
   /** Sources of the traffic before the alert opened (the baseline it is compared with). */
   before: TopEntry[] = [];
-  /** Distinct sources on the target per absorbed step: [step start (epoch s), estimate]. */
+  /**
+   * Distinct sources on the target over the attack: [start (epoch s), estimate], a point per
+   * absorbed step, or per `sourcesSteps` steps once a long attack would pass
+   * MAX_SOURCE_POINTS (see noteSources).
+   */
   readonly sourcesOverTime: [number, number][] = [];
+  /** Steps each point of sourcesOverTime covers (1, 2, 4, …), and so seconds (0 before the first). */
+  sourcesSteps = 1;
+  sourcesResolution = 0;
   /** Requests/packets by country code, of the attack and of the traffic before it (from the workers). */
   readonly countries = new Map<number, number>();
   beforeCountries = new Map<number, number>();
@@ -91,6 +101,35 @@ export abstract class AlertBase<B> {
 
   topSources(n: number): TopEntry[] {
     return this.sources.top(n);
+  }
+
+  /**
+   * The distinct sources of one absorbed step (starting at `start`, `step` seconds long). A day
+   * of attack is 8,640 steps, and every live alert.update carries the list: past
+   * MAX_SOURCE_POINTS, neighbouring points merge (each then covers twice the steps and holds
+   * the larger estimate, a lower bound of their union), so the list stays bounded.
+   */
+  protected noteSources(start: number, distinct: number, step: number): void {
+    const pts = this.sourcesOverTime;
+    this.sourcesResolution = this.sourcesSteps * step;
+    const last = pts[pts.length - 1];
+    if (last !== undefined && start >= last[0] && start < last[0] + this.sourcesSteps * step) {
+      last[1] = Math.max(last[1], distinct);
+      return;
+    }
+    pts.push([start, distinct]);
+    while (pts.length > MAX_SOURCE_POINTS) {
+      this.sourcesSteps *= 2;
+      const span = this.sourcesSteps * step;
+      let n = 0;
+      for (const p of pts) {
+        const l = n > 0 ? pts[n - 1]! : undefined;
+        if (l !== undefined && p[0] >= l[0] && p[0] < l[0] + span) l[1] = Math.max(l[1], p[1]);
+        else pts[n++] = p;
+      }
+      pts.length = n;
+      this.sourcesResolution = span;
+    }
   }
 
   /** Seconds of a step at or above `level` extend start/end and the peak; true if any. */

@@ -43,7 +43,7 @@ export class Alert extends AlertBase<StepBucket> {
       this.requests += u.count;
       const step = new HyperLogLog(12);
       u.mergeHllInto(step);
-      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
+      this.noteSources(b.start, Math.round(step.estimate()), b.step);
       u.mergeHllInto(this.hll);
       u.addSourcesTo(this.sources.summary);
       u.addTextsTo(this.uas, this.refs);

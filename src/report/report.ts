@@ -66,8 +66,10 @@ export interface ShedReport {
 }
 
 export interface AttackGeo {
-  /** Distinct sources on the target per step while the attack was active. */
+  /** Distinct sources on the target per step (or per sourcesResolution seconds) while the attack was active. */
   sourcesOverTime?: { start: string; distinct: number }[];
+  /** Seconds each point of sourcesOverTime covers: the step, or a multiple of it for a long attack (at most 720 points). */
+  sourcesResolution?: number;
   countries?: CountryShare[];
   /** With an ASN database. */
   asns?: AsnShare[];
@@ -265,6 +267,7 @@ export function alertTail(a: ReportedAlert, zone: number, ev?: EventAlertOptions
   const common = {
     evidence: a.evidence,
     sourcesOverTime: a.sourcesOverTime.map(([t, n]) => ({ start: isoWithOffset(t, zone), distinct: n })),
+    sourcesResolution: a.sourcesResolution,
   };
   if (ev !== undefined) return common;
   return {

@@ -52,7 +52,7 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       this.bytes += s.bytes;
       const step = new HyperLogLog(14);
       s.sources.mergeHllInto(step);
-      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
+      this.noteSources(b.start, Math.round(step.estimate()), b.step);
       s.sources.mergeHllInto(this.hll);
       s.sources.addSourcesTo(this.sources.summary);
       for (const [c, n] of s.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
@@ -72,7 +72,7 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       const step = new HyperLogLog(14);
       if (this.measure === 'amp') v.mergeReflectorsInto(step);
       else v.sources.mergeHllInto(step);
-      this.sourcesOverTime.push([b.start, Math.round(step.estimate())]);
+      this.noteSources(b.start, Math.round(step.estimate()), b.step);
       this.hll.merge(step);
       v.sources.addSourcesTo(this.sources.summary);
       for (const [c, n] of v.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);

@@ -164,3 +164,29 @@ describe('event time and a stray timestamp', () => {
     expect(r.input.warnings.join('\n')).toMatch(/^1 packet stamped at 2\d\d\d-/m);
   });
 });
+
+describe('a long attack', () => {
+  it('keeps its distinct-sources series bounded: neighbouring points merge past 720, the resolution says by how much', async () => {
+    const t0 = Date.UTC(2024, 0, 1) / 1000;
+    // 25 minutes of flood at a 1 s step: 1,500 steps, too many points for an alert.update event.
+    const p = join(tmp(), 'long.log');
+    writeFileSync(p, log(t0, [[600, 2100]], 2400));
+    const short = await analyzeLogs({ inputs: [p], threads: 2, detect: { window: 10, step: 1 } });
+    const a = short.attacks.find((x) => x.signature === 'http.repeated-url')!;
+    expect([a.start, a.end]).toEqual(['2024-01-01T00:10:00+00:00', '2024-01-01T00:34:59+00:00']);
+    // 1,500 points → 750 at 2 s (still > 720) → 375 at 4 s, each the larger of its steps.
+    expect(a.sourcesResolution).toBe(4);
+    expect(a.sourcesOverTime!.length).toBe(375);
+    expect(a.sourcesOverTime![0]!.start).toBe(a.start);
+    const starts = a.sourcesOverTime!.map((x) => Date.parse(x.start) / 1000);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(4);
+    // 40 requests a second, each from another of 100 sources in turn: a step sees 40, and a
+    // merged point holds the largest of its steps (a lower bound of their union).
+    for (const x of a.sourcesOverTime!) expect(Math.abs(x.distinct - 40)).toBeLessThanOrEqual(2);
+    // A short attack keeps a point per step.
+    const r = await analyzeLogs({ inputs: [p], threads: 2 });
+    const b = r.attacks.find((x) => x.signature === 'http.repeated-url')!;
+    expect(b.sourcesResolution).toBe(10);
+    expect(b.sourcesOverTime!.length).toBe(150);
+  });
+});
