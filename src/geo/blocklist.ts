@@ -119,7 +119,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
     if (m === undefined) {
       m = new Map();
       leftOut.set(reason, m);
-      excluded.set(`\0${reason}`, { what: '', reason, count: 0, addresses: 0 });
+      excluded.set(`\0${reason}`, { what: '', reason, count: 0, addresses: 0 }); // a placeholder, keeping the order
     }
     const a = m.get(ip);
     if (a === undefined) m.set(ip, { w, times: 1 });
@@ -241,7 +241,9 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       return { cidr: g.cidr, v: g.v, members: g.members.length, count, signatures: sigs, comment };
     })
     .sort((a, b) => b.count - a.count || (a.cidr < b.cidr ? -1 : 1));
-  return { entries, excluded: [...excluded.values()].flatMap((e) => (e.addresses === 0 ? byPrefix(e.reason, leftOut.get(e.reason)!) : [e])), prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
+  // Addresses take the place of their reason's first one, grouped by prefix.
+  const listed = [...excluded].flatMap(([k, e]) => (k.startsWith('\0') ? byPrefix(e.reason, leftOut.get(e.reason)!) : [e]));
+  return { entries, excluded: listed, prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
 }
 
 /** "WHAT: REASON", with how many times when one address was a source of several findings. */
