@@ -612,18 +612,16 @@ export async function main(argv: string[]): Promise<number> {
       } else {
         for (const l of lists) {
           const r = renderBlocklist(plan, l.format);
-          const v6 = plan.entries.filter((e) => e.v === 6).length;
           if (l.file === '-') {
             await new Promise<void>((resolve) => process.stdout.write(r.text, () => resolve()));
             // Two tools' files on one stream would not load in either.
-            if (r.extra !== null) notice(`block list: ${v6} IPv6 entries not written: ip6tables-restore needs its own file (--blocklist ${l.format}=FILE writes FILE${r.extra.suffix})`);
+            if (r.extra !== null) notice(`block list: ${r.extra.entries} IPv6 entries not written: ip6tables-restore needs its own file (--blocklist ${l.format}=FILE writes FILE${r.extra.suffix})`);
             continue;
           }
           await writeOut(l.file, r.text);
           if (r.extra !== null) await writeOut(l.file + r.extra.suffix, r.extra.text);
-          const n = r.extra !== null ? plan.entries.length - v6 : plan.entries.length;
-          const also = r.extra !== null ? `, ${v6} IPv6 entries to ${l.file}${r.extra.suffix}` : '';
-          notice(`block list: ${n} entries written to ${l.file}${also} (${l.format}); load: ${applyHint(l.format, l.file, r.extra !== null ? l.file + r.extra.suffix : undefined)}`);
+          const also = r.extra !== null ? `, ${r.extra.entries} IPv6 entries to ${l.file}${r.extra.suffix}` : '';
+          notice(`block list: ${r.entries} entries written to ${l.file}${also} (${l.format}); load: ${applyHint(l.format, l.file, r.extra !== null ? l.file + r.extra.suffix : undefined)}`);
         }
       }
     }

@@ -47,12 +47,11 @@ export abstract class AlertBase<B> {
   before: TopEntry[] = [];
   /**
    * Distinct sources on the target over the attack: [start (epoch s), estimate], a point per
-   * absorbed step, or per `sourcesSteps` steps once a long attack would pass
+   * absorbed step, or per `sourcesResolution` seconds once a long attack would pass
    * MAX_SOURCE_POINTS (see noteSources).
    */
   readonly sourcesOverTime: [number, number][] = [];
-  /** Steps each point of sourcesOverTime covers (1, 2, 4, …), and so seconds (0 before the first). */
-  sourcesSteps = 1;
+  /** Seconds each point of sourcesOverTime covers: the step, 2×, 4×… (0 before the first). */
   sourcesResolution = 0;
   /** Requests/packets by country code, of the attack and of the traffic before it (from the workers). */
   readonly countries = new Map<number, number>();
@@ -111,16 +110,16 @@ export abstract class AlertBase<B> {
    */
   protected noteSources(start: number, distinct: number, step: number): void {
     const pts = this.sourcesOverTime;
-    this.sourcesResolution = this.sourcesSteps * step;
+    if (this.sourcesResolution === 0) this.sourcesResolution = step;
     const last = pts[pts.length - 1];
-    if (last !== undefined && start >= last[0] && start < last[0] + this.sourcesSteps * step) {
+    if (last !== undefined && start >= last[0] && start < last[0] + this.sourcesResolution) {
       last[1] = Math.max(last[1], distinct);
       return;
     }
     pts.push([start, distinct]);
     while (pts.length > MAX_SOURCE_POINTS) {
-      this.sourcesSteps *= 2;
-      const span = this.sourcesSteps * step;
+      this.sourcesResolution *= 2;
+      const span = this.sourcesResolution;
       let n = 0;
       for (const p of pts) {
         const l = n > 0 ? pts[n - 1]! : undefined;
@@ -128,7 +127,6 @@ export abstract class AlertBase<B> {
         else pts[n++] = p;
       }
       pts.length = n;
-      this.sourcesResolution = span;
     }
   }
 

@@ -19,7 +19,6 @@
  */
 import { formatIp, isV4, parseCidr, cidrContains, type Cidr } from '../parsers/ip.js';
 import { specialLabel } from './geoip.js';
-import { printable } from '../report/printable.js';
 
 export interface BlockSource {
   words: [number, number, number, number];
@@ -132,11 +131,11 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
   const cand = new Map<string, BlockSource & { signatures: Set<string> }>();
   for (const f of findings) {
     if (!f.attack && !o.includeInfo) {
-      exclude(`${f.topSources.length} source(s) of ${f.signature} ${printable(f.target)}`, 'info finding (not an attack); use --block-info to include', f.topSources.length);
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'info finding (not an attack); use --block-info to include', f.topSources.length);
       continue;
     }
     if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {
-      exclude(`${f.topSources.length} source(s) of ${f.signature} ${printable(f.target)}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead', f.topSources.length);
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead', f.topSources.length);
       continue;
     }
     for (const s of f.topSources) {
@@ -236,8 +235,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       const sigs = [...new Set(g.members.flatMap((m) => [...m.signatures]))].sort();
       const first = g.members[0]!;
       const span = first.start.slice(0, 10) === first.end.slice(0, 10) ? `${first.start.slice(0, 19)}..${first.end.slice(11)}` : `${first.start}..${first.end}`;
-      // The target is the attacker's words (a URL): never raw into a file read on a terminal or run by sh.
-      const comment = `${sigs.join('+')} ${printable(first.target.slice(0, 40))}: ${g.members.length} src, ${count} hits, ${span}`;
+      const comment = `${sigs.join('+')} ${first.target.slice(0, 40)}: ${g.members.length} src, ${count} hits, ${span}`;
       return { cidr: g.cidr, v: g.v, members: g.members.length, count, signatures: sigs, comment };
     })
     .sort((a, b) => b.count - a.count || (a.cidr < b.cidr ? -1 : 1));

@@ -16,6 +16,7 @@
  *   route     a shell script of `ip route replace blackhole CIDR` lines (runs again cleanly)
  */
 import { describeExclusion, type BlockEntry, type BlockPlan } from '../geo/blocklist.js';
+import { printable } from '../report/printable.js';
 
 export const BLOCKLIST_FORMATS = ['plain', 'ipset', 'nft', 'iptables', 'route'] as const;
 export type BlocklistFormat = (typeof BLOCKLIST_FORMATS)[number];
@@ -46,15 +47,17 @@ function header(plan: BlockPlan, what: string, entries: number, notes: string[])
   return [
     `# floodscope block list (${what}): ${entries} entries, prefixes: ${plan.prefix}, timeout ${plan.ttlSeconds}s`,
     ...notes.map((n) => `# ${n}`),
-    ...plan.excluded.map((e) => `# left out: ${describeExclusion(e)}`),
+    // Targets are the attacker's words (URLs): never raw into a file read on a terminal or run by sh.
+    ...plan.excluded.map((e) => `# left out: ${printable(describeExclusion(e))}`),
   ];
 }
 
 export interface RenderedBlocklist {
-  /** Main file content. */
+  /** Main file content, and the entries it holds. */
   text: string;
+  entries: number;
   /** Extra file (iptables: the ip6tables-restore file), with the suffix to add to the name. */
-  extra: { suffix: string; text: string } | null;
+  extra: { suffix: string; text: string; entries: number } | null;
 }
 
 export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): RenderedBlocklist {
@@ -64,7 +67,7 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
   const n = plan.entries.length;
   switch (format) {
     case 'plain':
-      return { text: [...header(plan, 'plain', n, []), ...plan.entries.map((e) => `${e.cidr} # ${e.comment}`)].join('\n') + '\n', extra: null };
+      return { text: [...header(plan, 'plain', n, []), ...plan.entries.map((e) => `${e.cidr} # ${printable(e.comment)}`)].join('\n') + '\n', entries: n, extra: null };
     case 'ipset': {
       const lines = header(plan, 'ipset restore', n, [
         `load: ${applyHint('ipset', 'FILE')}`,
@@ -76,7 +79,7 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
       };
       set('floodscope_v4', 'inet', v4);
       set('floodscope_v6', 'inet6', v6);
-      return { text: lines.join('\n') + '\n', extra: null };
+      return { text: lines.join('\n') + '\n', entries: n, extra: null };
     }
     case 'nft': {
       const el = (es: BlockEntry[]) =>
@@ -103,7 +106,7 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
         '  }',
         '}',
       ].join('\n');
-      return { text: text + '\n', extra: null };
+      return { text: text + '\n', entries: n, extra: null };
     }
     case 'iptables': {
       const file = (es: BlockEntry[], tool: string, cmd: string) =>
@@ -123,7 +126,8 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
         ].join('\n') + '\n';
       return {
         text: file(v4, 'iptables-restore', 'iptables'),
-        extra: v6.length > 0 ? { suffix: '.v6', text: file(v6, 'ip6tables-restore', 'ip6tables') } : null,
+        entries: v4.length,
+        extra: v6.length > 0 ? { suffix: '.v6', text: file(v6, 'ip6tables-restore', 'ip6tables'), entries: v6.length } : null,
       };
     }
     case 'route':
@@ -132,8 +136,9 @@ export function renderBlocklist(plan: BlockPlan, format: BlocklistFormat): Rende
           [
             '#!/bin/sh',
             ...header(plan, 'sh FILE', n, [`load: ${applyHint('route', 'FILE')} (again: the routes are replaced, not doubled)`, 'remove: ip route del blackhole CIDR for each line']),
-            ...plan.entries.flatMap((e) => [`# ${e.comment}`, `ip route replace blackhole ${e.cidr}`]),
+            ...plan.entries.flatMap((e) => [`# ${printable(e.comment)}`, `ip route replace blackhole ${e.cidr}`]),
           ].join('\n') + '\n',
+        entries: n,
         extra: null,
       };
   }
