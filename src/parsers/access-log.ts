@@ -23,6 +23,8 @@ export const E = {
   LONG: 10,
   NO_CLIENT: 11,
   COMMENT: 12,
+  /** The client field is a host name (Apache with HostnameLookups On logs names in %h). */
+  HOSTNAME: 13,
 } as const;
 export type ErrorCode = (typeof E)[keyof typeof E];
 
@@ -51,6 +53,10 @@ export class LogRecord {
   vhostE = 0;
   xffS = 0;
   xffE = 0;
+  /** A client field that held a host name instead of an address (hasClient stays false). */
+  hostS = 0;
+  hostE = 0;
+  hostStep = -1;
   error: ErrorCode = E.OK;
   errorStep = -1;
   errorPos = 0;
@@ -59,6 +65,7 @@ export class LogRecord {
     this.hasClient = false;
     this.methodS = this.methodE = this.pathS = this.pathE = this.queryS = this.queryE = 0;
     this.refS = this.refE = this.uaS = this.uaE = this.vhostS = this.vhostE = this.xffS = this.xffE = 0;
+    this.hostS = this.hostE = 0;
     this.status = 0;
     this.bytes = 0;
     this.hasZone = true;
@@ -69,6 +76,13 @@ export class LogRecord {
 }
 
 function fail(r: LogRecord, code: ErrorCode, step: number, pos: number): boolean {
+  if (r.hostE > r.hostS) {
+    // A line that does not fit and starts with a word ("garbage here") is not a host-named
+    // request: its first fault is the client that is no address.
+    code = E.CLIENT;
+    step = r.hostStep;
+    pos = r.hostS;
+  }
   r.error = code;
   r.errorStep = step;
   r.errorPos = pos;
@@ -266,7 +280,17 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
     switch (st.kind) {
       case F.CLIENT:
         if (!r.hasClient) {
-          if (!parseIp(b, fs, fe)) return fail(r, E.CLIENT, k, fs);
+          if (!parseIp(b, fs, fe)) {
+            // A host name parses as a line of this format (so detection and the line's other
+            // fields still work) but gives no client; the caller names the reason.
+            if (!isHostName(b, fs, fe)) return fail(r, E.CLIENT, k, fs);
+            if (r.hostE === r.hostS) {
+              r.hostS = fs;
+              r.hostE = fe;
+              r.hostStep = k;
+            }
+            break;
+          }
           r.hasClient = true;
           r.w0 = ipWords[0]!;
           r.w1 = ipWords[1]!;
@@ -349,6 +373,21 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
   return true;
 }
 
+/**
+ * True for a DNS name as Apache's HostnameLookups writes it into %h: letters, digits, '-',
+ * '_' and '.', with at least one letter and not just "-" (an absent field).
+ */
+function isHostName(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s < 1 || e - s > 253) return false;
+  let letter = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) letter = true;
+    else if (!((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95)) return false;
+  }
+  return letter;
+}
+
 /** True when the referrer field is absent or "-" (what floods send). */
 export function isEmptyReferrer(b: Uint8Array, r: LogRecord): boolean {
   const n = r.refE - r.refS;
@@ -382,6 +421,8 @@ export function describeError(plan: Plan, r: LogRecord, b: Uint8Array, lineStart
       return `client ${st?.name ?? ''} is not an IP address: "${near}"`;
     case E.NO_CLIENT:
       return 'no client address (X-Forwarded-For empty and no %h)';
+    case E.HOSTNAME:
+      return `client is a host name, not an address: "${printable(b, r.hostS, r.hostE)}" (Apache HostnameLookups On? %a logs the address)`;
     case E.STATUS:
       return `bad status ${st?.name ?? ''} at column ${col}: "${near}"`;
     case E.NUMBER:

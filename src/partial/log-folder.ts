@@ -69,6 +69,9 @@ class ChunkTally {
   overlong = 0;
   noZone = 0;
   zoneMinutes: number | null = null;
+  zoneAt = 0;
+  zoneOther: number | null = null;
+  zoneOtherAt = 0;
   minTime = Infinity;
   maxTime = -Infinity;
   records = 0;
@@ -249,6 +252,9 @@ export class LogFolder {
       overlong: t.overlong,
       noZone: t.noZone,
       zoneMinutes: t.zoneMinutes,
+      zoneAt: t.zoneAt,
+      zoneOther: t.zoneOther,
+      zoneOtherAt: t.zoneOtherAt,
       minTime: t.parsed > 0 ? t.minTime : 0,
       maxTime: t.parsed > 0 ? t.maxTime : 0,
       reasons: t.reasons,
@@ -273,6 +279,9 @@ export class LogFolder {
     let overlong = 0;
     let noZone = 0;
     let zoneMinutes: number | null = null;
+    let zoneAt = 0;
+    let zoneOther: number | null = null;
+    let zoneOtherAt = 0;
     let minTime = Infinity;
     let maxTime = -Infinity;
     let lastBucket = NaN;
@@ -316,10 +325,10 @@ export class LogFolder {
           if (!this.clientFromXff(b, r.xffS, r.xffE) && !had) ok = false;
         }
         if (ok && !r.hasClient) {
-          r.error = E.NO_CLIENT;
+          r.error = r.hostE > r.hostS ? E.HOSTNAME : E.NO_CLIENT;
           ok = false;
         }
-        if (!ok && r.error !== E.NO_CLIENT) {
+        if (!ok && r.error !== E.NO_CLIENT && r.error !== E.HOSTNAME) {
           const nul = buf.indexOf(0, ls);
           if (nul >= 0 && nul < le) r.error = E.BINARY;
           else if (b[ls] === 35) r.error = E.COMMENT;
@@ -336,7 +345,13 @@ export class LogFolder {
       if (time < minTime) minTime = time;
       if (time > maxTime) maxTime = time;
       if (!r.hasZone) noZone++;
-      else if (zoneMinutes === null) zoneMinutes = r.zoneMinutes;
+      else if (zoneMinutes === null) {
+        zoneMinutes = r.zoneMinutes;
+        zoneAt = time;
+      } else if (r.zoneMinutes !== zoneMinutes && zoneOther === null) {
+        zoneOther = r.zoneMinutes;
+        zoneOtherAt = time;
+      }
 
       if (n === cap) {
         cap = n * 2;
@@ -426,6 +441,9 @@ export class LogFolder {
     t.overlong = overlong;
     t.noZone = noZone;
     t.zoneMinutes = zoneMinutes;
+    t.zoneAt = zoneAt;
+    t.zoneOther = zoneOther;
+    t.zoneOtherAt = zoneOtherAt;
     t.minTime = minTime;
     t.maxTime = maxTime;
     t.records = n;

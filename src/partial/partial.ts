@@ -98,8 +98,12 @@ export interface Partial {
   overlong: number;
   /** Parsed lines whose timestamp had no zone. */
   noZone: number;
-  /** Zone offset (minutes) of the first parsed line, or null. */
+  /** Zone offset (minutes) of the first parsed line, or null; zoneAt: that line's time. */
   zoneMinutes: number | null;
+  zoneAt: number;
+  /** The first other zone offset in the chunk (a daylight-saving change), or null; zoneOtherAt: when. */
+  zoneOther: number | null;
+  zoneOtherAt: number;
   minTime: number;
   maxTime: number;
   /** Malformed counts by reason code (see parsers/access-log E). */

@@ -32,7 +32,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, overlapWarning, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { alertReport, buildReport, overlapWarning, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -139,6 +139,7 @@ const REASON_NAMES: Record<number, string> = {
   [E.LONG]: 'line over 64 KiB',
   [E.NO_CLIENT]: 'no client address',
   [E.COMMENT]: 'comment line',
+  [E.HOSTNAME]: 'client is a host name',
 };
 
 function hasGlob(s: string): boolean {
@@ -444,6 +445,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const interruption = new Interruption();
     const errors: string[] = [];
     let noZone = 0;
+    // Zone offsets other than the report's (a log across a daylight-saving change, or servers
+    // in other zones read side by side), each with the earliest time it was seen.
+    const otherZones = new Map<number, number>();
+    const noteZone = (m: number, at: number) => {
+      if (zoneOverride === null && m !== zone && !(at >= (otherZones.get(m) ?? Infinity))) otherZones.set(m, at);
+    };
     const totalBytes = opened.every((o) => o.src.size !== null) ? opened.reduce((a, o) => a + o.src.size!, 0) : null;
     let rawDone = 0;
     let linesDone = 0;
@@ -571,6 +578,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       malformedDone += p.malformed + skippedLong;
       noZone += p.noZone;
       if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
+      if (p.zoneMinutes !== null) noteZone(p.zoneMinutes, p.zoneAt);
+      if (p.zoneOther !== null) noteZone(p.zoneOther, p.zoneOtherAt);
       const lateBefore = engine.lateRequests;
       for (const b of p.buckets) engine.add(b);
       st.late += engine.lateRequests - lateBefore;
@@ -737,6 +746,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       const w = `${noZone} timestamp${noZone === 1 ? ' has' : 's have'} no zone offset; read as UTC`;
       warn(w);
     }
+    if (otherZones.size > 0) warn(zoneWarning(zone ?? 0, otherZones));
     const report = buildReport(
       engine,
       { files: opened.map((o) => o.stats), format, formatSource, samples, reasons, warnings, errors },

@@ -320,6 +320,15 @@ export function outlierWarning(o: Outliers, unit: string, zone: number, window: 
   return `${n} stamped ${when}, more than ${window}s ahead of the ${unit}s around them, which went on at the earlier time: a clock glitch or a stray line? Left out of the time span and the timeline and not used to move event time on (so they do not make later ${unit}s late); still counted and analyzed`;
 }
 
+/**
+ * Timestamps in more than one zone offset: the report shows every time in one (the first
+ * line's), which an analyst matching its times against the log's lines must know.
+ */
+export function zoneWarning(zone: number, others: ReadonlyMap<number, number>): string {
+  const seen = [...others].sort((a, b) => a[1] - b[1]).map(([m, at]) => `${zoneLabel(m)} from ${isoWithOffset(at, m)}`);
+  return `timestamps change zone offset (a daylight-saving change, or servers in other zones?): ${seen.join(', ')}; every time in this report is shown in ${zoneLabel(zone)}, the first line's (--tz UTC or --tz ±HH:MM to choose)`;
+}
+
 export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
   const files = stats.files;
   const sum = (k: keyof FileReport) => files.reduce((acc, f) => acc + (f[k] as number), 0);
@@ -340,11 +349,15 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
+  const lines = sum('lines');
+  const malformed = sum('malformed');
+  // "No attack" over a tenth of the lines or less analyzed must say so: the rest may hold it.
+  const unread = malformed * 10 >= lines && malformed > 0 ? ` in the ${sum('parsed')} of ${lines} lines that parsed (${Math.round((malformed * 100) / lines)} % malformed, not analyzed)` : '';
   const verdict =
     nAttacks === 0
       ? requests === 0
         ? 'no requests parsed'
-        : 'no attack found'
+        : `no attack found${unread}`
       : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`;
   return {
     schema: REPORT_SCHEMA,
@@ -354,9 +367,9 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       files,
       format: stats.format,
       formatSource: stats.formatSource,
-      lines: sum('lines'),
+      lines,
       parsed: sum('parsed'),
-      malformed: sum('malformed'),
+      malformed,
       blank: sum('blank'),
       overlong: sum('overlong'),
       late: engine.lateRequests,

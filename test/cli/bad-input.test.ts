@@ -93,6 +93,28 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     expect(s.stderr).toContain('--strict');
   });
 
+  it('names a host name logged as the client (HostnameLookups On), and a no-attack verdict says how much was not analyzed', async () => {
+    const p = join(dir, 'hostnames.log');
+    const lines = [LINE('crawl-66-249-66-1.googlebot.com', '01/Jan/2024:00:00:00'), LINE('10.0.0.2', '01/Jan/2024:00:00:01'), LINE('Host_7.example.NET', '01/Jan/2024:00:00:02')];
+    for (let i = 0; i < 20; i++) lines.push(LINE(`h${i}.example.net`, '01/Jan/2024:00:00:03'));
+    writeFileSync(p, lines.join('\n') + '\n');
+    // A log of host names is still recognised as combined (it was "no known log format fits").
+    const r = await run([p]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('format: combined (detected: 23 of the first 23 lines');
+    expect(r.stdout).toContain(`${p}:1: client is a host name, not an address: "crawl-66-249-66-1.googlebot.com" (Apache HostnameLookups On? %a logs the address)`);
+    expect(r.stdout).toContain(`${p}:3: client is a host name, not an address: "Host_7.example.NET"`);
+    expect(r.stdout).toContain('Verdict: no attack found in the 1 of 23 lines that parsed (96 % malformed, not analyzed)');
+    const rep = json((await run(['--format', 'json', '-q', p])).stdout);
+    expect([rep.input.parsed, rep.input.malformed]).toEqual([1, 22]);
+    // Garbage that is no name stays "not an IP address"; the address in a later %a is used.
+    const q = join(dir, 'host-and-addr.log');
+    writeFileSync(q, 'gw.example.net 10.0.0.7 [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 5\nfoo/bar 10.0.0.8 [01/Jan/2024:00:00:01 +0000] "GET / HTTP/1.1" 200 5\n');
+    const both = json((await run(['--format', 'json', '-q', '--log-format', '%h %a %t "%r" %>s %b', q])).stdout);
+    expect([both.input.parsed, both.input.malformed]).toEqual([1, 1]);
+    expect(both.input.malformedSamples[0]!.reason).toMatch(/client %h is not an IP address: "foo\/bar/);
+  });
+
   it('shows at most 10 malformed samples but counts them all', async () => {
     const p = join(dir, 'many-bad.log');
     const lines = [LINE('10.0.0.1', '01/Jan/2024:00:00:00')];

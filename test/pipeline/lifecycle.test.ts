@@ -190,3 +190,41 @@ describe('a long attack', () => {
     expect(b.sourcesOverTime!.length).toBe(150);
   });
 });
+
+describe('zone offsets', () => {
+  // 26 Oct 2025, Central Europe: 03:00 CEST (+0200) becomes 02:00 CET (+0100).
+  const local = (t: number, z: string) => {
+    const d = new Date(t * 1000);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${p(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${z}`;
+  };
+  const change = Date.UTC(2025, 9, 26, 1, 0, 0) / 1000;
+  const line = (t: number, z: string, off: number) => `198.51.100.${(t % 50) + 1} - - [${local(t + off, z)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
+  const summer: string[] = [];
+  const winter: string[] = [];
+  for (let t = change - 1800; t < change; t++) summer.push(line(t, '+0200', 7200));
+  for (let t = change; t < change + 1800; t++) winter.push(line(t, '+0100', 3600));
+
+  it('says when the timestamps change zone offset (daylight saving) and in which zone the report shows them', async () => {
+    const p = join(tmp(), 'dst.log');
+    writeFileSync(p, [...summer, ...winter].join('\n') + '\n');
+    const a = join(tmp(), 'a.log');
+    const b = join(tmp(), 'b.log');
+    writeFileSync(a, summer.join('\n') + '\n');
+    writeFileSync(b, winter.join('\n') + '\n');
+    // One log across the change (the change inside a chunk), and the two halves as two
+    // files (two chunks, each in one zone); the same warning, times still right.
+    for (const inputs of [[p], [a, b]]) {
+      const r = await analyzeLogs({ inputs, threads: 2 });
+      expect(r.summary.requests).toBe(3600);
+      expect(r.input.timeZone).toBe('+0200');
+      expect(r.input.end).toBe('2025-10-26T03:29:59+02:00');
+      expect(r.input.warnings).toEqual([
+        "timestamps change zone offset (a daylight-saving change, or servers in other zones?): +0100 from 2025-10-26T02:00:00+01:00; every time in this report is shown in +0200, the first line's (--tz UTC or --tz ±HH:MM to choose)",
+      ]);
+    }
+    const utc = await analyzeLogs({ inputs: [p], threads: 2, timeZone: 'UTC' });
+    expect(utc.input.warnings).toEqual([]);
+    expect(utc.input.end).toBe('2025-10-26T01:29:59+00:00');
+  });
+});
