@@ -84,6 +84,8 @@ Where from, and what to block:
                        comma-separated list; a prefix holding one is split into its members
   --block-private      also block private, loopback and other special-purpose addresses
   --block-info         also block sources of info findings (flash crowd, port scan)
+  --block-regular      also block the site's regular sources (a tenth or more of the requests
+                       before the attack: a proxy or CDN in front of the server, a NAT, a crawler)
   --dry-run            say what would be blocked and what was left out, write no block list
   --suggest-limits     per-source rate limits (iptables hashlimit, nginx limit_req) from the
                        normal traffic, with how many attack and normal sources they would hit
@@ -216,6 +218,7 @@ const OPTIONS = {
   allow: { type: 'string' },
   'block-private': { type: 'boolean' },
   'block-info': { type: 'boolean' },
+  'block-regular': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'suggest-limits': { type: 'boolean' },
   format: { type: 'string' },
@@ -457,7 +460,7 @@ export async function main(argv: string[]): Promise<number> {
     let block: AnalyzeOptions['block'];
     if (lists.length === 0 && !v['dry-run']) {
       // Block-list settings without a block list did nothing, silently (an allowlist typo went unseen).
-      const shaping = (['allow', 'block-prefix', 'block-ttl', 'block-private', 'block-info'] as const).find((k) => v[k] !== undefined);
+      const shaping = (['allow', 'block-prefix', 'block-ttl', 'block-private', 'block-info', 'block-regular'] as const).find((k) => v[k] !== undefined);
       if (shaping !== undefined) throw new InputError('FS_BAD_OPTION', '', `--${shaping} shapes the block list: give --blocklist FORMAT[=FILE] or --dry-run with it`);
     } else {
       const bp = v['block-prefix'] ?? 'auto';
@@ -481,6 +484,7 @@ export async function main(argv: string[]): Promise<number> {
         allow: allowCidrs,
         blockPrivate: v['block-private'] === true,
         includeInfo: v['block-info'] === true,
+        blockRegular: v['block-regular'] === true,
       };
     }
     const blockToStdout = lists.some((l) => l.file === '-');

@@ -45,6 +45,8 @@ export abstract class AlertBase<B> {
   readonly hll: HyperLogLog;
   /** Sources of the traffic before the alert opened (the baseline it is compared with). */
   before: TopEntry[] = [];
+  /** Requests (or packets) of that traffic, all sources. */
+  beforeRequests = 0;
   /**
    * Distinct sources on the target over the attack: [start (epoch s), estimate], a point per
    * absorbed step, or per `sourcesResolution` seconds once a long attack would pass

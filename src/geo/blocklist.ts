@@ -10,7 +10,9 @@
  *    unless `blockPrivate`;
  *  - the victims' own addresses (targets of capture findings);
  *  - sources of info-level findings (flash crowd, port scan), unless `includeInfo`;
- *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders).
+ *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders);
+ *  - the site's regular sources, which carried a tenth or more of its requests before the
+ *    attack began (a reverse proxy or CDN in front of it, a NAT, a crawler), unless `blockRegular`.
  *
  * Prefixes (`prefix: 'auto'`): IPv4 members of one /24 are blocked as that /24 when at
  * least AUTO_MIN_MEMBERS of its addresses attack; /24s are merged into their /16 when at
@@ -67,6 +69,10 @@ export interface BlockOptions {
   includeInfo: boolean;
   /** Addresses that must not be blocked because they are the victims. */
   victims: string[];
+  /** The site's regular sources (a proxy, CDN, NAT or crawler: see Report.summary.regularSources). */
+  regular?: string[];
+  /** Block regular sources too. */
+  blockRegular?: boolean;
 }
 
 export const AUTO_MIN_MEMBERS = 4;
@@ -125,6 +131,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
     else a.times++;
   };
   const victims = new Set(o.victims);
+  const regular = new Set(o.blockRegular === true ? [] : (o.regular ?? []));
   const allowed = (w: readonly number[]) => o.allow.some((c) => cidrContains(c, w[0]!, w[1]!, w[2]!, w[3]!));
 
   // Candidate addresses with their evidence.
@@ -152,6 +159,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       const special = specialLabel(...w);
       if (special !== null && !o.blockPrivate) {
         excludeAddress(s.ip, w, `${special} address (use --block-private to include)`);
+        continue;
+      }
+      if (regular.has(s.ip)) {
+        excludeAddress(s.ip, w, 'a regular source: a tenth or more of the requests before the attack began (a proxy or CDN in front of this server, a NAT, a crawler?); use --block-regular to include');
         continue;
       }
       const c = cand.get(s.ip);

@@ -97,6 +97,31 @@ class ChunkTally {
   }
 }
 
+/**
+ * One X-Forwarded-For hop into ipWords: an address, or one with a port as some balancers write
+ * them (Azure Application Gateway: `198.51.100.7:51234`; `[2001:db8::7]:443`, `[2001:db8::7]`).
+ * Read as unparsable, such a hop was passed over and the walk went on to the addresses the
+ * client itself sent, which it can forge.
+ */
+function parseHop(b: Uint8Array, s: number, e: number): boolean {
+  if (parseIp(b, s, e)) return true;
+  if (b[s] === 91) {
+    let close = s + 1;
+    while (close < e && b[close] !== 93) close++;
+    if (close === e || (close + 1 < e && b[close + 1] !== 58)) return false;
+    return parseIp(b, s + 1, close);
+  }
+  let colon = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 58) {
+      if (colon >= 0) return false;
+      colon = i;
+    } else if (colon >= 0 && (c < 48 || c > 57)) return false;
+  }
+  return colon > s && colon + 1 < e && parseIp(b, s, colon);
+}
+
 export class LogFolder {
   readonly plan: Plan;
   private readonly cfg: FoldConfig;
@@ -178,7 +203,7 @@ export class LogFolder {
       let pe = end;
       while (ps < pe && b[ps] === 32) ps++;
       while (pe > ps && b[pe - 1] === 32) pe--;
-      if (parseIp(b, ps, pe)) {
+      if (parseHop(b, ps, pe)) {
         const w0 = ipWords[0]!;
         const w1 = ipWords[1]!;
         const w2 = ipWords[2]!;

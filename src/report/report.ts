@@ -192,6 +192,13 @@ export interface Report extends ReportGeo {
     emptyReferrerShare: number;
     topUrls: ValueCount[];
     topSources: SourceCount[];
+    /**
+     * Addresses that carried at least REGULAR_MIN_SHARE of the requests before the first
+     * attack (from the input's start to the window it was found in), when those were at least
+     * REGULAR_MIN_REQUESTS: the site's own regular traffic (a reverse proxy, CDN, NAT or crawler),
+     * left out of block lists. `share`: of those requests.
+     */
+    regularSources: (SourceCount & { share: number })[];
     attacks: number;
     infoFindings: number;
     verdict: string;
@@ -329,6 +336,40 @@ export function zoneWarning(zone: number, others: ReadonlyMap<number, number>): 
   return `timestamps change zone offset (a daylight-saving change, or servers in other zones?): ${seen.join(', ')}; every time in this report is shown in ${zoneLabel(zone)}, the first line's (--tz UTC or --tz ±HH:MM to choose)`;
 }
 
+/** A regular source carried at least this share of the requests before the first attack … */
+export const REGULAR_MIN_SHARE = 0.1;
+/** … of at least this many requests. */
+export const REGULAR_MIN_REQUESTS = 200;
+/** Addresses above this share of all requests are named in the few-addresses warning. */
+const FEW_MIN_SHARE = 0.05;
+
+/** See Report.summary.regularSources: from the first attack alert's "before". */
+function regularSources(alerts: readonly Alert[]): (SourceCount & { share: number })[] {
+  let first: Alert | undefined;
+  for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+  if (first === undefined || first.beforeRequests < REGULAR_MIN_REQUESTS) return [];
+  const total = first.beforeRequests;
+  return first.before
+    .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
+    .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
+}
+
+/**
+ * A few addresses carrying most requests: the log of a server behind a reverse proxy, load
+ * balancer or CDN that logs the proxy's address (or one source flooding a small site). Said,
+ * since blocking the proxy blocks every visitor.
+ */
+function fewAddressesWarning(top: readonly TopEntry[], requests: number): string | null {
+  if (requests < REGULAR_MIN_REQUESTS) return null;
+  const heavy = top.slice(0, 5).filter((e) => e.count >= FEW_MIN_SHARE * requests);
+  const sum = heavy.reduce((a, e) => a + e.count, 0);
+  if (sum < 0.5 * requests) return null;
+  const pct = (n: number) => `${Math.round((n * 100) / requests)} %`;
+  const list = heavy.map((e) => `${formatIp(e.w0, e.w1, e.w2, e.w3)} ${pct(e.count)}`).join(', ');
+  const one = heavy.length === 1;
+  return `${heavy.length} address${one ? '' : 'es'} carried ${pct(sum)} of all requests (${list}): if ${one ? 'it is' : 'they are'} a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log (log them: X-Forwarded-For with --client-ip xff, Apache mod_remoteip, nginx real_ip) and blocking ${one ? 'it' : 'them'} blocks every visitor`;
+}
+
 export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
   const files = stats.files;
   const sum = (k: keyof FileReport) => files.reduce((acc, f) => acc + (f[k] as number), 0);
@@ -345,7 +386,9 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   }
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
-  const warnings = outliers === null ? stats.warnings : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
+  const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
+  const few = fewAddressesWarning(engine.topSources.top(5), requests);
+  if (few !== null) warnings.push(few);
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
@@ -394,6 +437,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       emptyReferrerShare: requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
       topSources: engine.topSources.top(10).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+      regularSources: regularSources(engine.alerts),
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,
       verdict,

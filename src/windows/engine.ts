@@ -42,6 +42,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly urlText = new Map<string, string>();
   /** Sources of buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new SpaceSaving(1024);
+  private historyRequests = 0;
   /** Requests by country of buckets that have left the window. */
   private readonly historyCountries = new Map<number, number>();
   /** Per-source rates in steps without any open alert (legitimate traffic). */
@@ -92,6 +93,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   protected newAlert(f: Finding, s: number, inWindow: StepBucket[]): Alert {
     const a = new Alert(this.nextId++, f, s);
     a.before = this.history.top(1024);
+    a.beforeRequests = this.historyRequests;
     a.beforeCountries = new Map(this.historyCountries);
     for (const b of inWindow) a.absorb(b);
     // A window can fire before any single second reaches the activity level (a steady
@@ -125,6 +127,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     this.baseline.learn(b, exclude);
     const top = b.topSources();
     for (const e of top) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    this.historyRequests += b.requests;
     for (const [c, n] of b.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);
     if (this.open.size === 0 && top.length > 0) {
       for (const e of top) this.normalRates.add(e.count / b.step);

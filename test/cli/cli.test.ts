@@ -137,6 +137,13 @@ describe('floodscope CLI', () => {
     const viaXff = JSON.parse((await run(['--format', 'json', '-q', '--source-rate', '0.5', '--client-ip', 'xff', '--trusted-proxies', '10.0.0.0/8', p])).stdout) as J;
     expect(viaXff.input.format).toBe('nginx_main');
     expect(viaXff.attacks.find((a) => a.signature === 'http.source-rate')?.target).toBe('198.51.100.7');
+
+    // Hops with ports, as some balancers write them; the client sent a forged hop before its own.
+    const q = join(dir, 'xff-ports.log');
+    const hops = ['203.0.113.66, 198.51.100.7:51234, 10.1.2.3', '203.0.113.66, [2001:db8::7]:443', '[2001:db8::8]', ' 198.51.100.9:8080 '];
+    writeFileSync(q, hops.map((h, i) => `10.0.0.5 - - [01/Jan/2024:00:00:0${i} +0000] "GET /x HTTP/1.1" 200 1 "-" "curl" "${h}"`).join('\n') + '\n');
+    const ports = JSON.parse((await run(['--format', 'json', '-q', '--client-ip', 'xff', '--trusted-proxies', '10.0.0.0/8', q])).stdout) as J & { summary: { topSources: { ip: string }[] } };
+    expect(ports.summary.topSources.map((s) => s.ip).sort()).toEqual(['198.51.100.7', '198.51.100.9', '2001:db8::7', '2001:db8::8']);
   });
 
   it('shows times in another zone with --tz', async () => {

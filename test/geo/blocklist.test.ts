@@ -75,6 +75,30 @@ describe('block list from the generated flood log', () => {
     expect(yes.blocklist!.entries.length).toBeGreaterThan(0);
   });
 
+  it('leaves out a proxy or CDN in front of the server (a regular source before the attack), says so, and --block-regular blocks it', async () => {
+    // The flood log as a server behind three CDN addresses logs it: every request from one of them.
+    const proxies = ['162.158.90.11', '162.158.90.12', '172.68.47.3'];
+    const text = generated().text.split('\n').map((l, i) => (l === '' ? l : `${proxies[i % 3]}${l.slice(l.indexOf(' '))}`)).join('\n');
+    const p = join(tmp(), 'behind-cdn.log');
+    writeFileSync(p, text);
+    const base = { prefix: 'auto' as const, ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false };
+    const r = await analyzeLogs({ inputs: [p], threads: 2, block: base });
+    expect(r.attacks.filter((a) => a.attack).length).toBeGreaterThan(0);
+    expect(r.summary.regularSources.map((s) => s.ip).sort()).toEqual([...proxies].sort());
+    for (const s of r.summary.regularSources) expect(s.share).toBeCloseTo(1 / 3, 1);
+    expect(r.blocklist!.entries).toEqual([]);
+    expect(r.blocklist!.excluded.map((e) => e.what).sort()).toEqual(['162.158.90.0/24 (2 addresses)', '172.68.47.3']);
+    for (const e of r.blocklist!.excluded) expect(e.reason).toMatch(/^a regular source: a tenth or more of the requests before the attack began \(a proxy or CDN in front of this server/);
+    expect(r.input.warnings).toContainEqual(expect.stringMatching(/^3 addresses carried 100 % of all requests \(.*\): if they are a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log/));
+    const all = await analyzeLogs({ inputs: [p], threads: 2, block: { ...base, blockRegular: true } });
+    expect(all.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
+    // The flood log itself: its heaviest background visitor is regular, but no attack names it.
+    expect(report.summary.regularSources.map((s) => s.ip)).toEqual(truth.background.slice(0, 1));
+    expect(report.input.warnings).toEqual([]);
+    const cli = await run(['--block-regular', '--blocklist', 'plain=-', '-q', p]);
+    expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
+  });
+
   it('writes files from the CLI, to stdout with =-, and nothing with --dry-run', async () => {
     const d = tmp();
     const out = join(d, 'block.nft');
