@@ -424,7 +424,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         : {
             onAlert: (type, a) => {
               if (!throttle!.pass(type, a)) return;
-              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), eventAlert)));
+              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), engine.regularSources(), eventAlert)));
             },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;

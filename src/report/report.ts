@@ -12,7 +12,7 @@ import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
-import type { Engine } from '../windows/engine.js';
+import { REGULAR_MIN_REQUESTS, type Engine, type RegularSource } from '../windows/engine.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
@@ -117,6 +117,8 @@ export interface AttackReport extends AttackGeo {
   requests: number;
   distinctSources: number;
   topSources: SourceCount[];
+  /** Those of topSources that are the site's regular sources (summary.regularSources): not to be blocked. */
+  regularSources: string[];
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -198,7 +200,7 @@ export interface Report extends ReportGeo {
      * REGULAR_MIN_REQUESTS: the site's own regular traffic (a reverse proxy, CDN, NAT or crawler),
      * left out of block lists. `share`: of those requests.
      */
-    regularSources: (SourceCount & { share: number })[];
+    regularSources: RegularSource[];
     attacks: number;
     infoFindings: number;
     verdict: string;
@@ -286,7 +288,9 @@ export function alertTail(a: ReportedAlert, zone: number, ev?: EventAlertOptions
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
-export function alertReport(a: Alert, zone: number, ev?: EventAlertOptions): AttackReport {
+export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): AttackReport {
+  const topSources = reportedSources(a.topSources(TOP_SOURCES_JSON), ev);
+  const isRegular = new Set(regular.map((r) => r.ip));
   return {
     ...alertHead(a, zone),
     // The log alert's narrower types (the keys keep their place from the head).
@@ -296,7 +300,8 @@ export function alertReport(a: Alert, zone: number, ev?: EventAlertOptions): Att
     windowRate: Math.round(a.maxWindowRate * 100) / 100,
     requests: a.requests,
     distinctSources: a.distinctSources,
-    topSources: reportedSources(a.topSources(TOP_SOURCES_JSON), ev),
+    topSources,
+    regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),
@@ -336,23 +341,8 @@ export function zoneWarning(zone: number, others: ReadonlyMap<number, number>): 
   return `timestamps change zone offset (a daylight-saving change, or servers in other zones?): ${seen.join(', ')}; every time in this report is shown in ${zoneLabel(zone)}, the first line's (--tz UTC or --tz ±HH:MM to choose)`;
 }
 
-/** A regular source carried at least this share of the requests before the first attack … */
-export const REGULAR_MIN_SHARE = 0.1;
-/** … of at least this many requests. */
-export const REGULAR_MIN_REQUESTS = 200;
 /** Addresses above this share of all requests are named in the few-addresses warning. */
 const FEW_MIN_SHARE = 0.05;
-
-/** See Report.summary.regularSources: from the first attack alert's "before". */
-function regularSources(alerts: readonly Alert[]): (SourceCount & { share: number })[] {
-  let first: Alert | undefined;
-  for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
-  if (first === undefined || first.beforeRequests < REGULAR_MIN_REQUESTS) return [];
-  const total = first.beforeRequests;
-  return first.before
-    .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
-    .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
-}
 
 /**
  * A few addresses carrying most requests: the log of a server behind a reverse proxy, load
@@ -389,7 +379,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
   const few = fewAddressesWarning(engine.topSources.top(5), requests);
   if (few !== null) warnings.push(few);
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone));
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources()));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
   const lines = sum('lines');
@@ -437,7 +427,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       emptyReferrerShare: requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
       topSources: engine.topSources.top(10).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
-      regularSources: regularSources(engine.alerts),
+      regularSources: engine.regularSources(),
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,
       verdict,

@@ -86,6 +86,8 @@ describe('block list from the generated flood log', () => {
     expect(r.attacks.filter((a) => a.attack).length).toBeGreaterThan(0);
     expect(r.summary.regularSources.map((s) => s.ip).sort()).toEqual([...proxies].sort());
     for (const s of r.summary.regularSources) expect(s.share).toBeCloseTo(1 / 3, 1);
+    // Each alert names them among its sources (for an --on-alert script that blocks).
+    for (const a of r.attacks) expect(a.regularSources).toEqual(a.topSources.map((x) => x.ip));
     expect(r.blocklist!.entries).toEqual([]);
     expect(r.blocklist!.excluded.map((e) => e.what).sort()).toEqual(['162.158.90.0/24 (2 addresses)', '172.68.47.3']);
     for (const e of r.blocklist!.excluded) expect(e.reason).toMatch(/^a regular source: a tenth or more of the requests before the attack began \(a proxy or CDN in front of this server/);
@@ -95,6 +97,7 @@ describe('block list from the generated flood log', () => {
     // The flood log itself: its heaviest background visitor is regular, but no attack names it.
     expect(report.summary.regularSources.map((s) => s.ip)).toEqual(truth.background.slice(0, 1));
     expect(report.input.warnings).toEqual([]);
+    expect(report.attacks.flatMap((a) => a.regularSources)).toEqual([]);
     const cli = await run(['--block-regular', '--blocklist', 'plain=-', '-q', p]);
     expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
   });
