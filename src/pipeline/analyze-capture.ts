@@ -68,7 +68,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       ? undefined
       : {
           onAlert: (type, a) => {
-            if (throttle!.pass(type, a)) live.onEvent(alertEvent(type, packetAlertReport(a, zone, eventAlert)));
+            if (throttle!.pass(type, a)) live.onEvent(alertEvent(type, packetAlertReport(a, zone, engine.regularSources(), eventAlert)));
           },
           onWindow: (end, packets, seconds, openAlerts) => {
             if (live.windowEvents) live.onEvent(windowEvent(end, zone, 'packets', packets, seconds, openAlerts));

@@ -132,7 +132,7 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
         if (a.targetKind === 'service') victims.add(a.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''));
       }
     }
-    const regular = report.kind === 'logs' ? report.summary.regularSources.map((s) => s.ip) : [];
+    const regular = report.summary.regularSources.map((s) => s.ip);
     blocklist = planBlocklist(report.attacks, { ...e.block, victims: [...victims], regular });
   }
   const geo = e.geo === null ? null : { attribution: e.geo.attribution, countryDb: e.geo.countryDbName, asnDb: e.geo.asnDb };

@@ -9,6 +9,7 @@ import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
+import type { RegularSource } from '../detectors/regular.js';
 import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
@@ -44,6 +45,8 @@ export interface PacketAttackReport extends AttackGeo {
   bytes: number;
   distinctSources: number;
   topSources: SourceCount[];
+  /** Those of topSources that are the site's regular sources (summary.regularSources): not to be blocked. */
+  regularSources: string[];
   evidence: Record<string, number | string>;
 }
 
@@ -88,6 +91,8 @@ export interface PacketReport extends ReportGeo {
     averagePps: number;
     averageBps: number;
     protocols: { ipv4: number; ipv6: number; tcp: number; udp: number; icmp: number; other: number; nonIp: number; syn: number; synack: number };
+    /** The site's regular sources (detectors/regular.ts), left out of block lists. */
+    regularSources: RegularSource[];
     attacks: number;
     infoFindings: number;
     verdict: string;
@@ -99,7 +104,9 @@ export interface PacketReport extends ReportGeo {
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
-export function packetAlertReport(a: PacketAlert, zone: number, ev?: EventAlertOptions): PacketAttackReport {
+export function packetAlertReport(a: PacketAlert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): PacketAttackReport {
+  const topSources = reportedSources(a.topSources(TOP_SOURCES_JSON), ev);
+  const isRegular = new Set(regular.map((r) => r.ip));
   return {
     ...alertHead(a, zone),
     peakBps: Math.round(a.peakBps),
@@ -107,7 +114,8 @@ export function packetAlertReport(a: PacketAlert, zone: number, ev?: EventAlertO
     packets: a.packets,
     bytes: a.bytes,
     distinctSources: Math.round(a.hll.estimate()),
-    topSources: reportedSources(a.topSources(TOP_SOURCES_JSON), ev),
+    topSources,
+    regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
     ...alertTail(a, zone, ev),
   };
 }
@@ -137,7 +145,7 @@ export function buildPacketReport(
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
   if (outliers !== null) warnings = [...warnings, outlierWarning(outliers, 'packet', zone, engine.timing.window)];
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => packetAlertReport(a, zone));
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => packetAlertReport(a, zone, engine.regularSources()));
   const nAttacks = attacks.filter((a) => a.attack).length;
   const vs = [...engine.victims.values()];
   const byBytes = [...vs].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets);
@@ -188,6 +196,7 @@ export function buildPacketReport(
         syn: t[PC.SYN]!,
         synack: t[PC.SYNACK]!,
       },
+      regularSources: engine.regularSources(),
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,
       verdict:

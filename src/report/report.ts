@@ -12,7 +12,8 @@ import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
-import { REGULAR_MIN_REQUESTS, type Engine, type RegularSource } from '../windows/engine.js';
+import type { Engine } from '../windows/engine.js';
+import { REGULAR_MIN_COUNT, type RegularSource } from '../detectors/regular.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
@@ -194,12 +195,7 @@ export interface Report extends ReportGeo {
     emptyReferrerShare: number;
     topUrls: ValueCount[];
     topSources: SourceCount[];
-    /**
-     * Addresses that carried at least REGULAR_MIN_SHARE of the requests before the first
-     * attack (from the input's start to the window it was found in), when those were at least
-     * REGULAR_MIN_REQUESTS: the site's own regular traffic (a reverse proxy, CDN, NAT or crawler),
-     * left out of block lists. `share`: of those requests.
-     */
+    /** The site's regular sources (detectors/regular.ts), left out of block lists. */
     regularSources: RegularSource[];
     attacks: number;
     infoFindings: number;
@@ -350,7 +346,7 @@ const FEW_MIN_SHARE = 0.05;
  * since blocking the proxy blocks every visitor.
  */
 function fewAddressesWarning(top: readonly TopEntry[], requests: number): string | null {
-  if (requests < REGULAR_MIN_REQUESTS) return null;
+  if (requests < REGULAR_MIN_COUNT) return null;
   const heavy = top.slice(0, 5).filter((e) => e.count >= FEW_MIN_SHARE * requests);
   const sum = heavy.reduce((a, e) => a + e.count, 0);
   if (sum < 0.5 * requests) return null;

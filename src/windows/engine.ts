@@ -17,22 +17,9 @@ import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { formatIp } from '../parsers/ip.js';
+import { regularSources, type RegularSource } from '../detectors/regular.js';
 
 export type { AlertEvent };
-
-/** A regular source carried at least this share of the requests before the first attack … */
-export const REGULAR_MIN_SHARE = 0.1;
-/** … of at least this many requests. */
-export const REGULAR_MIN_REQUESTS = 200;
-
-/** See Report.summary.regularSources. */
-export interface RegularSource {
-  ip: string;
-  count: number;
-  /** Of the requests before the first attack. */
-  share: number;
-}
 
 export interface EngineHooks {
   onAlert?: (type: AlertEvent, alert: Alert) => void;
@@ -63,7 +50,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly normalRates = new RateHistogram();
   peakSecondRate = 0;
   peakSecondAt = 0;
-  /** Set once the first attack alert has opened: its "before" does not change. */
+  /** Set once final (see regularSources). */
   private regular: RegularSource[] | null = null;
 
   constructor(cfg: DetectConfig, hooks: EngineHooks = {}) {
@@ -124,25 +111,12 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     return a;
   }
 
-  /**
-   * The site's regular sources: addresses that carried at least REGULAR_MIN_SHARE of the
-   * requests before the first attack alert opened (the buckets that had left the window
-   * by then), when those were at least REGULAR_MIN_REQUESTS. Later alerts' "before" holds
-   * earlier attacks, so only the first one's is used.
-   */
+  /** The site's regular sources so far (see detectors/regular.ts). */
   regularSources(): RegularSource[] {
     if (this.regular !== null) return this.regular;
-    let first: Alert | undefined;
-    for (const a of this.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
-    if (first === undefined) return [];
-    const total = first.beforeRequests;
-    this.regular =
-      total < REGULAR_MIN_REQUESTS
-        ? []
-        : first.before
-            .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
-            .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
-    return this.regular;
+    const r = regularSources(this.alerts);
+    if (r.final) this.regular = r.list;
+    return r.list;
   }
 
   protected emit(type: AlertEvent, a: Alert): void {

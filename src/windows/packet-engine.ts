@@ -17,6 +17,7 @@ import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
+import { regularSources, type RegularSource } from '../detectors/regular.js';
 
 
 export class PacketAlert extends AlertBase<PacketBucket> {
@@ -126,6 +127,9 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   /** Sources of buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new SpaceSaving(1024);
   private readonly historyCountries = new Map<number, number>();
+  private historyPackets = 0;
+  /** Set once final (see regularSources). */
+  private regular: RegularSource[] | null = null;
   /** Most concurrent connections per source and service, per chunk, in steps without an open alert. */
   readonly normalConnections = new RateHistogram();
 
@@ -230,6 +234,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   protected newAlert(f: PacketFinding, _s: number, inWindow: PacketBucket[]): PacketAlert {
     const a = new PacketAlert(this.nextId++, f);
     a.before = this.history.top(1024);
+    a.beforeRequests = this.historyPackets;
     a.beforeCountries = new Map(this.historyCountries);
     for (const b of inWindow) a.absorb(b);
     if (a.start === Infinity) {
@@ -242,6 +247,14 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
     return a;
   }
 
+  /** The site's regular sources so far (see detectors/regular.ts). */
+  regularSources(): RegularSource[] {
+    if (this.regular !== null) return this.regular;
+    const r = regularSources(this.alerts);
+    if (r.final) this.regular = r.list;
+    return r.list;
+  }
+
   protected onSeal(b: PacketBucket): void {
     this.foldTotals(b);
   }
@@ -250,6 +263,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
     if (this.open.size === 0) for (const s of b.services.values()) if (s.maxConn > 0) this.normalConnections.add(s.maxConn);
     for (const v of b.victims.values()) {
       v.sources.addSourcesTo(this.history);
+      this.historyPackets += v.c[VC.PACKETS]!;
       for (const [c, n] of v.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);
     }
   }
