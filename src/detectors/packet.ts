@@ -15,7 +15,7 @@
  *   net.bandwidth          bits per second to one address from several sources
  */
 import { formatIp } from '../parsers/ip.js';
-import { VC } from '../partial/packet-partial.js';
+import { SERIES, VC } from '../partial/packet-partial.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { ipKey } from '../windows/bucket.js';
 import { serviceKey, type PacketBucket, type ServiceAgg, type VictimAgg } from '../windows/packet-bucket.js';
@@ -155,7 +155,7 @@ function distinct(parts: readonly { sources: { mergeHllInto(h: HyperLogLog): voi
 
 function reflectors(parts: readonly VictimAgg[]): number {
   const h = new HyperLogLog(14);
-  for (const x of parts) x.mergeReflectorsInto(h);
+  for (const x of parts) x.kindSources[SERIES.AMP]!.mergeHllInto(h);
   return Math.round(h.estimate());
 }
 

@@ -167,6 +167,8 @@ export interface CaptureTruth {
   synFlood: { target: string; start: number; end: number; sources: number; packets: number };
   amplification: { target: string; start: number; end: number; reflectors: number; packets: number };
   portScan: { source: string; start: number; end: number };
+  /** The normal HTTPS clients' addresses (never to be blocked). */
+  clients: string[];
 }
 
 /**
@@ -234,6 +236,7 @@ export function generateCapture(seed: number, scale = 1): { packets: Packet[]; t
       synFlood: { target: `${ip(victim)}:443`, start: t0 + synFrom, end: t0 + synTo - 1, sources: spoofed.size, packets: synPackets },
       amplification: { target: ip(victim), start: t0 + ampFrom, end: t0 + ampTo - 1, reflectors: resolvers.length, packets: ampPackets },
       portScan: { source: ip(scanner), start: t0 + 40, end: t0 + 60 },
+      clients: [...new Set(clients)].map(ip),
     },
   };
 }

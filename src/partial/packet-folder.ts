@@ -31,6 +31,7 @@ for (const p of REFLECTOR_PORTS) REFLECTOR[p] = 1;
 export const AMP_MIN_BYTES = 100;
 
 /** Per chunk-step: victims and services with detail; only the heaviest victims carry source lists. */
+const EMPTY_HLL = new Uint8Array(0);
 const LIMITS = { victims: 32, victimSources: 8, services: 32, scanners: 8, sources: 256, lateAcks: 65536 } as const;
 const TUPLE_SEED = 0x70b1e;
 
@@ -96,6 +97,8 @@ export class PacketFolder {
   private readonly openSvcScratch = new GrowableI32(8192);
   private readonly pairVS = new PairCounter();
   private readonly pairVR = new PairCounter();
+  /** Sources of a victim's UDP, ICMP and SYN-ACK packets: rank victim·3 + kind, top victims only. */
+  private readonly pairVK = new PairCounter();
   private readonly pairSS = new PairCounter();
   private readonly pairConn = new PairCounter();
   private readonly hll = new SlotHll(8192);
@@ -487,6 +490,8 @@ export class PacketFolder {
     const sSec = new Float64Array(svcs.length * step);
     this.pairVS.reset(victims.length, nIp);
     this.pairVR.reset(victims.length, nIp);
+    const nVk = Math.min(victims.length, LIMITS.victimSources);
+    this.pairVK.reset(nVk * 3, nIp);
     this.pairSS.reset(svcs.length, nIp);
     this.pairConn.reset(svcs.length, nIp);
     for (let j = from; j < to; j++) {
@@ -502,6 +507,11 @@ export class PacketFolder {
         vSecB[vr * step + sec]! += cLen[i]!;
         const kb = vr * step * SERIES_N;
         const proto = cProto[i]!;
+        if (vr < nVk) {
+          if (proto === PROTO.UDP) this.pairVK.add(vr * 3, src);
+          else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) this.pairVK.add(vr * 3 + 1, src);
+          if (f & F_SYNACK) this.pairVK.add(vr * 3 + 2, src);
+        }
         if (f & F_AMP) vKind[kb + SERIES.AMP * step + sec]!++;
         if (proto === PROTO.UDP) vKind[kb + SERIES.UDP * step + sec]!++;
         else if (proto === PROTO.ICMP || proto === PROTO.ICMPV6) vKind[kb + SERIES.ICMP * step + sec]!++;
@@ -536,8 +546,11 @@ export class PacketFolder {
     const heaviest = (list: ArrayLike<number>, limit: number): ArrayLike<number> => (list.length / 2 <= limit ? list : topPairs(list, limit));
     const vsAll = this.pairVS.grouped(victims.length);
     const vrAll = this.pairVR.grouped(victims.length);
+    const vkAll = this.pairVK.grouped(nVk * 3);
     const victimDetails: VictimDetail[] = victims.map((s, k) => {
       const top = k < LIMITS.victimSources ? heaviest(vsAll[k]!, LIMITS.sources) : [];
+      // By SERIES row: the sources of the traffic each victim signature measures.
+      const kinds = k < nVk ? [vrAll[k]!, vkAll[k * 3]!, vkAll[k * 3 + 1]!, vkAll[k * 3 + 2]!].map((l) => heaviest(l, LIMITS.sources)) : [];
       return {
         w0: ipKeys[s * 4]!,
         w1: ipKeys[s * 4 + 1]!,
@@ -551,6 +564,9 @@ export class PacketFolder {
         srcCounts: counts(top),
         hll: hllOf(vsAll[k]!, 14),
         reflectorHll: hllOf(vrAll[k]!, 14),
+        kindWords: kinds.map(words),
+        kindCounts: kinds.map(counts),
+        kindHll: k < nVk ? [vkAll[k * 3]!, vkAll[k * 3 + 1]!, vkAll[k * 3 + 2]!].map((l) => (l.length > 0 ? hllOf(l, 14) : EMPTY_HLL)) : [],
         countries: this.countries?.histogram(vsAll[k]!) ?? null,
       };
     });

@@ -69,6 +69,14 @@ export interface VictimDetail {
   hll: Uint8Array;
   /** Sources of amplified responses (reflectors): serialized HLL. */
   reflectorHll: Uint8Array;
+  /**
+   * By SERIES row (AMP, UDP, ICMP, SYNACK): the sources of that traffic and their counts, as
+   * srcWords/srcCounts (empty for a victim past the first few); kindHll: UDP, ICMP, SYNACK
+   * (AMP's is reflectorHll), empty when none.
+   */
+  kindWords: Uint32Array[];
+  kindCounts: Float64Array[];
+  kindHll: Uint8Array[];
   /** Packets by source country, when geolocation is on. */
   countries: CountryHist | null;
 }
@@ -166,6 +174,9 @@ export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
       add(v.srcCounts);
       add(v.hll);
       add(v.reflectorHll);
+      for (const a of v.kindWords) add(a);
+      for (const a of v.kindCounts) add(a);
+      for (const a of v.kindHll) add(a);
       if (v.countries) {
         add(v.countries.codes);
         add(v.countries.counts);

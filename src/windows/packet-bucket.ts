@@ -6,7 +6,7 @@
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
-import { PC_N, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
+import { PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
 import { ipKey } from './bucket.js';
 import { addHist } from '../geo/country-code.js';
 
@@ -14,6 +14,9 @@ const MAX_VICTIMS = 64;
 const MAX_SERVICES = 64;
 
 const PENDING_PARTS = 8;
+const NO_WORDS = new Uint32Array(0);
+const NO_COUNTS = new Float64Array(0);
+const NO_HLL = new Uint8Array(0);
 
 /**
  * Source lists and their sketches from the chunks of one step, kept as the workers sent
@@ -35,7 +38,7 @@ class LazySources {
     this.foldedHll ??= new HyperLogLog(14);
     for (const p of this.pending) {
       addList(this.folded, p.words, p.counts);
-      this.foldedHll.mergeBytes(p.hll);
+      if (p.hll.length > 0) this.foldedHll.mergeBytes(p.hll);
     }
     this.pending = [];
   }
@@ -47,7 +50,7 @@ class LazySources {
 
   mergeHllInto(into: HyperLogLog): void {
     if (this.foldedHll !== null) into.merge(this.foldedHll);
-    for (const p of this.pending) into.mergeBytes(p.hll);
+    for (const p of this.pending) if (p.hll.length > 0) into.mergeBytes(p.hll);
   }
 }
 
@@ -62,7 +65,12 @@ export class VictimAgg {
   readonly perSecondBytes: Float64Array;
   readonly perSecondKind: Float64Array;
   readonly sources = new LazySources();
-  private readonly reflectorHlls: Uint8Array[] = [];
+  /**
+   * By SERIES row: the sources of the traffic a victim signature measures (amplified
+   * responses, UDP, ICMP, SYN-ACKs), so that its alert names them and not every client of
+   * the victim. AMP's sketch is the reflectors'.
+   */
+  readonly kindSources = Array.from({ length: SERIES_N }, () => new LazySources());
   readonly countries = new Map<number, number>();
   constructor(d: VictimDetail, step: number) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
@@ -86,11 +94,13 @@ export class VictimAgg {
     }
     for (let i = 0; i < this.perSecondKind.length; i++) this.perSecondKind[i]! += d.perSecondKind[i]!;
     this.sources.push(d.srcWords, d.srcCounts, d.hll);
-    if (d.c[VC.AMP]! > 0) this.reflectorHlls.push(d.reflectorHll);
+    for (let r = 0; r < SERIES_N; r++) {
+      const words = d.kindWords[r] ?? NO_WORDS;
+      const counts = d.kindCounts[r] ?? NO_COUNTS;
+      const hll = r === SERIES.AMP ? (d.c[VC.AMP]! > 0 ? d.reflectorHll : NO_HLL) : (d.kindHll[r - 1] ?? NO_HLL);
+      if (counts.length > 0 || hll.length > 0) this.kindSources[r]!.push(words, counts, hll);
+    }
     if (d.countries) addHist(this.countries, d.countries);
-  }
-  mergeReflectorsInto(into: HyperLogLog): void {
-    for (const b of this.reflectorHlls) into.mergeBytes(b);
   }
 }
 

@@ -70,12 +70,13 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       const counter = { packets: VC.PACKETS, udp: VC.UDP, icmp: VC.ICMP, amp: VC.AMP, synack: VC.SYNACK_IN, bytes: VC.PACKETS, syn: VC.PACKETS, bucket: VC.PACKETS }[this.measure];
       this.packets += v.c[counter]!;
       this.bytes += this.measure === 'amp' ? v.c[VC.AMP_BYTES]! : this.measure === 'udp' ? v.c[VC.UDP_BYTES]! : this.measure === 'icmp' ? v.c[VC.ICMP_BYTES]! : v.c[VC.BYTES]!;
+      // The sources of the traffic measured (reflectors, UDP or ICMP senders…), not every client.
+      const from = this.measure in row ? v.kindSources[row[this.measure as keyof typeof row]]! : v.sources;
       const step = new HyperLogLog(14);
-      if (this.measure === 'amp') v.mergeReflectorsInto(step);
-      else v.sources.mergeHllInto(step);
+      from.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);
       this.hll.merge(step);
-      v.sources.addSourcesTo(this.sources.summary);
+      from.addSourcesTo(this.sources.summary);
       for (const [c, n] of v.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }

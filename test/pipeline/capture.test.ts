@@ -45,6 +45,18 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     expect(report.attacks.some((x) => x.signature === 'udp.flood')).toBe(false);
   });
 
+  it('names the reflectors as the amplification\'s sources, not the victim\'s other clients, and blocks none of those', async () => {
+    const a = report.attacks.find((x) => x.signature === 'udp.amplification')!;
+    const clients = new Set(truth.clients);
+    // The victim's HTTPS clients sent it packets during the flood too: they were listed (and blocked).
+    expect(a.topSources.filter((s) => clients.has(s.ip))).toEqual([]);
+    expect(a.topSources.length).toBeGreaterThan(truth.amplification.reflectors * 0.9);
+    const b = await analyze({ inputs: [file], threads: 2, block: { prefix: 32, ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
+    const blocked = new Set(b.blocklist!.entries.map((e) => e.cidr.replace(/\/32$/, '')));
+    expect(truth.clients.filter((c) => blocked.has(c))).toEqual([]);
+    expect(blocked.size).toBe(a.topSources.length);
+  });
+
   it('reports the port scan at info level, and completed handshakes of normal clients are not half-open', () => {
     const scan = report.attacks.filter((a) => a.signature === 'tcp.port-scan');
     expect(scan.map((a) => [a.target, a.severity, a.attack])).toEqual([[truth.portScan.source, 'info', false]]);
