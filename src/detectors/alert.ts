@@ -15,7 +15,7 @@ import { prefixOf } from './prefix-rate.js';
 
 
 /** Source summary size by target: a URL can have any number of sources, a source has one. */
-const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, prefix: 1024, source: 1 };
+const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, site: 4096, prefix: 1024, source: 1 };
 
 export class Alert extends AlertBase<StepBucket> {
   declare readonly signature: Signature;
@@ -27,7 +27,8 @@ export class Alert extends AlertBase<StepBucket> {
   readonly openedStep: number;
 
   constructor(id: number, f: Finding, step: number) {
-    super(id, f, SOURCE_CAPACITY[f.kind], 12);
+    // A site-wide alert takes the buckets' own sketches (p = 14).
+    super(id, f, SOURCE_CAPACITY[f.kind], f.kind === 'site' ? 14 : 12);
     this.kind = f.kind;
     this.openedStep = step;
   }
@@ -48,6 +49,23 @@ export class Alert extends AlertBase<StepBucket> {
       u.addSourcesTo(this.sources.summary);
       u.addTextsTo(this.uas, this.refs);
       for (const [c, n] of u.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
+      return;
+    }
+    if (this.kind === 'site') {
+      // Everything: the bucket's totals, its top sources, URLs and the texts of its hot
+      // URLs and sources (each map kept bounded: a random-path flood has a URL per request).
+      if (!this.activeSeconds(b.start, b.perSecond)) return;
+      this.requests += b.requests;
+      this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
+      this.hll.merge(b.hll);
+      for (const e of b.topSources()) this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      addMapInto(this.urls, new Map([...b.urls.values()].map((u) => [u.text, u.count])));
+      for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
+      for (const d of b.sourceDetail.values()) {
+        addMapInto(this.uas, d.uas);
+        addMapInto(this.refs, d.refs);
+      }
+      for (const [c, n] of b.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }
     if (this.kind === 'source') {

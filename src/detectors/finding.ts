@@ -1,7 +1,8 @@
 /** What a detector returns for one window: a signature firing on a target. */
 export type Severity = 'info' | 'low' | 'medium' | 'high';
-export type Signature = 'http.repeated-url' | 'http.empty-referrer' | 'http.flash-crowd' | 'http.source-rate' | 'http.prefix-rate';
-export type TargetKind = 'url' | 'source' | 'prefix';
+export type Signature = 'http.repeated-url' | 'http.empty-referrer' | 'http.flash-crowd' | 'http.request-surge' | 'http.source-rate' | 'http.prefix-rate';
+/** 'site': every URL (http.request-surge, target "*"). */
+export type TargetKind = 'url' | 'site' | 'source' | 'prefix';
 
 export interface Finding {
   signature: Signature;

@@ -7,6 +7,7 @@ import type { Finding } from './finding.js';
 import { flashCrowd } from './flash-crowd.js';
 import { prefixRate } from './prefix-rate.js';
 import { repeatedUrl } from './repeated-url.js';
+import { requestSurge } from './request-surge.js';
 import { sourceRate } from './source-rate.js';
 import { urlSurges } from './url-surge.js';
 
@@ -16,6 +17,7 @@ export function detectHttp(view: WindowView, baseline: Baseline, cfg: DetectConf
     ...repeatedUrl(surges, cfg),
     ...emptyReferrer(surges, baseline, view.seconds, cfg),
     ...flashCrowd(surges, cfg),
+    ...requestSurge(view, baseline, surges, cfg),
     ...sourceRate(view, cfg),
     ...prefixRate(view, cfg),
   ];

@@ -11,6 +11,7 @@
  *  - the victims' own addresses (targets of capture findings);
  *  - sources of info-level findings (flash crowd, port scan), unless `includeInfo`;
  *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders);
+ *  - sources of a site-wide request surge (they are every visitor's);
  *  - the site's regular sources, which carried a tenth or more of its requests before the
  *    attack began (a reverse proxy or CDN in front of it, a NAT, a crawler), unless `blockRegular`.
  *
@@ -139,6 +140,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
   for (const f of findings) {
     if (!f.attack && !o.includeInfo) {
       exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'info finding (not an attack); use --block-info to include', f.topSources.length);
+      continue;
+    }
+    if (f.signature === 'http.request-surge') {
+      exclude(`${f.topSources.length} source(s) of ${f.signature} (all URLs)`, "a site-wide surge: its sources are every visitor's, not only the attackers'; block by the findings that name sources, or rate-limit per source (--suggest-limits)", f.topSources.length);
       continue;
     }
     if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {

@@ -32,10 +32,12 @@ export class Baseline {
     this.totalPerStep *= f;
   }
 
-  learn(b: StepBucket, excludeUrls: ReadonlySet<string>): void {
+  /** `learnTotal` false: keep the total where it was (a site-wide surge is open). */
+  learn(b: StepBucket, excludeUrls: ReadonlySet<string>, learnTotal = true): void {
     const a = this.alpha;
+    const total = this.totalPerStep;
     this.decay(1);
-    this.totalPerStep += a * b.requests;
+    this.totalPerStep = learnTotal ? this.totalPerStep + a * b.requests : total;
     for (const [key, u] of b.urls) {
       if (excludeUrls.has(key)) continue;
       this.cms.add(u.w0, u.w1, a * u.count);

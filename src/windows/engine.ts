@@ -134,8 +134,12 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   /** The bucket leaving the window becomes history (never a URL under an open alert). */
   protected retire(b: StepBucket): void {
     const exclude = new Set<string>();
-    for (const a of this.open.values()) if (a.kind === 'url') exclude.add(a.key);
-    this.baseline.learn(b, exclude);
+    let site = false;
+    for (const a of this.open.values()) {
+      if (a.kind === 'url') exclude.add(a.key);
+      else if (a.kind === 'site') site = true;
+    }
+    this.baseline.learn(b, exclude, !site);
     const top = b.topSources();
     for (const e of top) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
     this.historyRequests += b.requests;
