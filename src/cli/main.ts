@@ -466,17 +466,28 @@ export async function main(argv: string[]): Promise<number> {
       const bp = v['block-prefix'] ?? 'auto';
       const prefix = bp === 'auto' ? 'auto' : Number(bp);
       if (prefix !== 'auto' && ![32, 24, 16, 128, 64, 48].includes(prefix)) throw new InputError('FS_BAD_OPTION', '', `--block-prefix must be auto, 32, 24, 16, 128, 64 or 48; got ${bp}`);
-      let allow: string[] = [];
+      // Each entry with where it came from, for the message when one is no address.
+      let allow: { text: string; where: string }[] = [];
       if (v.allow !== undefined) {
-        allow = existsSync(v.allow)
-          ? readFileSync(v.allow, 'utf8').split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
-          : v.allow.split(',').map((x) => x.trim()).filter(Boolean);
+        const file = v.allow;
+        allow = existsSync(file)
+          ? readFileSync(file, 'utf8')
+              .split(/\r?\n/)
+              .map((l, i) => ({ text: l.replace(/#.*/, '').trim(), where: `${file}:${i + 1}: ` }))
+              .filter((x) => x.text !== '')
+          : file
+              .split(',')
+              .map((x) => ({ text: x.trim(), where: '' }))
+              .filter((x) => x.text !== '');
       }
-      let allowCidrs;
-      try {
-        allowCidrs = parseAllow(allow);
-      } catch (e) {
-        throw new InputError('FS_BAD_OPTION', '', `--allow: ${(e as Error).message}`);
+      const allowCidrs = [];
+      for (const a of allow) {
+        try {
+          allowCidrs.push(...parseAllow([a.text]));
+        } catch (e) {
+          const hint = a.where === '' && /[/.]/.test(a.text) && !/^[\d.:a-f/]+$/i.test(a.text) ? ' (and no such file)' : /[a-z]{2,}\.[a-z]/i.test(a.text) ? ' (host names are not resolved)' : '';
+          throw new InputError('FS_BAD_OPTION', '', `--allow: ${a.where}${(e as Error).message}${hint}`);
+        }
       }
       block = {
         prefix,

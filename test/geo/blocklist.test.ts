@@ -102,6 +102,17 @@ describe('block list from the generated flood log', () => {
     expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
   });
 
+  it('says which line of an --allow file is no address, and that a missing file is not one', async () => {
+    const f = join(tmp(), 'allow.txt');
+    writeFileSync(f, '# office\n198.51.100.0/24   # office NAT\n\nexample.com\n');
+    const bad = await run(['--allow', f, '--blocklist', 'plain=-', path]);
+    expect([bad.code, bad.stderr]).toEqual([2, `floodscope: --allow: ${f}:4: not an address or CIDR: example.com (host names are not resolved)\n`]);
+    const missing = await run(['--allow', '/nonexistent/allow.txt', '--blocklist', 'plain=-', path]);
+    expect([missing.code, missing.stderr]).toEqual([2, 'floodscope: --allow: not an address or CIDR: /nonexistent/allow.txt (and no such file)\n']);
+    writeFileSync(f, '# office\n198.51.100.0/24   # office NAT\r\n\r\n2001:db8::/32\n');
+    expect((await run(['--allow', f, '--blocklist', 'plain=-', '-q', path])).code).toBe(0);
+  });
+
   it('writes files from the CLI, to stdout with =-, and nothing with --dry-run', async () => {
     const d = tmp();
     const out = join(d, 'block.nft');
