@@ -143,7 +143,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       continue;
     }
     if (f.signature === 'http.request-surge') {
-      exclude(`${f.topSources.length} source(s) of ${f.signature} (all URLs)`, "a site-wide surge: its sources are every visitor's, not only the attackers'; block by the findings that name sources, or rate-limit per source (--suggest-limits)", f.topSources.length);
+      exclude(`${f.topSources.length} source(s) of ${f.signature} (all URLs)`, "a site-wide surge: its sources are every visitor's, not only the attackers' (the report lists them by requests); block by the findings that name sources", f.topSources.length);
       continue;
     }
     if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {

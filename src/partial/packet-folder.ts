@@ -30,8 +30,8 @@ for (const p of REFLECTOR_PORTS) REFLECTOR[p] = 1;
 /** A reflected response worth counting as amplification is at least this long on the wire. */
 export const AMP_MIN_BYTES = 100;
 
-/** Per chunk-step: victims and services with detail; only the heaviest victims carry source lists. */
 const EMPTY_HLL = new Uint8Array(0);
+/** Per chunk-step: victims and services with detail; only the heaviest victims carry source lists. */
 const LIMITS = { victims: 32, victimSources: 8, services: 32, scanners: 8, sources: 256, lateAcks: 65536 } as const;
 const TUPLE_SEED = 0x70b1e;
 

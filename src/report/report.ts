@@ -380,7 +380,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
   const lines = sum('lines');
   const malformed = sum('malformed');
-  // "No attack" over a tenth of the lines or less analyzed must say so: the rest may hold it.
+  // "No attack" when a tenth or more of the lines were not analyzed says so: they may hold one.
   const unread = malformed * 10 >= lines && malformed > 0 ? ` in the ${sum('parsed')} of ${lines} lines that parsed (${Math.round((malformed * 100) / lines)} % malformed, not analyzed)` : '';
   const verdict =
     nAttacks === 0
