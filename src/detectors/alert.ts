@@ -9,7 +9,7 @@ import { hash64, hashWords } from '../sketches/hash.js';
 import { AlertBase } from './alert-base.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
-import { addMapInto, type StepBucket } from '../windows/bucket.js';
+import { addMapInto, addTexts, type StepBucket } from '../windows/bucket.js';
 import type { Finding, Signature, TargetKind } from './finding.js';
 import { prefixOf } from './prefix-rate.js';
 
@@ -59,7 +59,7 @@ export class Alert extends AlertBase<StepBucket> {
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
       for (const e of b.topSources()) this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
-      addMapInto(this.urls, new Map([...b.urls.values()].map((u) => [u.text, u.count])));
+      addTexts(this.urls, [...b.urls.values()].map((u) => ({ text: u.text, count: u.count })));
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
       for (const d of b.sourceDetail.values()) {
         addMapInto(this.uas, d.uas);

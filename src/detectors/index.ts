@@ -13,12 +13,14 @@ import { urlSurges } from './url-surge.js';
 
 export function detectHttp(view: WindowView, baseline: Baseline, cfg: DetectConfig): Finding[] {
   const surges = urlSurges(view, baseline, cfg);
+  // Sources over the per-source rate: findings of their own, and what explains a site-wide surge.
+  const heavy = view.heavy('sources', cfg.sourceRate * view.seconds);
   return [
     ...repeatedUrl(surges, cfg),
     ...emptyReferrer(surges, baseline, view.seconds, cfg),
     ...flashCrowd(surges, cfg),
-    ...requestSurge(view, baseline, surges, cfg),
-    ...sourceRate(view, cfg),
+    ...requestSurge(view, baseline, surges, heavy, cfg),
+    ...sourceRate(view, heavy, cfg),
     ...prefixRate(view, cfg),
   ];
 }

@@ -26,15 +26,25 @@ export interface RegularSource {
   share: number;
 }
 
-/** The regular sources by the alerts so far: final once an attack alert has opened. */
-export function regularSources<A extends AlertBase<unknown>>(alerts: readonly A[]): { list: RegularSource[]; final: boolean } {
-  let first: A | undefined;
-  for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
-  if (first === undefined) return { list: [], final: false };
-  const total = first.beforeRequests;
-  if (total < REGULAR_MIN_COUNT) return { list: [], final: true };
-  const list = first.before
-    .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
-    .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
-  return { list, final: true };
+/**
+ * The regular sources by an engine's alerts so far. Fixed once an attack alert has opened
+ * (its "before" does not change), and kept from then on.
+ */
+export class RegularSources {
+  private fixed: RegularSource[] | null = null;
+
+  of<A extends AlertBase<unknown>>(alerts: readonly A[]): RegularSource[] {
+    if (this.fixed !== null) return this.fixed;
+    let first: A | undefined;
+    for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+    if (first === undefined) return [];
+    const total = first.beforeRequests;
+    this.fixed =
+      total < REGULAR_MIN_COUNT
+        ? []
+        : first.before
+            .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
+            .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
+    return this.fixed;
+  }
 }

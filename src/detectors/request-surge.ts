@@ -8,7 +8,7 @@
  */
 import { C } from '../partial/partial.js';
 import type { Baseline } from '../windows/baseline.js';
-import type { WindowView } from '../windows/window.js';
+import type { CountedKey, WindowView } from '../windows/window.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import type { DetectConfig } from './config.js';
 import { round, severityFor, type Finding } from './finding.js';
@@ -20,7 +20,8 @@ export const SITE_TARGET = '*';
 /** Share of the window's requests failing (4xx/5xx) that makes a surge an attack. */
 export const SURGE_ERROR_SHARE = 0.5;
 
-export function requestSurge(view: WindowView, baseline: Baseline, surges: readonly UrlSurge[], cfg: DetectConfig): Finding[] {
+/** `heavy`: the window's sources over cfg.sourceRate (WindowView.heavy). */
+export function requestSurge(view: WindowView, baseline: Baseline, surges: readonly UrlSurge[], heavy: readonly CountedKey[], cfg: DetectConfig): Finding[] {
   // Until a window of history is learned every rate is "far above" nothing.
   if (baseline.learned < cfg.window / cfg.step || view.requests === 0) return [];
   const rate = view.requests / view.seconds;
@@ -30,7 +31,7 @@ export function requestSurge(view: WindowView, baseline: Baseline, surges: reado
   // Explained by the URL and per-source signatures: leave it to them.
   let explained = 0;
   for (const s of surges) explained += s.url.count;
-  for (const s of view.heavy('sources', cfg.sourceRate * view.seconds)) explained += s.count;
+  for (const s of heavy) explained += s.count;
   if (explained >= 0.5 * view.requests) return [];
   let empty = 0;
   let errors = 0;

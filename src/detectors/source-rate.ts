@@ -3,13 +3,14 @@
  * limit operators set with iptables hashlimit or nginx limit_req.
  */
 import { formatIp } from '../parsers/ip.js';
-import type { WindowView } from '../windows/window.js';
+import type { CountedKey, WindowView } from '../windows/window.js';
 import type { DetectConfig } from './config.js';
 import { round, severityFor, type Finding } from './finding.js';
 
-export function sourceRate(view: WindowView, cfg: DetectConfig): Finding[] {
+/** `heavy`: the window's sources over cfg.sourceRate (WindowView.heavy). */
+export function sourceRate(view: WindowView, heavy: readonly CountedKey[], cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
-  for (const s of view.heavy('sources', cfg.sourceRate * view.seconds)) {
+  for (const s of heavy) {
     const rate = s.count / view.seconds;
     out.push({
       signature: 'http.source-rate',

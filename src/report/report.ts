@@ -379,9 +379,10 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
   const lines = sum('lines');
+  const parsed = sum('parsed');
   const malformed = sum('malformed');
   // "No attack" when a tenth or more of the lines were not analyzed says so: they may hold one.
-  const unread = malformed * 10 >= lines && malformed > 0 ? ` in the ${sum('parsed')} of ${lines} lines that parsed (${Math.round((malformed * 100) / lines)} % malformed, not analyzed)` : '';
+  const unread = malformed * 10 >= lines && malformed > 0 ? ` in the ${parsed} of ${lines} lines that parsed (${Math.round((malformed * 100) / lines)} % malformed, not analyzed)` : '';
   const verdict =
     nAttacks === 0
       ? requests === 0
@@ -397,7 +398,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       format: stats.format,
       formatSource: stats.formatSource,
       lines,
-      parsed: sum('parsed'),
+      parsed,
       malformed,
       blank: sum('blank'),
       overlong: sum('overlong'),

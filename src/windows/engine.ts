@@ -17,7 +17,7 @@ import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { regularSources, type RegularSource } from '../detectors/regular.js';
+import { RegularSources, type RegularSource } from '../detectors/regular.js';
 
 export type { AlertEvent };
 
@@ -50,8 +50,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly normalRates = new RateHistogram();
   peakSecondRate = 0;
   peakSecondAt = 0;
-  /** Set once final (see regularSources). */
-  private regular: RegularSource[] | null = null;
+  private readonly regular = new RegularSources();
 
   constructor(cfg: DetectConfig, hooks: EngineHooks = {}) {
     super(cfg);
@@ -113,10 +112,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   /** The site's regular sources so far (see detectors/regular.ts). */
   regularSources(): RegularSource[] {
-    if (this.regular !== null) return this.regular;
-    const r = regularSources(this.alerts);
-    if (r.final) this.regular = r.list;
-    return r.list;
+    return this.regular.of(this.alerts);
   }
 
   protected emit(type: AlertEvent, a: Alert): void {

@@ -17,7 +17,7 @@ import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { regularSources, type RegularSource } from '../detectors/regular.js';
+import { RegularSources, type RegularSource } from '../detectors/regular.js';
 
 
 export class PacketAlert extends AlertBase<PacketBucket> {
@@ -129,8 +129,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   private readonly history = new SpaceSaving(1024);
   private readonly historyCountries = new Map<number, number>();
   private historyPackets = 0;
-  /** Set once final (see regularSources). */
-  private regular: RegularSource[] | null = null;
+  private readonly regular = new RegularSources();
   /** Most concurrent connections per source and service, per chunk, in steps without an open alert. */
   readonly normalConnections = new RateHistogram();
 
@@ -250,10 +249,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
 
   /** The site's regular sources so far (see detectors/regular.ts). */
   regularSources(): RegularSource[] {
-    if (this.regular !== null) return this.regular;
-    const r = regularSources(this.alerts);
-    if (r.final) this.regular = r.list;
-    return r.list;
+    return this.regular.of(this.alerts);
   }
 
   protected onSeal(b: PacketBucket): void {
