@@ -85,7 +85,8 @@ Where from, and what to block:
   --block-private      also block private, loopback and other special-purpose addresses
   --block-info         also block sources of info findings (flash crowd, port scan)
   --block-regular      also block the site's regular sources (a tenth or more of the requests
-                       before the attack: a proxy or CDN in front of the server, a NAT, a crawler)
+                       before the attack, from the start: a proxy or CDN in front of the server,
+                       a NAT, a crawler)
   --dry-run            say what would be blocked and what was left out, write no block list
   --suggest-limits     per-source rate limits (iptables hashlimit, nginx limit_req) from the
                        normal traffic, with how many attack and normal sources they would hit

@@ -6,6 +6,7 @@
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { AlertSources } from './alert-sources.js';
+import type { EarlyTraffic } from './regular.js';
 import { SEVERITY_RANK, type Severity } from './finding.js';
 
 export interface BaseFinding {
@@ -47,6 +48,8 @@ export abstract class AlertBase<B> {
   before: TopEntry[] = [];
   /** Requests (or packets) of that traffic, all sources. */
   beforeRequests = 0;
+  /** The same of its first quarter to half (null with one step of it): see detectors/regular.ts. */
+  beforeEarly: EarlyTraffic | null = null;
   /**
    * Distinct sources on the target over the attack: [start (epoch s), estimate], a point per
    * absorbed step, or per `sourcesResolution` seconds once a long attack would pass

@@ -5,6 +5,12 @@
  * balancer or CDN whose address the log or capture holds, a NAT, a crawler — and a block list
  * of them takes the site down.
  *
+ * A regular source was there from the start: it also carried REGULAR_MIN_EARLY_SHARE of the
+ * traffic's early part (its first quarter to half). An attacker that ran below every rate for
+ * a while before it flooded — ramping up, or probing the page it then hammers — came late, and
+ * stays blockable (without this, the only attacker of a log at 3 req/s for ten minutes before
+ * its flood was "regular" and the block list empty).
+ *
  * Only the first attack counts: later alerts' "before" holds earlier attacks (a source that
  * flooded alone first would be "regular" by the time a URL flood began). So an address whose
  * own alert came first is never regular: a busy CDN address over the per-source rate from the
@@ -12,12 +18,57 @@
  * second, is not recognised (the logs report warns when a few addresses carry most requests).
  */
 import { formatIp } from '../parsers/ip.js';
+import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import type { AlertBase } from './alert-base.js';
 
 /** A regular source carried at least this share of the requests (packets) before the attack … */
 export const REGULAR_MIN_SHARE = 0.1;
-/** … of at least this many. */
+/** … of at least this many … */
 export const REGULAR_MIN_COUNT = 200;
+/** … and at least this share of the early part of them. */
+export const REGULAR_MIN_EARLY_SHARE = 0.05;
+
+/** Sources of the first steps of an engine's history, and all their requests (packets). */
+export interface EarlyTraffic {
+  sources: TopEntry[];
+  requests: number;
+}
+
+/**
+ * Sources of the steps that have left the window (the traffic alerts opened later compare
+ * with), and of its early part: copies taken when 1, 2, 4, 8 … steps had left, of which an
+ * alert gets the one before the latest (a quarter to a half of its history).
+ */
+export class TrafficHistory {
+  readonly sources = new SpaceSaving(1024);
+  requests = 0;
+  /** Requests (packets) by country code. */
+  readonly countries = new Map<number, number>();
+  private steps = 0;
+  private latest: EarlyTraffic | null = null;
+  private early: EarlyTraffic | null = null;
+
+  addCountries(countries: ReadonlyMap<number, number>): void {
+    for (const [c, n] of countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
+  }
+
+  /** Call after each step's sources, requests and countries are in. */
+  endStep(): void {
+    this.steps++;
+    if ((this.steps & (this.steps - 1)) === 0) {
+      this.early = this.latest;
+      this.latest = { sources: this.sources.top(), requests: this.requests };
+    }
+  }
+
+  /** Give an alert that opens now its "before". */
+  stamp(a: AlertBase<unknown>): void {
+    a.before = this.sources.top();
+    a.beforeRequests = this.requests;
+    a.beforeCountries = new Map(this.countries);
+    a.beforeEarly = this.early;
+  }
+}
 
 export interface RegularSource {
   ip: string;
@@ -39,12 +90,12 @@ export class RegularSources {
     for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
     if (first === undefined) return [];
     const total = first.beforeRequests;
-    this.fixed =
-      total < REGULAR_MIN_COUNT
-        ? []
-        : first.before
-            .filter((e) => e.count >= REGULAR_MIN_SHARE * total)
-            .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
+    const early = first.beforeEarly;
+    if (total < REGULAR_MIN_COUNT || early === null || early.requests === 0) return (this.fixed = []);
+    const earlyCount = new Map(early.sources.map((e) => [`${e.w0},${e.w1},${e.w2},${e.w3}`, e.count]));
+    this.fixed = first.before
+      .filter((e) => e.count >= REGULAR_MIN_SHARE * total && (earlyCount.get(`${e.w0},${e.w1},${e.w2},${e.w3}`) ?? 0) >= REGULAR_MIN_EARLY_SHARE * early.requests)
+      .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
     return this.fixed;
   }
 }

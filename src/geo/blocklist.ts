@@ -13,7 +13,8 @@
  *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders);
  *  - sources of a site-wide request surge (they are every visitor's);
  *  - the site's regular sources, which carried a tenth or more of its requests before the
- *    attack began (a reverse proxy or CDN in front of it, a NAT, a crawler), unless `blockRegular`.
+ *    attack began, from the start (a reverse proxy or CDN in front of it, a NAT, a crawler),
+ *    unless `blockRegular`.
  *
  * Prefixes (`prefix: 'auto'`): IPv4 members of one /24 are blocked as that /24 when at
  * least AUTO_MIN_MEMBERS of its addresses attack; /24s are merged into their /16 when at
@@ -167,7 +168,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
         continue;
       }
       if (regular.has(s.ip)) {
-        excludeAddress(s.ip, w, 'a regular source: a tenth or more of the requests before the attack began (a proxy or CDN in front of this server, a NAT, a crawler?); use --block-regular to include');
+        excludeAddress(s.ip, w, 'a regular source: a tenth or more of the requests before the attack began, from the start (a proxy or CDN in front of this server, a NAT, a crawler?); use --block-regular to include');
         continue;
       }
       const c = cand.get(s.ip);

@@ -17,7 +17,7 @@ import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { RegularSources, type RegularSource } from '../detectors/regular.js';
+import { RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
 
 export type { AlertEvent };
 
@@ -41,11 +41,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly topSources = new SpaceSaving(256);
   readonly topUrls = new SpaceSaving(256);
   readonly urlText = new Map<string, string>();
-  /** Sources of buckets that have left the window: "before" for alerts opened later. */
-  private readonly history = new SpaceSaving(1024);
-  private historyRequests = 0;
-  /** Requests by country of buckets that have left the window. */
-  private readonly historyCountries = new Map<number, number>();
+  /** Buckets that have left the window: "before" for alerts opened later. */
+  private readonly history = new TrafficHistory();
   /** Per-source rates in steps without any open alert (legitimate traffic). */
   readonly normalRates = new RateHistogram();
   peakSecondRate = 0;
@@ -94,9 +91,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   protected newAlert(f: Finding, s: number, inWindow: StepBucket[]): Alert {
     const a = new Alert(this.nextId++, f, s);
-    a.before = this.history.top(1024);
-    a.beforeRequests = this.historyRequests;
-    a.beforeCountries = new Map(this.historyCountries);
+    this.history.stamp(a);
     for (const b of inWindow) a.absorb(b);
     // A window can fire before any single second reaches the activity level (a steady
     // rate below it): then the alert spans the window.
@@ -137,9 +132,10 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     }
     this.baseline.learn(b, exclude, !site);
     const top = b.topSources();
-    for (const e of top) this.history.add(e.w0, e.w1, e.w2, e.w3, e.count);
-    this.historyRequests += b.requests;
-    for (const [c, n] of b.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);
+    for (const e of top) this.history.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    this.history.requests += b.requests;
+    this.history.addCountries(b.countries);
+    this.history.endStep();
     if (this.open.size === 0 && top.length > 0) {
       for (const e of top) this.normalRates.add(e.count / b.step);
       // Sources below the top list: fewer requests than its smallest entry.

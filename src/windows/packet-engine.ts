@@ -8,7 +8,6 @@
 import { hash64, hashWords } from '../sketches/hash.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { AlertBase } from '../detectors/alert-base.js';
-import { SpaceSaving } from '../sketches/space-saving.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
@@ -17,7 +16,7 @@ import { PacketBucket, serviceKey } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { RegularSources, type RegularSource } from '../detectors/regular.js';
+import { RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
 
 
 export class PacketAlert extends AlertBase<PacketBucket> {
@@ -125,10 +124,8 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   peakPpsAt = 0;
   peakBps = 0;
   handshakesCompletedAcrossChunks = 0;
-  /** Sources of buckets that have left the window: "before" for alerts opened later. */
-  private readonly history = new SpaceSaving(1024);
-  private readonly historyCountries = new Map<number, number>();
-  private historyPackets = 0;
+  /** Buckets that have left the window: "before" for alerts opened later. */
+  private readonly history = new TrafficHistory();
   private readonly regular = new RegularSources();
   /** Most concurrent connections per source and service, per chunk, in steps without an open alert. */
   readonly normalConnections = new RateHistogram();
@@ -233,9 +230,7 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
 
   protected newAlert(f: PacketFinding, _s: number, inWindow: PacketBucket[]): PacketAlert {
     const a = new PacketAlert(this.nextId++, f);
-    a.before = this.history.top(1024);
-    a.beforeRequests = this.historyPackets;
-    a.beforeCountries = new Map(this.historyCountries);
+    this.history.stamp(a);
     for (const b of inWindow) a.absorb(b);
     if (a.start === Infinity) {
       // No second reached the level on its own: the span of the window's packets.
@@ -259,10 +254,11 @@ export class PacketEngine extends WindowedEngine<PacketBucket, PacketFinding, Pa
   protected retire(b: PacketBucket): void {
     if (this.open.size === 0) for (const s of b.services.values()) if (s.maxConn > 0) this.normalConnections.add(s.maxConn);
     for (const v of b.victims.values()) {
-      v.sources.addSourcesTo(this.history);
-      this.historyPackets += v.c[VC.PACKETS]!;
-      for (const [c, n] of v.countries) this.historyCountries.set(c, (this.historyCountries.get(c) ?? 0) + n);
+      v.sources.addSourcesTo(this.history.sources);
+      this.history.requests += v.c[VC.PACKETS]!;
+      this.history.addCountries(v.countries);
     }
+    this.history.endStep();
   }
 
   private foldTotals(b: PacketBucket): void {

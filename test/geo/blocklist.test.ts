@@ -90,7 +90,7 @@ describe('block list from the generated flood log', () => {
     for (const a of r.attacks) expect(a.regularSources).toEqual(a.topSources.map((x) => x.ip));
     expect(r.blocklist!.entries).toEqual([]);
     expect(r.blocklist!.excluded.map((e) => e.what).sort()).toEqual(['162.158.90.0/24 (2 addresses)', '172.68.47.3']);
-    for (const e of r.blocklist!.excluded) expect(e.reason).toMatch(/^a regular source: a tenth or more of the requests before the attack began \(a proxy or CDN in front of this server/);
+    for (const e of r.blocklist!.excluded) expect(e.reason).toMatch(/^a regular source: a tenth or more of the requests before the attack began, from the start \(a proxy or CDN in front of this server/);
     expect(r.input.warnings).toContainEqual(expect.stringMatching(/^3 addresses carried 100 % of all requests \(.*\): if they are a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log/));
     const all = await analyzeLogs({ inputs: [p], threads: 2, block: { ...base, blockRegular: true } });
     expect(all.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
@@ -100,6 +100,38 @@ describe('block list from the generated flood log', () => {
     expect(report.attacks.flatMap((a) => a.regularSources)).toEqual([]);
     const cli = await run(['--block-regular', '--blocklist', 'plain=-', '-q', p]);
     expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
+  });
+
+  it('blocks an attacker that ran below every rate before its flood: it came late, so it is not regular', async () => {
+    // 20 minutes of ~4.5 req/s browsing from 300 addresses; from minute `low` one address requests
+    // /search at 3 req/s (under --source-rate 5), and floods it at 60 req/s from minute 12.
+    const attacker = '45.95.1.66';
+    const log = (low: number) => {
+      const rows: string[] = [];
+      for (let s = 0; s < 20 * 60; s++) {
+        const t = `20/Nov/2026:10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+        for (let k = 0; k < 4 + (s % 2); k++) {
+          const n = (s * 5 + k) % 300;
+          rows.push(`203.0.${Math.floor(n / 250)}.${(n % 250) + 1} - - [${t}] "GET /p/${(s + k) % 40} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0 Firefox/118.0"`);
+        }
+        const rate = s < low * 60 ? 0 : s < 12 * 60 ? 3 : 60;
+        for (let k = 0; k < rate; k++) rows.push(`${attacker} - - [${t}] "GET /search?q=${s}-${k} HTTP/1.1" 200 120 "-" "python-requests/2.31"`);
+      }
+      const p = join(tmp(), `ramp-${low}.log`);
+      writeFileSync(p, rows.join('\n') + '\n');
+      return analyzeLogs({ inputs: [p], threads: 2, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
+    };
+    // From minute 6: before the flood it carried a fifth of the requests, but none of their first part.
+    const late = await log(6);
+    expect(late.attacks.find((a) => a.signature === 'http.source-rate')?.target).toBe(attacker);
+    expect(late.summary.regularSources).toEqual([]);
+    expect(late.blocklist!.entries.map((e) => e.cidr)).toEqual([`${attacker}/32`]);
+    // From the first second (a NAT or crawler that then floods: the log cannot tell): regular, left
+    // out, and the block list says why.
+    const steady = await log(0);
+    expect(steady.summary.regularSources.map((s) => s.ip)).toEqual([attacker]);
+    expect(steady.blocklist!.entries).toEqual([]);
+    expect(steady.blocklist!.excluded[0]!.reason).toMatch(/^a regular source: /);
   });
 
   it('says which line of an --allow file is no address, and that a missing file is not one', async () => {
