@@ -107,6 +107,11 @@ export abstract class AlertBase<B> {
     return this.sources.top(n);
   }
 
+  /** Of a source's requests, those that carried a referrer (URL alerts; else 0). */
+  referredOf(e: TopEntry): number {
+    return this.sources.referred(e);
+  }
+
   /**
    * The distinct sources of one absorbed step (starting at `start`, `step` seconds long). A day
    * of attack is 8,640 steps, and every live alert.update carries the list: past

@@ -6,9 +6,14 @@ import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 
 export const FROZEN_SOURCES = 1000;
 
+const keyOf = (e: TopEntry) => `${e.w0},${e.w1},${e.w2},${e.w3}`;
+
 export class AlertSources {
   private ss: SpaceSaving;
   private frozen: TopEntry[] | null = null;
+  /** URL alerts: of each source's requests, those that carried a referrer (made when first asked for). */
+  private ref: SpaceSaving | null = null;
+  private frozenRef: Map<string, TopEntry> | null = null;
 
   constructor(private readonly capacity: number) {
     this.ss = new SpaceSaving(capacity);
@@ -19,10 +24,25 @@ export class AlertSources {
     return this.ss;
   }
 
+  /** The live summary of requests with a referrer. */
+  get referredSummary(): SpaceSaving {
+    this.ref ??= new SpaceSaving(this.capacity);
+    return this.ref;
+  }
+
   freeze(): void {
     if (this.frozen !== null) return;
     this.frozen = this.ss.top(FROZEN_SOURCES);
     this.ss = new SpaceSaving(1);
+    if (this.ref !== null) {
+      const ref = this.ref;
+      this.frozenRef = new Map();
+      for (const e of this.frozen) {
+        const count = ref.countOf(e.w0, e.w1, e.w2, e.w3);
+        if (count > 0) this.frozenRef.set(keyOf(e), { ...e, count, error: 0 });
+      }
+      this.ref = null;
+    }
   }
 
   thaw(): void {
@@ -30,6 +50,17 @@ export class AlertSources {
     this.ss = new SpaceSaving(this.capacity);
     for (const e of this.frozen) this.ss.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     this.frozen = null;
+    if (this.frozenRef !== null) {
+      this.ref = new SpaceSaving(this.capacity);
+      for (const e of this.frozenRef.values()) this.ref.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      this.frozenRef = null;
+    }
+  }
+
+  /** Requests of a source that carried a referrer (0 when not tracked: a lower bound). */
+  referred(e: TopEntry): number {
+    if (this.frozenRef !== null) return this.frozenRef.get(keyOf(e))?.count ?? 0;
+    return this.ref?.countOf(e.w0, e.w1, e.w2, e.w3) ?? 0;
   }
 
   top(n: number): TopEntry[] {

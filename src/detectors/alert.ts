@@ -21,6 +21,8 @@ export class Alert extends AlertBase<StepBucket> {
   declare readonly signature: Signature;
   readonly kind: TargetKind;
   requests = 0;
+  /** Of them, those that carried a referrer (URL alerts). */
+  referredRequests = 0;
   readonly uas = new Map<string, number>();
   readonly urls = new Map<string, number>();
   readonly refs = new Map<string, number>();
@@ -42,11 +44,12 @@ export class Alert extends AlertBase<StepBucket> {
       const u = b.urls.get(this.key);
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
+      this.referredRequests += u.referred;
       const step = new HyperLogLog(12);
       u.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);
       u.mergeHllInto(this.hll);
-      u.addSourcesTo(this.sources.summary);
+      u.addSourcesTo(this.sources.summary, this.sources.referredSummary);
       u.addTextsTo(this.uas, this.refs);
       for (const [c, n] of u.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;

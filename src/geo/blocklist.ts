@@ -88,8 +88,12 @@ interface Finding {
   start: string;
   end: string;
   topSources: { ip: string; count: number }[];
+  /** Those of topSources that are visitors caught in the flood (logs: see AttackReport). */
+  visitorSources?: string[];
   evidence: Record<string, number | string>;
 }
+
+export const VISITOR_REASON = 'requested the flooded URL with a referrer, as visitors do (the flood sends none): a visitor caught in it';
 
 export function parseAllow(list: string[]): Cidr[] {
   return list.map((s) => {
@@ -151,6 +155,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, 'spoofed source addresses: blocking them blocks innocent hosts; rate-limit SYNs (SYN cookies, hashlimit) instead', f.topSources.length);
       continue;
     }
+    const visitors = new Set(f.visitorSources);
     for (const s of f.topSources) {
       const w = words(s.ip);
       if (w === null) continue;
@@ -171,6 +176,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
         excludeAddress(s.ip, w, 'a regular source: a tenth or more of the requests before the attack began, from the start (a proxy or CDN in front of this server, a NAT, a crawler?); use --block-regular to include');
         continue;
       }
+      if (visitors.has(s.ip)) {
+        excludeAddress(s.ip, w, VISITOR_REASON);
+        continue;
+      }
       const c = cand.get(s.ip);
       if (c === undefined) cand.set(s.ip, { words: w, count: s.count, signature: f.signature, target: f.target, start: f.start, end: f.end, signatures: new Set([f.signature]) });
       else {
@@ -179,6 +188,9 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
       }
     }
   }
+
+  // A visitor of one flooded URL that another finding names is blocked by that one.
+  for (const ip of cand.keys()) leftOut.get(VISITOR_REASON)?.delete(ip);
 
   // Aggregate.
   type Group = { cidr: string; c: Cidr; v: 4 | 6; members: (BlockSource & { signatures: Set<string> })[] };

@@ -165,7 +165,8 @@ export class LogFolder {
   /** Sources and URLs counted by the last countBucket. */
   private nSrc = 0;
   private nUrl = 0;
-  private readonly pairUS = new PairCounter();
+  /** URL × source; second count: the requests that carried a referrer. */
+  private readonly pairUS = new PairCounter(true);
   private readonly pairUA = new PairCounter();
   private readonly pairUR = new PairCounter();
   private readonly pairSU = new PairCounter();
@@ -560,9 +561,10 @@ export class LogFolder {
       const s = rSrc[i]!;
       const ur = urlRank[u]!;
       if (ur >= 0) {
-        pairUS.add(ur, s);
+        const ref = rRef[i]!;
+        pairUS.addBoth(ur, s, ref >= 0 ? 1 : 0);
         pairUA.add(ur, rUa[i]!);
-        if (rRef[i]! >= 0) pairUR.add(ur, rRef[i]!);
+        if (ref >= 0) pairUR.add(ur, ref);
         urlSec[ur * step + rSec[i]!]!++;
       }
       const sr = srcRank[s]!;
@@ -651,11 +653,15 @@ export class LogFolder {
       // summary does not need them sorted), else the heaviest.
       const top = np <= LIMITS.urlSources ? pairs : topPairs(pairs, LIMITS.urlSources);
       const words = new Uint32Array(top.length * 2);
-      const counts = new Float64Array(top.length / 2);
+      // Counts, then the requests of each that carried a referrer: one array (one transfer).
+      const both = new Float64Array(top.length);
+      const counts = both.subarray(0, top.length / 2);
+      const referred = both.subarray(top.length / 2);
       for (let q = 0; q < top.length; q += 2) {
         const s = top[q]!;
         copyKey(srcKeys, s, words, q * 2);
         counts[q / 2] = top[q + 1]!;
+        referred[q / 2] = pairUS.secondOf(k, s);
       }
       const urlKeys = this.urlT.keys;
       return {
@@ -670,6 +676,7 @@ export class LogFolder {
         perSecond: urlSec.slice(k * step, (k + 1) * step),
         srcWords: words,
         srcCounts: counts,
+        srcReferred: referred,
         hll,
         urls: [],
         uas: this.texts(buf, urlUA[k]!, this.uaOff.a),

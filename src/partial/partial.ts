@@ -50,6 +50,11 @@ export interface SubjectDetail {
   /** URL subjects: its sources (4 words each) and their counts, the largest first. */
   srcWords: Uint32Array;
   srcCounts: Float64Array;
+  /**
+   * URL subjects: of each source's requests, those that carried a referrer (a view of the same
+   * buffer as srcCounts, which the transfer list holds once).
+   */
+  srcReferred?: Float64Array;
   /** URL subjects: serialized HyperLogLog of all its sources in this chunk-bucket. */
   hll: Uint8Array | null;
   /** Source subjects: the URLs it requested. */

@@ -143,18 +143,48 @@ export class KeyTable {
  */
 export class PairCounter {
   private counts = new Int32Array(1 << 16);
+  /** A second count per pair, of a subset of its adds (`addBoth`), when made `withSecond`. */
+  private second: Int32Array | null;
   // Large enough that a 4 MiB chunk's bucket seldom grows it: the growth path, inlined in
   // the detail walk, is code V8 has not seen and would deoptimise the walk for.
   private touched = new Int32Array(1 << 15);
   private nTouched = 0;
   private width = 0;
 
+  constructor(withSecond = false) {
+    this.second = withSecond ? new Int32Array(this.counts.length) : null;
+  }
+
   reset(ranks: number, width: number): void {
+    const second = this.second;
     for (let i = 0; i < this.nTouched; i++) this.counts[this.touched[i]!] = 0;
+    if (second !== null) for (let i = 0; i < this.nTouched; i++) second[this.touched[i]!] = 0;
     this.nTouched = 0;
     this.width = width;
     const need = ranks * width;
-    if (need > this.counts.length) this.counts = new Int32Array(Math.max(need, this.counts.length * 2));
+    if (need > this.counts.length) {
+      this.counts = new Int32Array(Math.max(need, this.counts.length * 2));
+      if (second !== null) this.second = new Int32Array(this.counts.length);
+    }
+  }
+
+  /** Count a pair, and `also` (0 or 1) into its second count (a counter made `withSecond`). */
+  addBoth(rank: number, slot: number, also: number): void {
+    const i = rank * this.width + slot;
+    this.second![i]! += also;
+    if (this.counts[i]!++ === 0) {
+      if (this.nTouched === this.touched.length) {
+        const g = new Int32Array(this.touched.length * 2);
+        g.set(this.touched);
+        this.touched = g;
+      }
+      this.touched[this.nTouched++] = i;
+    }
+  }
+
+  /** The second count of one pair (0 if never added since the reset). */
+  secondOf(rank: number, slot: number): number {
+    return this.second![rank * this.width + slot]!;
   }
 
   add(rank: number, slot: number): void {

@@ -120,8 +120,11 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
     delete ext.before;
     delete ext.countryCounts;
     delete ext.countryBefore;
-    ext.prefixes = prefixShares(src, total, 24, 64, 2);
-    ext.widePrefixes = prefixShares(src, total, 16, 48, 8);
+    // Where the attack comes from: without the visitors caught in a URL flood (their own ISPs' prefixes).
+    const visitors = new Set('visitorSources' in a ? a.visitorSources : []);
+    const attackers = visitors.size > 0 ? src.filter((s) => !visitors.has(s.ip)) : src;
+    ext.prefixes = prefixShares(attackers, total, 24, 64, 2);
+    ext.widePrefixes = prefixShares(attackers, total, 16, 48, 8);
   }
   let blocklist: BlockPlan | null = null;
   if (e.block !== null) {

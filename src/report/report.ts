@@ -120,6 +120,11 @@ export interface AttackReport extends AttackGeo {
   topSources: SourceCount[];
   /** Those of topSources that are the site's regular sources (summary.regularSources): not to be blocked. */
   regularSources: string[];
+  /**
+   * URL alerts whose requests mostly carry no referrer (a flood): those of topSources whose
+   * requests to the URL mostly did — the site's visitors who loaded it during the flood. Not blocked.
+   */
+  visitorSources: string[];
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -283,9 +288,22 @@ export function alertTail(a: ReportedAlert, zone: number, ev?: EventAlertOptions
   };
 }
 
+/** A URL alert's requests are a flood without referrers when at most this share carry one … */
+export const FLOOD_MAX_REFERRED = 0.2;
+
+/**
+ * … and then a source of it whose requests to the URL mostly carried one is a visitor who
+ * loaded the page during the flood: a browser that followed a link, unlike the flood's bots.
+ */
+function visitorSources(a: Alert, entries: readonly TopEntry[]): string[] {
+  if (a.kind !== 'url' || a.requests === 0 || a.referredRequests > FLOOD_MAX_REFERRED * a.requests) return [];
+  return entries.filter((e) => a.referredOf(e) * 2 >= e.count).map((e) => formatIp(e.w0, e.w1, e.w2, e.w3));
+}
+
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): AttackReport {
-  const topSources = reportedSources(a.topSources(TOP_SOURCES_JSON), ev);
+  const entries = a.topSources(TOP_SOURCES_JSON);
+  const topSources = reportedSources(entries, ev);
   const isRegular = new Set(regular.map((r) => r.ip));
   return {
     ...alertHead(a, zone),
@@ -298,6 +316,7 @@ export function alertReport(a: Alert, zone: number, regular: readonly RegularSou
     distinctSources: a.distinctSources,
     topSources,
     regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
+    visitorSources: visitorSources(a, entries),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls: sortedTexts(a.urls, 10),

@@ -116,6 +116,8 @@ export function renderText(r: Report, o: TextOptions): string {
       out.push(`  top sources:`);
       for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
       if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+      const v = a.visitorSources.length;
+      if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a visitor' : 'are visitors'} caught in the flood (requested it with a referrer; the flood sends none): not blocked`);
     }
     if (a.topUrls.length > 0) out.push(`  top URLs: ${a.topUrls.slice(0, 5).map((u) => `${clip(u.value, 60)} (${fmt(u.count)})`).join(', ')}`);
     if (a.topUserAgents.length > 0) {

@@ -61,6 +61,8 @@ export class UrlAgg {
   readonly perSecond: Float64Array;
   private pending: SubjectDetail[] = [];
   private foldedSources: SpaceSaving | null = null;
+  /** Of each source's requests, those with a referrer (sources that sent any). */
+  private foldedReferred: SpaceSaving | null = null;
   private foldedHll: HyperLogLog | null = null;
   private readonly foldedUas = new Map<string, number>();
   private readonly foldedRefs = new Map<string, number>();
@@ -86,10 +88,12 @@ export class UrlAgg {
 
   private fold(): void {
     this.foldedSources ??= new SpaceSaving(URL_SOURCES);
+    this.foldedReferred ??= new SpaceSaving(URL_SOURCES);
     this.foldedHll ??= new HyperLogLog(12);
     for (const d of this.pending) {
       const w = d.srcWords;
       for (let k = 0; k < d.srcCounts.length; k++) this.foldedSources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
+      addReferred(this.foldedReferred, d);
       if (d.hll !== null) this.foldedHll.mergeBytes(d.hll);
       addTexts(this.foldedUas, d.uas);
       addTexts(this.foldedRefs, d.refs);
@@ -103,12 +107,14 @@ export class UrlAgg {
     for (const d of this.pending) if (d.hll !== null) into.mergeBytes(d.hll);
   }
 
-  /** Add this URL's sources and their counts into a summary. */
-  addSourcesTo(into: SpaceSaving): void {
+  /** Add this URL's sources and their counts into a summary, and their requests with a referrer into another. */
+  addSourcesTo(into: SpaceSaving, referred: SpaceSaving): void {
     if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    if (this.foldedReferred !== null) for (const e of this.foldedReferred.top()) referred.add(e.w0, e.w1, e.w2, e.w3, e.count);
     for (const d of this.pending) {
       const w = d.srcWords;
       for (let k = 0; k < d.srcCounts.length; k++) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
+      addReferred(referred, d);
     }
   }
 
@@ -120,6 +126,14 @@ export class UrlAgg {
       addTexts(refs, d.refs);
     }
   }
+}
+
+/** The requests with a referrer of a URL detail's sources, those that sent any. */
+function addReferred(into: SpaceSaving, d: SubjectDetail): void {
+  const r = d.srcReferred;
+  if (r === undefined) return;
+  const w = d.srcWords;
+  for (let k = 0; k < r.length; k++) if (r[k]! > 0) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, r[k]!);
 }
 
 export class SourceAgg {

@@ -134,6 +134,48 @@ describe('block list from the generated flood log', () => {
     expect(steady.blocklist!.excluded[0]!.reason).toMatch(/^a regular source: /);
   });
 
+  it("leaves out the site's visitors who loaded the flooded URL with a referrer: the flood sends none", async () => {
+    // 16 minutes of 6 req/s browsing from 300 addresses in two /24s, /login among the pages,
+    // every request with a referrer; from minute 8 to 12, 200 bots request /login at 60 req/s
+    // without one. The visitors who loaded /login meanwhile were the flood's sources too.
+    const rows: string[] = [];
+    const visitors = new Set<string>();
+    const bots = Array.from({ length: 200 }, (_, i) => `91.${200 + (i % 2)}.${(i * 37) % 250}.${(i % 250) + 1}`);
+    for (let s = 0; s < 16 * 60; s++) {
+      const t = `20/Nov/2026:10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+      const flood = s >= 8 * 60 && s < 12 * 60;
+      for (let k = 0; k < 6; k++) {
+        const n = (s * 7 + k * 13) % 300;
+        const ip = `81.2.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+        const url = (s + k) % 9 === 0 ? '/login' : `/p/${(s * 3 + k) % 20}`;
+        if (flood && url === '/login') visitors.add(ip);
+        rows.push(`${ip} - - [${t}] "GET ${url} HTTP/1.1" 200 900 "https://example.org/p/${k}" "Mozilla/5.0 Firefox/118.0"`);
+      }
+      if (flood) for (let k = 0; k < 60; k++) rows.push(`${bots[(s * 60 + k) % 200]} - - [${t}] "GET /login HTTP/1.1" 200 1200 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
+    }
+    const p = join(tmp(), 'visitors.log');
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 2, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
+    const url = r.attacks.filter((a) => a.target === '/login');
+    expect(url.map((a) => a.signature).sort()).toEqual(['http.empty-referrer', 'http.repeated-url']);
+    expect(visitors.size).toBeGreaterThan(50);
+    for (const a of url) {
+      expect(new Set(a.topSources.map((s) => s.ip))).toEqual(new Set([...bots, ...visitors]));
+      expect(new Set(a.visitorSources)).toEqual(visitors);
+      // Where the attack comes from is the bots' networks, not the visitors'.
+      expect((a.prefixes ?? []).concat(a.widePrefixes ?? []).filter((x) => x.prefix.startsWith('81.2.'))).toEqual([]);
+    }
+    const blocked = r.blocklist!.entries.map((e) => e.cidr);
+    expect(blocked.filter((c) => c.startsWith('81.2.'))).toEqual([]);
+    for (const b of bots) expect(covered(r, b)).toBe(true);
+    expect(r.blocklist!.excluded.filter((e) => e.what.startsWith('81.2.')).map((e) => [e.what.replace(/ .*/, ''), e.reason])).toEqual([
+      ['81.2.0.0/24', 'requested the flooded URL with a referrer, as visitors do (the flood sends none): a visitor caught in it'],
+      ['81.2.1.0/24', 'requested the flooded URL with a referrer, as visitors do (the flood sends none): a visitor caught in it'],
+    ]);
+    const text = await run([p]);
+    expect(text.stdout).toContain(`    ${visitors.size} of them are visitors caught in the flood (requested it with a referrer; the flood sends none): not blocked`);
+  });
+
   it('says which line of an --allow file is no address, and that a missing file is not one', async () => {
     const f = join(tmp(), 'allow.txt');
     writeFileSync(f, '# office\n198.51.100.0/24   # office NAT\n\nexample.com\n');
