@@ -107,9 +107,9 @@ export abstract class AlertBase<B> {
     return this.sources.top(n);
   }
 
-  /** Of a source's requests, those that carried a referrer (URL alerts; else 0). */
-  referredOf(e: TopEntry): number {
-    return this.sources.referred(e);
+  /** Of a source's traffic, the part a legitimate client's would be (see AlertSources.legitSummary). */
+  legitOf(e: TopEntry): number {
+    return this.sources.legit(e);
   }
 
   /**

@@ -11,7 +11,10 @@ const keyOf = (e: TopEntry) => `${e.w0},${e.w1},${e.w2},${e.w3}`;
 export class AlertSources {
   private ss: SpaceSaving;
   private frozen: TopEntry[] | null = null;
-  /** URL alerts: of each source's requests, those that carried a referrer (made when first asked for). */
+  /**
+   * Of each source's traffic, the part a legitimate client's would be (made when first asked
+   * for): URL alerts, its requests with a referrer; SYN floods, its completed handshakes.
+   */
   private ref: SpaceSaving | null = null;
   private frozenRef: Map<string, TopEntry> | null = null;
 
@@ -24,8 +27,8 @@ export class AlertSources {
     return this.ss;
   }
 
-  /** The live summary of requests with a referrer. */
-  get referredSummary(): SpaceSaving {
+  /** The live summary of that part. */
+  get legitSummary(): SpaceSaving {
     this.ref ??= new SpaceSaving(this.capacity);
     return this.ref;
   }
@@ -57,8 +60,8 @@ export class AlertSources {
     }
   }
 
-  /** Requests of a source that carried a referrer (0 when not tracked: a lower bound). */
-  referred(e: TopEntry): number {
+  /** That part of a source's traffic (0 when not tracked: a lower bound). */
+  legit(e: TopEntry): number {
     if (this.frozenRef !== null) return this.frozenRef.get(keyOf(e))?.count ?? 0;
     return this.ref?.countOf(e.w0, e.w1, e.w2, e.w3) ?? 0;
   }

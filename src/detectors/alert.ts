@@ -49,7 +49,7 @@ export class Alert extends AlertBase<StepBucket> {
       u.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);
       u.mergeHllInto(this.hll);
-      u.addSourcesTo(this.sources.summary, this.sources.referredSummary);
+      u.addSourcesTo(this.sources.summary, this.sources.legitSummary);
       u.addTextsTo(this.uas, this.refs);
       for (const [c, n] of u.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;

@@ -93,7 +93,11 @@ interface Finding {
   evidence: Record<string, number | string>;
 }
 
-export const VISITOR_REASON = 'requested the flooded URL with a referrer, as visitors do (the flood sends none): a visitor caught in it';
+/** Why a finding's visitorSources are left out, by what made them visitors. */
+export const VISITOR_REASON = {
+  url: 'requested the flooded URL with a referrer, as visitors do (the flood sends none): a visitor caught in it',
+  syn: 'completed its TCP handshakes, as clients do (the flood leaves them half-open): a client caught in it',
+} as const;
 
 export function parseAllow(list: string[]): Cidr[] {
   return list.map((s) => {
@@ -177,7 +181,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
         continue;
       }
       if (visitors.has(s.ip)) {
-        excludeAddress(s.ip, w, VISITOR_REASON);
+        excludeAddress(s.ip, w, f.signature === 'tcp.syn-flood' ? VISITOR_REASON.syn : VISITOR_REASON.url);
         continue;
       }
       const c = cand.get(s.ip);
@@ -189,8 +193,8 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
     }
   }
 
-  // A visitor of one flooded URL that another finding names is blocked by that one.
-  for (const ip of cand.keys()) leftOut.get(VISITOR_REASON)?.delete(ip);
+  // A visitor caught in one flood that another finding names is blocked by that one.
+  for (const ip of cand.keys()) for (const r of Object.values(VISITOR_REASON)) leftOut.get(r)?.delete(ip);
 
   // Aggregate.
   type Group = { cidr: string; c: Cidr; v: 4 | 6; members: (BlockSource & { signatures: Set<string> })[] };

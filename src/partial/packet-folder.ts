@@ -99,7 +99,8 @@ export class PacketFolder {
   private readonly pairVR = new PairCounter();
   /** Sources of a victim's UDP, ICMP and SYN-ACK packets: rank victim·3 + kind, top victims only. */
   private readonly pairVK = new PairCounter();
-  private readonly pairSS = new PairCounter();
+  /** Service × SYN source; second count: its handshakes completed (the client's ACK seen). */
+  private readonly pairSS = new PairCounter(true);
   private readonly pairConn = new PairCounter();
   private readonly hll = new SlotHll(8192);
 
@@ -522,9 +523,9 @@ export class PacketFolder {
         const sr = sRank[svc]!;
         if (sr >= 0) {
           if (f & F_SYN) {
-            this.pairSS.add(sr, src);
+            this.pairSS.addBoth(sr, src, 0);
             sSec[sr * step + cSec[i]!]!++;
-          }
+          } else if (f & F_COMPLETES) this.pairSS.addSecondIfCounted(sr, src);
           if (f & F_NEW_CONN) this.pairConn.add(sr, src);
         }
       }
@@ -575,6 +576,13 @@ export class PacketFolder {
     const serviceDetails: ServiceDetail[] = svcs.map((s, k) => {
       const list = ssAll[k]!;
       const top = heaviest(list, LIMITS.sources);
+      // SYN counts, then the handshakes of each that completed: one array (one transfer).
+      const n = top.length / 2;
+      const both = new Float64Array(n * 2);
+      for (let q = 0; q < n; q++) {
+        both[q] = top[q * 2 + 1]!;
+        both[n + q] = this.pairSS.secondOf(k, top[q * 2]!);
+      }
       let few = 0;
       for (let q = 1; q < list.length; q += 2) if (list[q]! <= 2) few++;
       const conn = heaviest(connAll[k]!, 1);
@@ -592,7 +600,8 @@ export class PacketFolder {
         completed: svcDone[s]!,
         perSecondSyn: sSec.slice(k * step, (k + 1) * step),
         srcWords: words(top),
-        srcCounts: counts(top),
+        srcCounts: both.subarray(0, n),
+        srcCompleted: both.subarray(n),
         hll: hllOf(list, 14),
         fewSynSources: few,
         synSources: list.length / 2,

@@ -97,6 +97,8 @@ export interface ServiceDetail {
   /** Sources of SYNs and their SYN counts, and a serialized HLL of them. */
   srcWords: Uint32Array;
   srcCounts: Float64Array;
+  /** Of each source's SYNs, those whose handshake completed in the chunk (a view of srcCounts' buffer, transferred once). */
+  srcCompleted: Float64Array;
   hll: Uint8Array;
   /** Sources sending it one or two SYNs (the spoofing hint). */
   fewSynSources: number;

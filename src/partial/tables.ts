@@ -182,6 +182,12 @@ export class PairCounter {
     }
   }
 
+  /** Count one into the second count of a pair, if the pair was counted since the reset. */
+  addSecondIfCounted(rank: number, slot: number): void {
+    const i = rank * this.width + slot;
+    if (this.counts[i]! > 0) this.second![i]!++;
+  }
+
   /** The second count of one pair (0 if never added since the reset). */
   secondOf(rank: number, slot: number): number {
     return this.second![rank * this.width + slot]!;

@@ -10,6 +10,7 @@ import { PC } from '../partial/packet-partial.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import type { RegularSource } from '../detectors/regular.js';
+import type { TopEntry } from '../sketches/space-saving.js';
 import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
 
 export interface CaptureFileReport {
@@ -47,7 +48,21 @@ export interface PacketAttackReport extends AttackGeo {
   topSources: SourceCount[];
   /** Those of topSources that are the site's regular sources (summary.regularSources): not to be blocked. */
   regularSources: string[];
+  /**
+   * SYN floods that leave most handshakes half-open: those of topSources whose handshakes
+   * mostly completed — the service's clients who connected during the flood. Not blocked.
+   */
+  visitorSources: string[];
   evidence: Record<string, number | string>;
+}
+
+/** A SYN flood's handshakes are a flood's when at most this share of its SYNs completed … */
+export const FLOOD_MAX_COMPLETED = 0.2;
+
+/** … and then a source whose SYNs mostly completed connected as a client does. */
+function clientSources(a: PacketAlert, entries: readonly TopEntry[]): string[] {
+  if (a.signature !== 'tcp.syn-flood' || a.packets === 0 || a.completed > FLOOD_MAX_COMPLETED * a.packets) return [];
+  return entries.filter((e) => a.legitOf(e) * 2 >= e.count).map((e) => formatIp(e.w0, e.w1, e.w2, e.w3));
 }
 
 export interface VictimReport {
@@ -105,7 +120,8 @@ export interface PacketReport extends ReportGeo {
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function packetAlertReport(a: PacketAlert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): PacketAttackReport {
-  const topSources = reportedSources(a.topSources(TOP_SOURCES_JSON), ev);
+  const entries = a.topSources(TOP_SOURCES_JSON);
+  const topSources = reportedSources(entries, ev);
   const isRegular = new Set(regular.map((r) => r.ip));
   return {
     ...alertHead(a, zone),
@@ -116,6 +132,7 @@ export function packetAlertReport(a: PacketAlert, zone: number, regular: readonl
     distinctSources: Math.round(a.hll.estimate()),
     topSources,
     regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
+    visitorSources: clientSources(a, entries),
     ...alertTail(a, zone, ev),
   };
 }

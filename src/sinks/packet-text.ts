@@ -61,6 +61,8 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
       out.push('  top sources:');
       for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
       if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+      const v = a.visitorSources.length;
+      if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a client' : 'are clients'} caught in the flood (completed their handshakes; the flood leaves them half-open): not blocked`);
     }
   }
   out.push('');

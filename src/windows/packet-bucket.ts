@@ -24,12 +24,14 @@ const NO_HLL = new Uint8Array(0);
  * chunks, so the main thread does no per-source work for targets nobody looks at.
  */
 class LazySources {
-  private pending: { words: Uint32Array; counts: Float64Array; hll: Uint8Array }[] = [];
+  private pending: { words: Uint32Array; counts: Float64Array; hll: Uint8Array; legit: Float64Array | null }[] = [];
   private folded: SpaceSaving | null = null;
+  private foldedLegit: SpaceSaving | null = null;
   private foldedHll: HyperLogLog | null = null;
 
-  push(words: Uint32Array, counts: Float64Array, hll: Uint8Array): void {
-    this.pending.push({ words, counts, hll });
+  /** `legit`: of each source's count, the part a legitimate client's would be (completed handshakes). */
+  push(words: Uint32Array, counts: Float64Array, hll: Uint8Array, legit: Float64Array | null = null): void {
+    this.pending.push({ words, counts, hll, legit });
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
@@ -38,14 +40,20 @@ class LazySources {
     this.foldedHll ??= new HyperLogLog(14);
     for (const p of this.pending) {
       addList(this.folded, p.words, p.counts);
+      if (p.legit !== null) addList((this.foldedLegit ??= new SpaceSaving(1024)), p.words, p.legit);
       if (p.hll.length > 0) this.foldedHll.mergeBytes(p.hll);
     }
     this.pending = [];
   }
 
-  addSourcesTo(into: SpaceSaving): void {
+  /** Add the sources and their counts into a summary, and (with `legit`) that part of them into another. */
+  addSourcesTo(into: SpaceSaving, legit?: SpaceSaving): void {
     if (this.folded !== null) for (const e of this.folded.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
-    for (const p of this.pending) addList(into, p.words, p.counts);
+    if (legit !== undefined && this.foldedLegit !== null) for (const e of this.foldedLegit.top()) legit.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    for (const p of this.pending) {
+      addList(into, p.words, p.counts);
+      if (legit !== undefined && p.legit !== null) addList(legit, p.words, p.legit);
+    }
   }
 
   mergeHllInto(into: HyperLogLog): void {
@@ -55,7 +63,7 @@ class LazySources {
 }
 
 function addList(into: SpaceSaving, w: Uint32Array, counts: Float64Array): void {
-  for (let k = 0; k < counts.length; k++) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, counts[k]!);
+  for (let k = 0; k < counts.length; k++) if (counts[k]! > 0) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, counts[k]!);
 }
 
 export class VictimAgg {
@@ -137,7 +145,7 @@ export class ServiceAgg {
     this.fewSynSources += d.fewSynSources;
     this.synSources += d.synSources;
     for (let i = 0; i < this.perSecondSyn.length; i++) this.perSecondSyn[i]! += d.perSecondSyn[i]!;
-    if (d.syn > 0) this.sources.push(d.srcWords, d.srcCounts, d.hll);
+    if (d.syn > 0) this.sources.push(d.srcWords, d.srcCounts, d.hll, d.srcCompleted);
     if (d.countries) addHist(this.countries, d.countries);
     if (d.connCounts.length > 0 && d.connCounts[0]! > this.maxConn) {
       this.maxConn = d.connCounts[0]!;

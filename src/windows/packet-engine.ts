@@ -27,6 +27,8 @@ export class PacketAlert extends AlertBase<PacketBucket> {
   peakBps = 0;
   packets = 0;
   bytes = 0;
+  /** SYN floods: of its SYNs, those whose handshake completed in the chunk they were in. */
+  completed = 0;
 
   constructor(id: number, f: PacketFinding) {
     super(id, f, f.kind === 'source' ? 1 : 4096, 14);
@@ -49,12 +51,13 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       const s = b.services.get(this.key);
       if (s === undefined || !this.seconds(b.start, s.perSecondSyn, null, this.level)) return;
       this.packets += s.syn;
+      this.completed += s.completed;
       this.bytes += s.bytes;
       const step = new HyperLogLog(14);
       s.sources.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);
       s.sources.mergeHllInto(this.hll);
-      s.sources.addSourcesTo(this.sources.summary);
+      s.sources.addSourcesTo(this.sources.summary, this.sources.legitSummary);
       for (const [c, n] of s.countries) this.countries.set(c, (this.countries.get(c) ?? 0) + n);
       return;
     }

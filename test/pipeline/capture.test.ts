@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyze, generateCapture, writePcap, writePcapng, type CaptureTruth, type PacketReport } from '../../dist/src/index.js';
+import { analyze, ethIpv4, generateCapture, writePcap, writePcapng, type CaptureTruth, type PacketReport } from '../../dist/src/index.js';
 import { run, tmp } from '../helpers.js';
 
 let truth: CaptureTruth;
@@ -55,6 +55,45 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     const blocked = new Set(b.blocklist!.entries.map((e) => e.cidr.replace(/\/32$/, '')));
     expect(truth.clients.filter((c) => blocked.has(c))).toEqual([]);
     expect(blocked.size).toBe(a.topSources.length);
+  });
+
+  it('leaves out of a SYN flood from real (not spoofed) addresses the clients who connected meanwhile', async () => {
+    // 200 HTTPS clients in two /24s connect 8 times a second (full handshakes) for 5 minutes; from
+    // minute 2 to 3, 50 bots send 3,000 SYNs a second and never complete one.
+    const SYN = 2;
+    const ACK = 16;
+    const victim = 0xc633640a;
+    const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+    const clients = Array.from({ length: 200 }, (_, i) => ip(81, 2, i >> 7, (i & 127) + 1));
+    const bots = Array.from({ length: 50 }, (_, i) => ip(91, 200 + (i % 3), (i * 37) % 250, (i % 250) + 1));
+    const dotted = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+    const t0 = Date.UTC(2026, 10, 20, 10) / 1000;
+    const packets: { time: number; data: Uint8Array }[] = [];
+    const add = (time: number, f: Parameters<typeof ethIpv4>[0]) => packets.push({ time, data: ethIpv4(f) });
+    for (let s = 0; s < 300; s++) {
+      for (let k = 0; k < 8; k++) {
+        const c = clients[(s * 8 + k) % 200]!;
+        const port = 1024 + (((s * 8 + k) * 7919) % 60000);
+        const t = t0 + s + k * 0.1;
+        add(t, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: SYN });
+        add(t + 0.01, { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: SYN | ACK });
+        add(t + 0.02, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
+      }
+      if (s >= 120 && s < 180) for (let k = 0; k < 3000; k++) add(t0 + s + k / 3000, { src: bots[k % 50]!, dst: victim, proto: 'tcp', sport: 1024 + ((s * 3000 + k) % 60000), dport: 443, flags: SYN });
+    }
+    packets.sort((a, b) => a.time - b.time);
+    const f = join(tmp(), 'syn-bots.pcap');
+    writeFileSync(f, writePcap(packets));
+    const r = await analyze({ inputs: [f], threads: 2, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
+    const syn = r.attacks.filter((a) => a.signature === 'tcp.syn-flood');
+    expect(syn.map((a) => [a.target, a.evidence.spoofingLikely])).toEqual([['198.51.100.10:443', 'no']]);
+    expect(new Set(syn[0]!.topSources.map((s) => s.ip))).toEqual(new Set([...bots, ...clients].map(dotted)));
+    expect(new Set(syn[0]!.visitorSources)).toEqual(new Set(clients.map(dotted)));
+    expect(r.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(bots.map((b) => `${dotted(b)}/32`).sort());
+    expect(r.blocklist!.excluded.map((e) => [e.what, e.reason])).toEqual([
+      ['81.2.0.0/24 (128 addresses)', 'completed its TCP handshakes, as clients do (the flood leaves them half-open): a client caught in it'],
+      ['81.2.1.0/24 (72 addresses)', 'completed its TCP handshakes, as clients do (the flood leaves them half-open): a client caught in it'],
+    ]);
   });
 
   it('reports the port scan at info level, and completed handshakes of normal clients are not half-open', () => {
