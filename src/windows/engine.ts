@@ -84,7 +84,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   }
 
   protected detect(inWindow: StepBucket[], s: number): Finding[] {
-    const view = new WindowView(inWindow, s, this.cfg.step, this.cfg.window);
+    const view = new WindowView(inWindow, s, this.cfg.step, this.cfg.window, this.span()?.start);
     this.view = view;
     return view.requests > 0 ? detectHttp(view, this.baseline, this.cfg) : [];
   }
@@ -97,7 +97,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     // rate below it): then the alert spans the window.
     if (a.start === Infinity) {
       const view = this.view!;
-      a.start = view.start;
+      a.start = Math.max(view.start, Math.floor(this.span()?.start ?? view.start));
       a.end = view.end - 1;
       a.peakRate = f.rate;
       a.peakAt = view.end - 1;

@@ -27,7 +27,7 @@ export interface CountedKey {
 type Summary = 'sources' | 'prefixes';
 
 export class WindowView {
-  /** Inclusive first and exclusive last epoch second. */
+  /** Inclusive first and exclusive last epoch second (of the part the input covers: see the constructor). */
   readonly start: number;
   readonly end: number;
   readonly seconds: number;
@@ -37,12 +37,18 @@ export class WindowView {
   /** The step index the window ends with. */
   readonly lastStep: number;
 
-  constructor(buckets: readonly StepBucket[], lastStep: number, step: number, width: number) {
+  /**
+   * `inputStart`: the input's first second. A window the input began in is measured over the
+   * part it covers (at least one step), not its whole width: `tail -n 1000 access_log` taken
+   * during a flood holds a second or two of it, whose rates averaged over a minute passed
+   * no threshold ("no attack found").
+   */
+  constructor(buckets: readonly StepBucket[], lastStep: number, step: number, width: number, inputStart = -Infinity) {
     this.buckets = buckets;
     this.lastStep = lastStep;
     this.end = (lastStep + 1) * step;
-    this.start = this.end - width;
-    this.seconds = width;
+    this.seconds = Math.min(width, Math.max(step, this.end - Math.floor(inputStart)));
+    this.start = this.end - this.seconds;
     let req = 0;
     for (const b of buckets) {
       req += b.requests;

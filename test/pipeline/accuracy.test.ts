@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, type Report } from '../../dist/src/index.js';
-import { generated } from '../helpers.js';
+import { generated, run } from '../helpers.js';
 import type { GroundTruth } from '../../dist/src/index.js';
 
 let report: Report;
@@ -59,6 +59,22 @@ describe('detection on the generated flood log (ground truth beside it)', () => 
     expect(Math.abs(Date.parse(hot!.start) / 1000 - truth.hotSource!.startEpoch)).toBeLessThanOrEqual(STEP);
     expect(Math.abs(Date.parse(hot!.end) / 1000 - truth.hotSource!.endEpoch)).toBeLessThanOrEqual(STEP);
     expect(hot!.requests).toBe(truth.hotSource!.requests);
+  });
+
+  it('finds the flood in 200 lines of it (tail -n taken during an attack): rates over the part of the window the input covers', async () => {
+    // ~4 seconds of the flood, from its middle. Averaged over the 60 s window its URL was at
+    // ~3 req/s, under every threshold: "no attack found".
+    const lines = logText.split('\n');
+    const first = lines.findIndex((l) => l.includes(truth.flood!.target));
+    const slice = lines.slice(first + 6000, first + 6200);
+    const r = await run(['--format', 'json', '-'], { stdin: slice.join('\n') + '\n' });
+    const rep = JSON.parse(r.stdout) as Report;
+    const flood = rep.attacks.find((a) => a.signature === 'http.repeated-url')!;
+    expect(flood.target).toBe(truth.flood!.target);
+    expect(Date.parse(flood.start)).toBeGreaterThanOrEqual(Date.parse(rep.input.start!));
+    // Measured over one step (10 s, the least), not the minute.
+    expect(flood.windowRate).toBeGreaterThan(10);
+    expect(rep.attacks.filter((a) => a.attack).every((a) => a.target === truth.flood!.target || truth.flood!.sources.includes(a.target))).toBe(true);
   });
 
   it('raises nothing else: no attack on background traffic', () => {
