@@ -79,6 +79,14 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
     expect(src.start).toBe('2023-07-18T13:44:16+00:00');
   });
 
+  it("CrowdSec's HTTP DoS fixtures, a second or two of a flood each, are found (rates over the part of the window they cover)", async () => {
+    const cache = await analyzeLogs({ inputs: [logs('crowdsec-hub_http_dos_bypass_cache.log')] });
+    // Cache-busting query strings ("/?8890121518") are one URL: the path.
+    expect(cache.attacks.find((a) => a.signature === 'http.repeated-url')).toMatchObject({ target: '/', requests: 356, distinctSources: 14 });
+    const random = await analyzeLogs({ inputs: [logs('crowdsec-hub_http_dos_random_uri.log')] });
+    expect(random.attacks.map((a) => [a.signature, a.target, a.requests])).toEqual([['http.source-rate', '127.0.0.1', 66]]);
+  });
+
   it('dottxt (40 minutes of a busy real shop, heavy crawlers) yields no attack, same for any thread count', async () => {
     const one = await analyzeLogs({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 1 });
     const four = await analyzeLogs({ inputs: [logs('dottxt-demos_access-10k.log')], threads: 4 });
