@@ -522,6 +522,9 @@ export async function main(argv: string[]): Promise<number> {
     const onStdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
     const live = v.live === true || v.follow === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
     const liveView = live && process.stdout.isTTY === true;
+    if (live && !liveView && v.output === undefined && blockToStdout) {
+      throw new InputError('FS_BAD_OPTION', '', '--blocklist FORMAT=-: stdout carries the live events (NDJSON); write the block list to a file (--blocklist FORMAT=FILE)');
+    }
     const abort = new AbortController();
     {
       // Live: the input ends and the final report follows. Batch: reading stops at the next
@@ -596,25 +599,25 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (actions !== null) await actions.drain(actionTimeout(v) + 5000);
     if (live && view === null && v.output === undefined) {
-      // NDJSON: the final report is the last event.
+      // NDJSON: the final report is the last event (block lists and the HTML report are still written).
       await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ type: 'report', report })}\n`, () => resolve()));
-      return report.input.errors.length > 0 ? EXIT.DAMAGED : v['fail-on-attack'] && report.summary.attacks > 0 ? EXIT.ATTACK : EXIT.OK;
+    } else {
+      view?.close();
+      const toFile = v.output !== undefined;
+      const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const text =
+        format === 'json' ? renderJson(report) : format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
+      if (toFile) {
+        await writeOut(v.output!, text);
+      } else if (blockToStdout) {
+        await new Promise<void>((resolve) => process.stderr.write(text, () => resolve()));
+      } else {
+        await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+      }
     }
-    view?.close();
-    const toFile = v.output !== undefined;
-    const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-    const text =
-      format === 'json' ? renderJson(report) : format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
     if (v.html !== undefined) {
       await writeOut(v.html, renderHtml(report));
       notice(`HTML report written to ${v.html}`);
-    }
-    if (toFile) {
-      await writeOut(v.output!, text);
-    } else if (blockToStdout) {
-      await new Promise<void>((resolve) => process.stderr.write(text, () => resolve()));
-    } else {
-      await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
     }
     const plan = report.blocklist ?? null;
     if (plan !== null) {
@@ -641,7 +644,8 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
     }
-    if (abort.signal.aborted) return EXIT.INTERRUPTED;
+    // Live mode ends by SIGINT or SIGTERM: its normal end, not an interruption.
+    if (abort.signal.aborted && !live) return EXIT.INTERRUPTED;
     if (report.input.errors.length > 0) return EXIT.DAMAGED;
     if (v['fail-on-attack'] && report.summary.attacks > 0) return EXIT.ATTACK;
     return EXIT.OK;

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeLogs } from '../../dist/src/index.js';
-import { generated, spawnLive } from '../helpers.js';
+import { generated, run, spawnLive, tmp } from '../helpers.js';
 
 interface Event {
   type: string;
@@ -30,6 +32,27 @@ describe('live mode: tail -F access.log | floodscope', () => {
     // Every alert opened was closed before the report.
     const opened = l.events.filter((e) => e.type === 'alert.open').length;
     expect(l.events.filter((e) => e.type === 'alert.close').length).toBe(opened);
+  });
+
+  it('writes --blocklist and --html files when it ends, as batch mode does; a block list on stdout (the events) is refused', async () => {
+    const { text, truth } = generated();
+    const dir = tmp();
+    const ipset = join(dir, 'live.ipset');
+    const html = join(dir, 'live.html');
+    const lines = text.split('\n');
+    const l = live(['--no-window-events', '--blocklist', `ipset=${ipset}`, '--html', html]);
+    l.child.stdin.write(lines.slice(0, 14_000).join('\n') + '\n');
+    await l.waitFor((e) => e.type === 'alert.open' && e.alert!.signature === 'http.repeated-url', 20_000);
+    l.child.kill('SIGINT');
+    expect(await l.exit).toBe(0);
+    expect(l.events[l.events.length - 1]!.type).toBe('report');
+    // The events ended with the report; the block list holds the flood's sources (here by /24).
+    const blocked = readFileSync(ipset, 'utf8');
+    const listed = truth.flood!.sources.filter((ip) => blocked.includes(`add floodscope_v4 ${ip}`) || blocked.includes(`add floodscope_v4 ${ip.replace(/\.\d+$/, '.0/24')}`));
+    expect(listed.length / truth.flood!.sources.length).toBeGreaterThan(0.9);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+    const refused = await run(['--live', '--blocklist', 'plain=-'], { stdin: lines.slice(0, 100).join('\n') + '\n' });
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([2, '', 'floodscope: --blocklist FORMAT=-: stdout carries the live events (NDJSON); write the block list to a file (--blocklist FORMAT=FILE)\n']);
   });
 
   it('finds the same alerts as batch mode on the same input', async () => {
