@@ -51,6 +51,14 @@ describe('live mode: tail -F access.log | floodscope', () => {
     const listed = truth.flood!.sources.filter((ip) => blocked.includes(`add floodscope_v4 ${ip}`) || blocked.includes(`add floodscope_v4 ${ip.replace(/\.\d+$/, '.0/24')}`));
     expect(listed.length / truth.flood!.sources.length).toBeGreaterThan(0.9);
     expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+    // With -o FILE the report goes there, and SIGINT is still the normal end (exit 0, not 130).
+    const out = join(dir, 'report.json');
+    const o = live(['--live', '--format', 'json', '-o', out]);
+    o.child.stdin.write(lines.slice(0, 2000).join('\n') + '\n');
+    await new Promise((r) => setTimeout(r, 3000));
+    o.child.kill('SIGINT');
+    expect(await o.exit).toBe(0);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { summary: { requests: number } }).summary.requests).toBe(2000);
     const refused = await run(['--live', '--blocklist', 'plain=-'], { stdin: lines.slice(0, 100).join('\n') + '\n' });
     expect([refused.code, refused.stdout, refused.stderr]).toEqual([2, '', 'floodscope: --blocklist FORMAT=-: stdout carries the live events (NDJSON); write the block list to a file (--blocklist FORMAT=FILE)\n']);
   });
