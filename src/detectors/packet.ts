@@ -153,9 +153,10 @@ function distinct(parts: readonly { sources: { mergeHllInto(h: HyperLogLog): voi
   return Math.round(h.estimate());
 }
 
-function reflectors(parts: readonly VictimAgg[]): number {
+/** Distinct sources of one kind of a victim's traffic (a SERIES row: reflectors, UDP, ICMP, SYN-ACK senders). */
+function kindSources(parts: readonly VictimAgg[], row: number): number {
   const h = new HyperLogLog(14);
-  for (const x of parts) x.kindSources[SERIES.AMP]!.mergeHllInto(h);
+  for (const x of parts) x.kindSources[row]!.mergeHllInto(h);
   return Math.round(h.estimate());
 }
 
@@ -240,7 +241,7 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
     const ampRate = c[VC.AMP]! / span;
     let amplified = false;
     if (ampRate >= cfg.ampRate && c[VC.AMP]! >= cfg.ampRatio * (c[VC.REFLECTOR_REQUESTS]! + 1)) {
-      const nReflectors = reflectors(v.parts);
+      const nReflectors = kindSources(v.parts, SERIES.AMP);
       if (nReflectors >= cfg.ampReflectors) {
         amplified = true;
         out.push({
@@ -262,11 +263,11 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
     }
     const udpRate = c[VC.UDP]! / span;
     if (!amplified && udpRate >= cfg.udpRate) {
-      out.push({ ...base, signature: 'udp.flood', severity: severityFor(udpRate, cfg.udpRate), rate: udpRate, level: cfg.udpRate / 2, measure: 'udp', evidence: { udpPerSecond: round(udpRate), distinctSources: distinct(v.parts) } });
+      out.push({ ...base, signature: 'udp.flood', severity: severityFor(udpRate, cfg.udpRate), rate: udpRate, level: cfg.udpRate / 2, measure: 'udp', evidence: { udpPerSecond: round(udpRate), distinctSources: kindSources(v.parts, SERIES.UDP) } });
     }
     const icmpRate = c[VC.ICMP]! / span;
     if (icmpRate >= cfg.icmpRate) {
-      out.push({ ...base, signature: 'icmp.flood', severity: severityFor(icmpRate, cfg.icmpRate), rate: icmpRate, level: cfg.icmpRate / 2, measure: 'icmp', evidence: { icmpPerSecond: round(icmpRate), distinctSources: distinct(v.parts) } });
+      out.push({ ...base, signature: 'icmp.flood', severity: severityFor(icmpRate, cfg.icmpRate), rate: icmpRate, level: cfg.icmpRate / 2, measure: 'icmp', evidence: { icmpPerSecond: round(icmpRate), distinctSources: kindSources(v.parts, SERIES.ICMP) } });
     }
     const saRate = c[VC.SYNACK_IN]! / span;
     if (saRate >= cfg.synackRate && c[VC.SYNACK_IN]! >= cfg.synackRatio * (c[VC.SYN_OUT]! + 1)) {
@@ -277,7 +278,7 @@ export function detectPackets(w: PacketWindow, cfg: PacketDetectConfig): PacketF
         rate: saRate,
         level: Math.max(1, cfg.synackRate / 2),
         measure: 'synack',
-        evidence: { synackPerSecond: round(saRate), synsSent: c[VC.SYN_OUT]!, distinctSources: distinct(v.parts) },
+        evidence: { synackPerSecond: round(saRate), synsSent: c[VC.SYN_OUT]!, distinctSources: kindSources(v.parts, SERIES.SYNACK) },
       });
     }
     const bps = (c[VC.BYTES]! * 8) / span;

@@ -36,7 +36,7 @@ export interface PacketAttackReport extends AttackGeo {
   start: string;
   end: string;
   durationSeconds: number;
-  /** Highest packets per second on the target. */
+  /** Highest packets per second on the target (net.bandwidth: bytes per second; peakBps in bits). */
   peakRate: number;
   peakAt: string;
   peakBps: number;

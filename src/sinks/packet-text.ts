@@ -54,7 +54,9 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     out.push('');
     out.push(`${sev} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
-    out.push(`  peak ${fmt(a.peakRate)} packets/s at ${when(a.peakAt).slice(11)}${a.peakBps ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
+    // net.bandwidth measures bytes: its peak is in bits per second (peakRate holds bytes).
+    const peak = a.signature === 'net.bandwidth' ? bps(a.peakBps) : `${fmt(a.peakRate)} packets/s`;
+    out.push(`  peak ${peak} at ${when(a.peakAt).slice(11)}${a.peakBps && a.signature !== 'net.bandwidth' ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
     out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {

@@ -12,7 +12,7 @@ import { SOURCE_SEED } from '../partial/log-folder.js';
 import { PC, PC_N, SERIES, VC, type PacketPartial } from '../partial/packet-partial.js';
 import { detectPackets, PacketWindow, type PacketDetectConfig, type PacketFinding, type PacketSignature, type PacketTargetKind } from '../detectors/packet.js';
 import { ipKey } from './bucket.js';
-import { PacketBucket, serviceKey } from './packet-bucket.js';
+import { PacketBucket, serviceKey, type VictimAgg } from './packet-bucket.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
@@ -72,8 +72,10 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       const counter = { packets: VC.PACKETS, udp: VC.UDP, icmp: VC.ICMP, amp: VC.AMP, synack: VC.SYNACK_IN, bytes: VC.PACKETS, syn: VC.PACKETS, bucket: VC.PACKETS }[this.measure];
       this.packets += v.c[counter]!;
       this.bytes += this.measure === 'amp' ? v.c[VC.AMP_BYTES]! : this.measure === 'udp' ? v.c[VC.UDP_BYTES]! : this.measure === 'icmp' ? v.c[VC.ICMP_BYTES]! : v.c[VC.BYTES]!;
-      // The sources of the traffic measured (reflectors, UDP or ICMP senders…), not every client.
-      const from = this.measure in row ? v.kindSources[row[this.measure as keyof typeof row]]! : v.sources;
+      // The sources of the traffic measured (reflectors, UDP or ICMP senders…), not every client;
+      // for bandwidth, of the kind that carried most of the step's bytes (every sender for TCP).
+      const kind = this.measure in row ? row[this.measure as keyof typeof row] : this.measure === 'bytes' ? bandwidthKind(v) : -1;
+      const from = kind >= 0 ? v.kindSources[kind]! : v.sources;
       const step = new HyperLogLog(14);
       from.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);
@@ -96,6 +98,19 @@ export class PacketAlert extends AlertBase<PacketBucket> {
       this.hll.add(hash64[0]!, hash64[1]!);
     }
   }
+}
+
+/**
+ * The SERIES row whose sources a bandwidth alert takes: amplified responses, UDP or ICMP when
+ * they carried most of the victim's bytes in the step (a UDP flood's senders, not the HTTPS
+ * clients' ACKs beside it), else -1: every sender (TCP has no row of its own).
+ */
+function bandwidthKind(v: VictimAgg): number {
+  const half = v.c[VC.BYTES]! / 2;
+  if (v.c[VC.AMP_BYTES]! > half) return SERIES.AMP;
+  if (v.c[VC.UDP_BYTES]! > half) return SERIES.UDP;
+  if (v.c[VC.ICMP_BYTES]! > half) return SERIES.ICMP;
+  return -1;
 }
 
 export interface VictimTotal {

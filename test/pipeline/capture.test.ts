@@ -96,6 +96,50 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     ]);
   });
 
+  it("names a UDP bandwidth flood's senders as its sources, not the HTTPS clients downloading meanwhile", async () => {
+    // 200 clients download (20 segments each, an ACK every second one) 8 times a second for 3
+    // minutes; in the middle minute 20 bots send 1,000 UDP datagrams a second of 1,442 bytes on
+    // the wire (captured short, as with tcpdump -s): 11.5 Mbit/s, over a 5 Mbit/s --bandwidth.
+    const SYN = 2;
+    const ACK = 16;
+    const victim = 0xc633640a;
+    const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+    const dotted = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+    const clients = Array.from({ length: 200 }, (_, i) => ip(81, 2, i >> 7, (i & 127) + 1));
+    const bots = Array.from({ length: 20 }, (_, i) => ip(91, 200, i * 7, i + 1));
+    const t0 = Date.UTC(2026, 10, 20, 10) / 1000;
+    const packets: { time: number; data: Uint8Array; origLen?: number }[] = [];
+    const add = (time: number, f: Parameters<typeof ethIpv4>[0], origLen?: number) => packets.push({ time, data: ethIpv4(f), ...(origLen ? { origLen } : {}) });
+    for (let s = 0; s < 180; s++) {
+      for (let k = 0; k < 8; k++) {
+        const c = clients[(s * 8 + k) % 200]!;
+        const port = 1024 + (((s * 8 + k) * 7919) % 60000);
+        let t = t0 + s + k * 0.1;
+        add(t, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: SYN });
+        add((t += 0.01), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: SYN | ACK });
+        add((t += 0.01), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
+        for (let d = 0; d < 20; d++) {
+          add((t += 0.002), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: ACK, payload: 1200 });
+          if (d % 2 === 1) add((t += 0.001), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
+        }
+      }
+      if (s >= 60 && s < 120) for (let k = 0; k < 1000; k++) add(t0 + s + k / 1000, { src: bots[k % 20]!, dst: victim, proto: 'udp', sport: 40000 + k, dport: 80, payload: 8 }, 1442);
+    }
+    packets.sort((a, b) => a.time - b.time);
+    const f = join(tmp(), 'bandwidth.pcap');
+    writeFileSync(f, writePcap(packets));
+    const r = await analyze({ inputs: [f], threads: 2, packetDetect: { bandwidthBps: 5e6 }, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
+    if (r.kind !== 'capture') throw new Error('not a capture');
+    const bw = r.attacks.find((a) => a.signature === 'net.bandwidth')!;
+    expect(bw.target).toBe('198.51.100.10');
+    expect(new Set(bw.topSources.map((s) => s.ip))).toEqual(new Set(bots.map(dotted)));
+    // The UDP flood's evidence counts its senders, not every address that sent the victim anything.
+    expect(r.attacks.find((a) => a.signature === 'udp.flood')!.evidence.distinctSources).toBe(20);
+    expect(r.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(bots.map((b) => `${dotted(b)}/32`).sort());
+    const text = await run([f, '--bandwidth', '5M']);
+    expect(text.stdout).toMatch(/net\.bandwidth {2}198\.51\.100\.10\n.*\n {2}peak 11\.\d Mbit\/s at 10:01:\d\d, \d[\d,]* packets/);
+  });
+
   it('reports the port scan at info level, and completed handshakes of normal clients are not half-open', () => {
     const scan = report.attacks.filter((a) => a.signature === 'tcp.port-scan');
     expect(scan.map((a) => [a.target, a.severity, a.attack])).toEqual([[truth.portScan.source, 'info', false]]);
