@@ -170,16 +170,8 @@ export class PairCounter {
 
   /** Count a pair, and `also` (0 or 1) into its second count (a counter made `withSecond`). */
   addBoth(rank: number, slot: number, also: number): void {
-    const i = rank * this.width + slot;
-    this.second![i]! += also;
-    if (this.counts[i]!++ === 0) {
-      if (this.nTouched === this.touched.length) {
-        const g = new Int32Array(this.touched.length * 2);
-        g.set(this.touched);
-        this.touched = g;
-      }
-      this.touched[this.nTouched++] = i;
-    }
+    this.second![rank * this.width + slot]! += also;
+    this.add(rank, slot);
   }
 
   /** Count one into the second count of a pair, if the pair was counted since the reset. */

@@ -11,6 +11,45 @@ let bytes: Buffer;
 let report: PacketReport;
 const STEP = 10;
 
+const TCP_SYN = 2;
+const TCP_ACK = 16;
+/** 198.51.100.10, the server of the hand-made captures below. */
+const SERVER = 0xc633640a;
+const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+const dotted = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+/** Its 200 HTTPS clients, in two /24s. */
+const CLIENTS = Array.from({ length: 200 }, (_, i) => ip(81, 2, i >> 7, (i & 127) + 1));
+
+/**
+ * A capture of SERVER for `seconds` from 2026-11-20 10:00 UTC: its clients connect 8 times a
+ * second (full handshakes), each connection then sending `segments` data segments with an ACK
+ * for every second one; `extra` adds the attack (time in seconds from the start). Its path.
+ */
+function serverCapture(name: string, seconds: number, segments: number, extra: (s: number, add: (t: number, f: Parameters<typeof ethIpv4>[0], origLen?: number) => void) => void): string {
+  const t0 = Date.UTC(2026, 10, 20, 10) / 1000;
+  const packets: { time: number; data: Uint8Array; origLen?: number }[] = [];
+  const add = (t: number, f: Parameters<typeof ethIpv4>[0], origLen?: number) => packets.push({ time: t0 + t, data: ethIpv4(f), ...(origLen ? { origLen } : {}) });
+  for (let s = 0; s < seconds; s++) {
+    for (let k = 0; k < 8; k++) {
+      const c = CLIENTS[(s * 8 + k) % 200]!;
+      const port = 1024 + (((s * 8 + k) * 7919) % 60000);
+      let t = s + k * 0.1;
+      add(t, { src: c, dst: SERVER, proto: 'tcp', sport: port, dport: 443, flags: TCP_SYN });
+      add((t += 0.01), { src: SERVER, dst: c, proto: 'tcp', sport: 443, dport: port, flags: TCP_SYN | TCP_ACK });
+      add((t += 0.01), { src: c, dst: SERVER, proto: 'tcp', sport: port, dport: 443, flags: TCP_ACK });
+      for (let d = 0; d < segments; d++) {
+        add((t += 0.002), { src: SERVER, dst: c, proto: 'tcp', sport: 443, dport: port, flags: TCP_ACK, payload: 1200 });
+        if (d % 2 === 1) add((t += 0.001), { src: c, dst: SERVER, proto: 'tcp', sport: port, dport: 443, flags: TCP_ACK });
+      }
+    }
+    extra(s, add);
+  }
+  packets.sort((a, b) => a.time - b.time);
+  const f = join(tmp(), name);
+  writeFileSync(f, writePcap(packets));
+  return f;
+}
+
 async function capture(inputs: string[], threads = 2): Promise<PacketReport> {
   const r = await analyze({ inputs, threads });
   if (r.kind !== 'capture') throw new Error('not a capture');
@@ -58,37 +97,16 @@ describe('detection on a generated capture (ground truth beside it)', () => {
   });
 
   it('leaves out of a SYN flood from real (not spoofed) addresses the clients who connected meanwhile', async () => {
-    // 200 HTTPS clients in two /24s connect 8 times a second (full handshakes) for 5 minutes; from
-    // minute 2 to 3, 50 bots send 3,000 SYNs a second and never complete one.
-    const SYN = 2;
-    const ACK = 16;
-    const victim = 0xc633640a;
-    const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-    const clients = Array.from({ length: 200 }, (_, i) => ip(81, 2, i >> 7, (i & 127) + 1));
+    // From minute 2 to 3, 50 bots send 3,000 SYNs a second and never complete one.
     const bots = Array.from({ length: 50 }, (_, i) => ip(91, 200 + (i % 3), (i * 37) % 250, (i % 250) + 1));
-    const dotted = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
-    const t0 = Date.UTC(2026, 10, 20, 10) / 1000;
-    const packets: { time: number; data: Uint8Array }[] = [];
-    const add = (time: number, f: Parameters<typeof ethIpv4>[0]) => packets.push({ time, data: ethIpv4(f) });
-    for (let s = 0; s < 300; s++) {
-      for (let k = 0; k < 8; k++) {
-        const c = clients[(s * 8 + k) % 200]!;
-        const port = 1024 + (((s * 8 + k) * 7919) % 60000);
-        const t = t0 + s + k * 0.1;
-        add(t, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: SYN });
-        add(t + 0.01, { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: SYN | ACK });
-        add(t + 0.02, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
-      }
-      if (s >= 120 && s < 180) for (let k = 0; k < 3000; k++) add(t0 + s + k / 3000, { src: bots[k % 50]!, dst: victim, proto: 'tcp', sport: 1024 + ((s * 3000 + k) % 60000), dport: 443, flags: SYN });
-    }
-    packets.sort((a, b) => a.time - b.time);
-    const f = join(tmp(), 'syn-bots.pcap');
-    writeFileSync(f, writePcap(packets));
+    const f = serverCapture('syn-bots.pcap', 300, 0, (s, add) => {
+      if (s >= 120 && s < 180) for (let k = 0; k < 3000; k++) add(s + k / 3000, { src: bots[k % 50]!, dst: SERVER, proto: 'tcp', sport: 1024 + ((s * 3000 + k) % 60000), dport: 443, flags: TCP_SYN });
+    });
     const r = await analyze({ inputs: [f], threads: 2, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
     const syn = r.attacks.filter((a) => a.signature === 'tcp.syn-flood');
     expect(syn.map((a) => [a.target, a.evidence.spoofingLikely])).toEqual([['198.51.100.10:443', 'no']]);
-    expect(new Set(syn[0]!.topSources.map((s) => s.ip))).toEqual(new Set([...bots, ...clients].map(dotted)));
-    expect(new Set(syn[0]!.visitorSources)).toEqual(new Set(clients.map(dotted)));
+    expect(new Set(syn[0]!.topSources.map((s) => s.ip))).toEqual(new Set([...bots, ...CLIENTS].map(dotted)));
+    expect(new Set(syn[0]!.visitorSources)).toEqual(new Set(CLIENTS.map(dotted)));
     expect(r.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(bots.map((b) => `${dotted(b)}/32`).sort());
     expect(r.blocklist!.excluded.map((e) => [e.what, e.reason])).toEqual([
       ['81.2.0.0/24 (128 addresses)', 'completed its TCP handshakes, as clients do (the flood leaves them half-open): a client caught in it'],
@@ -97,37 +115,13 @@ describe('detection on a generated capture (ground truth beside it)', () => {
   });
 
   it("names a UDP bandwidth flood's senders as its sources, not the HTTPS clients downloading meanwhile", async () => {
-    // 200 clients download (20 segments each, an ACK every second one) 8 times a second for 3
-    // minutes; in the middle minute 20 bots send 1,000 UDP datagrams a second of 1,442 bytes on
-    // the wire (captured short, as with tcpdump -s): 11.5 Mbit/s, over a 5 Mbit/s --bandwidth.
-    const SYN = 2;
-    const ACK = 16;
-    const victim = 0xc633640a;
-    const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-    const dotted = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
-    const clients = Array.from({ length: 200 }, (_, i) => ip(81, 2, i >> 7, (i & 127) + 1));
+    // The clients download 20 segments a connection; in the middle minute 20 bots send 1,000 UDP
+    // datagrams a second of 1,442 bytes on the wire (captured short, as with tcpdump -s): 11.5
+    // Mbit/s, over a 5 Mbit/s --bandwidth.
     const bots = Array.from({ length: 20 }, (_, i) => ip(91, 200, i * 7, i + 1));
-    const t0 = Date.UTC(2026, 10, 20, 10) / 1000;
-    const packets: { time: number; data: Uint8Array; origLen?: number }[] = [];
-    const add = (time: number, f: Parameters<typeof ethIpv4>[0], origLen?: number) => packets.push({ time, data: ethIpv4(f), ...(origLen ? { origLen } : {}) });
-    for (let s = 0; s < 180; s++) {
-      for (let k = 0; k < 8; k++) {
-        const c = clients[(s * 8 + k) % 200]!;
-        const port = 1024 + (((s * 8 + k) * 7919) % 60000);
-        let t = t0 + s + k * 0.1;
-        add(t, { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: SYN });
-        add((t += 0.01), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: SYN | ACK });
-        add((t += 0.01), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
-        for (let d = 0; d < 20; d++) {
-          add((t += 0.002), { src: victim, dst: c, proto: 'tcp', sport: 443, dport: port, flags: ACK, payload: 1200 });
-          if (d % 2 === 1) add((t += 0.001), { src: c, dst: victim, proto: 'tcp', sport: port, dport: 443, flags: ACK });
-        }
-      }
-      if (s >= 60 && s < 120) for (let k = 0; k < 1000; k++) add(t0 + s + k / 1000, { src: bots[k % 20]!, dst: victim, proto: 'udp', sport: 40000 + k, dport: 80, payload: 8 }, 1442);
-    }
-    packets.sort((a, b) => a.time - b.time);
-    const f = join(tmp(), 'bandwidth.pcap');
-    writeFileSync(f, writePcap(packets));
+    const f = serverCapture('bandwidth.pcap', 180, 20, (s, add) => {
+      if (s >= 60 && s < 120) for (let k = 0; k < 1000; k++) add(s + k / 1000, { src: bots[k % 20]!, dst: SERVER, proto: 'udp', sport: 40000 + k, dport: 80, payload: 8 }, 1442);
+    });
     const r = await analyze({ inputs: [f], threads: 2, packetDetect: { bandwidthBps: 5e6 }, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
     if (r.kind !== 'capture') throw new Error('not a capture');
     const bw = r.attacks.find((a) => a.signature === 'net.bandwidth')!;
