@@ -15,8 +15,8 @@ export class AlertSources {
    * Of each source's traffic, the part a legitimate client's would be (made when first asked
    * for): URL alerts, its requests with a referrer; SYN floods, its completed handshakes.
    */
-  private ref: SpaceSaving | null = null;
-  private frozenRef: Map<string, TopEntry> | null = null;
+  private legitSs: SpaceSaving | null = null;
+  private frozenLegit: Map<string, TopEntry> | null = null;
 
   constructor(private readonly capacity: number) {
     this.ss = new SpaceSaving(capacity);
@@ -29,22 +29,22 @@ export class AlertSources {
 
   /** The live summary of that part. */
   get legitSummary(): SpaceSaving {
-    this.ref ??= new SpaceSaving(this.capacity);
-    return this.ref;
+    this.legitSs ??= new SpaceSaving(this.capacity);
+    return this.legitSs;
   }
 
   freeze(): void {
     if (this.frozen !== null) return;
     this.frozen = this.ss.top(FROZEN_SOURCES);
     this.ss = new SpaceSaving(1);
-    if (this.ref !== null) {
-      const ref = this.ref;
-      this.frozenRef = new Map();
+    if (this.legitSs !== null) {
+      const legit = this.legitSs;
+      this.frozenLegit = new Map();
       for (const e of this.frozen) {
-        const count = ref.countOf(e.w0, e.w1, e.w2, e.w3);
-        if (count > 0) this.frozenRef.set(keyOf(e), { ...e, count, error: 0 });
+        const count = legit.countOf(e.w0, e.w1, e.w2, e.w3);
+        if (count > 0) this.frozenLegit.set(keyOf(e), { ...e, count, error: 0 });
       }
-      this.ref = null;
+      this.legitSs = null;
     }
   }
 
@@ -53,17 +53,17 @@ export class AlertSources {
     this.ss = new SpaceSaving(this.capacity);
     for (const e of this.frozen) this.ss.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     this.frozen = null;
-    if (this.frozenRef !== null) {
-      this.ref = new SpaceSaving(this.capacity);
-      for (const e of this.frozenRef.values()) this.ref.add(e.w0, e.w1, e.w2, e.w3, e.count);
-      this.frozenRef = null;
+    if (this.frozenLegit !== null) {
+      this.legitSs = new SpaceSaving(this.capacity);
+      for (const e of this.frozenLegit.values()) this.legitSs.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      this.frozenLegit = null;
     }
   }
 
   /** That part of a source's traffic (0 when not tracked: a lower bound). */
   legit(e: TopEntry): number {
-    if (this.frozenRef !== null) return this.frozenRef.get(keyOf(e))?.count ?? 0;
-    return this.ref?.countOf(e.w0, e.w1, e.w2, e.w3) ?? 0;
+    if (this.frozenLegit !== null) return this.frozenLegit.get(keyOf(e))?.count ?? 0;
+    return this.legitSs?.countOf(e.w0, e.w1, e.w2, e.w3) ?? 0;
   }
 
   top(n: number): TopEntry[] {

@@ -14,7 +14,9 @@
  *  - sources of a site-wide request surge (they are every visitor's);
  *  - the site's regular sources, which carried a tenth or more of its requests before the
  *    attack began, from the start (a reverse proxy or CDN in front of it, a NAT, a crawler),
- *    unless `blockRegular`.
+ *    unless `blockRegular`;
+ *  - a finding's visitorSources: visitors who loaded a flooded URL with a referrer, clients
+ *    who completed their handshakes during a SYN flood (unless another finding names them).
  *
  * Prefixes (`prefix: 'auto'`): IPv4 members of one /24 are blocked as that /24 when at
  * least AUTO_MIN_MEMBERS of its addresses attack; /24s are merged into their /16 when at
@@ -88,7 +90,7 @@ interface Finding {
   start: string;
   end: string;
   topSources: { ip: string; count: number }[];
-  /** Those of topSources that are visitors caught in the flood (logs: see AttackReport). */
+  /** Those of topSources that are visitors or clients caught in the flood (see AttackReport, PacketAttackReport). */
   visitorSources?: string[];
   evidence: Record<string, number | string>;
 }
