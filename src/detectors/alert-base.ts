@@ -3,6 +3,7 @@
  * the lifecycle fields the WindowedEngine drives, the one-second start/end/peak kept from
  * the target's per-second activity, the strongest window's evidence, and its sources.
  */
+import { formatIp } from '../parsers/ip.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { AlertSources } from './alert-sources.js';
@@ -107,9 +108,12 @@ export abstract class AlertBase<B> {
     return this.sources.top(n);
   }
 
-  /** Of a source's traffic, the part a legitimate client's would be (see AlertSources.legitSummary). */
-  legitOf(e: TopEntry): number {
-    return this.sources.legit(e);
+  /**
+   * Those of `entries` (its top sources) whose traffic was mostly what a legitimate client's
+   * would be (see AlertSources.legitSummary), as addresses.
+   */
+  legitSources(entries: readonly TopEntry[]): string[] {
+    return entries.filter((e) => this.sources.legit(e) * 2 >= e.count).map((e) => formatIp(e.w0, e.w1, e.w2, e.w3));
   }
 
   /**

@@ -3,10 +3,11 @@
  * the top list a report shows, so closed alerts cost little memory however many there are.
  */
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import { ipKey } from '../windows/bucket.js';
 
 export const FROZEN_SOURCES = 1000;
 
-const keyOf = (e: TopEntry) => `${e.w0},${e.w1},${e.w2},${e.w3}`;
+const keyOf = (e: TopEntry) => ipKey(e.w0, e.w1, e.w2, e.w3);
 
 export class AlertSources {
   private ss: SpaceSaving;

@@ -19,6 +19,7 @@
  */
 import { formatIp } from '../parsers/ip.js';
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import { ipKey } from '../windows/bucket.js';
 import type { AlertBase } from './alert-base.js';
 
 /** A regular source carried at least this share of the requests (packets) before the attack … */
@@ -92,9 +93,9 @@ export class RegularSources {
     const total = first.beforeRequests;
     const early = first.beforeEarly;
     if (total < REGULAR_MIN_COUNT || early === null || early.requests === 0) return (this.fixed = []);
-    const earlyCount = new Map(early.sources.map((e) => [`${e.w0},${e.w1},${e.w2},${e.w3}`, e.count]));
+    const earlyCount = new Map(early.sources.map((e) => [ipKey(e.w0, e.w1, e.w2, e.w3), e.count]));
     this.fixed = first.before
-      .filter((e) => e.count >= REGULAR_MIN_SHARE * total && (earlyCount.get(`${e.w0},${e.w1},${e.w2},${e.w3}`) ?? 0) >= REGULAR_MIN_EARLY_SHARE * early.requests)
+      .filter((e) => e.count >= REGULAR_MIN_SHARE * total && (earlyCount.get(ipKey(e.w0, e.w1, e.w2, e.w3)) ?? 0) >= REGULAR_MIN_EARLY_SHARE * early.requests)
       .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
     return this.fixed;
   }

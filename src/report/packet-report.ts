@@ -62,7 +62,7 @@ export const FLOOD_MAX_COMPLETED = 0.2;
 /** … and then a source whose SYNs mostly completed connected as a client does. */
 function clientSources(a: PacketAlert, entries: readonly TopEntry[]): string[] {
   if (a.signature !== 'tcp.syn-flood' || a.packets === 0 || a.completed > FLOOD_MAX_COMPLETED * a.packets) return [];
-  return entries.filter((e) => a.legitOf(e) * 2 >= e.count).map((e) => formatIp(e.w0, e.w1, e.w2, e.w3));
+  return a.legitSources(entries);
 }
 
 export interface VictimReport {

@@ -297,7 +297,7 @@ export const FLOOD_MAX_REFERRED = 0.2;
  */
 function visitorSources(a: Alert, entries: readonly TopEntry[]): string[] {
   if (a.kind !== 'url' || a.requests === 0 || a.referredRequests > FLOOD_MAX_REFERRED * a.requests) return [];
-  return entries.filter((e) => a.legitOf(e) * 2 >= e.count).map((e) => formatIp(e.w0, e.w1, e.w2, e.w3));
+  return a.legitSources(entries);
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */

@@ -91,9 +91,8 @@ export class UrlAgg {
     this.foldedReferred ??= new SpaceSaving(URL_SOURCES);
     this.foldedHll ??= new HyperLogLog(12);
     for (const d of this.pending) {
-      const w = d.srcWords;
-      for (let k = 0; k < d.srcCounts.length; k++) this.foldedSources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
-      addReferred(this.foldedReferred, d);
+      addList(this.foldedSources, d.srcWords, d.srcCounts);
+      if (d.srcReferred !== undefined) addList(this.foldedReferred, d.srcWords, d.srcReferred);
       if (d.hll !== null) this.foldedHll.mergeBytes(d.hll);
       addTexts(this.foldedUas, d.uas);
       addTexts(this.foldedRefs, d.refs);
@@ -112,9 +111,8 @@ export class UrlAgg {
     if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
     if (this.foldedReferred !== null) for (const e of this.foldedReferred.top()) referred.add(e.w0, e.w1, e.w2, e.w3, e.count);
     for (const d of this.pending) {
-      const w = d.srcWords;
-      for (let k = 0; k < d.srcCounts.length; k++) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, d.srcCounts[k]!);
-      addReferred(referred, d);
+      addList(into, d.srcWords, d.srcCounts);
+      if (d.srcReferred !== undefined) addList(referred, d.srcWords, d.srcReferred);
     }
   }
 
@@ -128,12 +126,9 @@ export class UrlAgg {
   }
 }
 
-/** The requests with a referrer of a URL detail's sources, those that sent any. */
-function addReferred(into: SpaceSaving, d: SubjectDetail): void {
-  const r = d.srcReferred;
-  if (r === undefined) return;
-  const w = d.srcWords;
-  for (let k = 0; k < r.length; k++) if (r[k]! > 0) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, r[k]!);
+/** Add a worker's source list (4 words each) with its counts into a summary: those with a count. */
+export function addList(into: SpaceSaving, w: Uint32Array, counts: Float64Array): void {
+  for (let k = 0; k < counts.length; k++) if (counts[k]! > 0) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, counts[k]!);
 }
 
 export class SourceAgg {

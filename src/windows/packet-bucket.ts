@@ -7,7 +7,7 @@
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
 import { PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
-import { ipKey } from './bucket.js';
+import { addList, ipKey } from './bucket.js';
 import { addHist } from '../geo/country-code.js';
 
 const MAX_VICTIMS = 64;
@@ -60,10 +60,6 @@ class LazySources {
     if (this.foldedHll !== null) into.merge(this.foldedHll);
     for (const p of this.pending) if (p.hll.length > 0) into.mergeBytes(p.hll);
   }
-}
-
-function addList(into: SpaceSaving, w: Uint32Array, counts: Float64Array): void {
-  for (let k = 0; k < counts.length; k++) if (counts[k]! > 0) into.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, counts[k]!);
 }
 
 export class VictimAgg {
