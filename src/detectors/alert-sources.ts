@@ -56,7 +56,7 @@ export class AlertSources {
     this.frozen = null;
     if (this.frozenLegit !== null) {
       this.legitSs = new SpaceSaving(this.capacity);
-      for (const e of this.frozenLegit.values()) this.legitSs.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      for (const e of this.frozenLegit.values()) this.legitSs.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
       this.frozenLegit = null;
     }
   }

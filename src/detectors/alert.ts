@@ -61,7 +61,7 @@ export class Alert extends AlertBase<StepBucket> {
       this.requests += b.requests;
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
-      for (const e of b.topSources()) this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      for (const e of b.topSources()) this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
       addTexts(this.urls, [...b.urls.values()].map((u) => ({ text: u.text, count: u.count })));
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
       for (const d of b.sourceDetail.values()) {
@@ -101,7 +101,7 @@ export class Alert extends AlertBase<StepBucket> {
     for (const e of b.topSources()) {
       const p = prefixOf([e.w0, e.w1, e.w2, e.w3]);
       if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
-      this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count);
+      this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
       hashWords(e.w0, e.w1, e.w2, e.w3, SOURCE_SEED);
       this.hll.add(hash64[0]!, hash64[1]!);
     }

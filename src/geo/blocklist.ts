@@ -28,7 +28,10 @@ import { specialLabel } from './geoip.js';
 
 export interface BlockSource {
   words: [number, number, number, number];
-  /** Requests or packets it sent in the attack. */
+  /**
+   * Requests or packets it sent, at least: the most any finding naming it counts for sure
+   * (findings overlap: a source-rate and a URL finding count the same requests).
+   */
   count: number;
   signature: string;
   target: string;
@@ -89,7 +92,7 @@ interface Finding {
   targetKind: string;
   start: string;
   end: string;
-  topSources: { ip: string; count: number }[];
+  topSources: { ip: string; count: number; minCount?: number }[];
   /** Those of topSources that are visitors or clients caught in the flood (see AttackReport, PacketAttackReport). */
   visitorSources?: string[];
   evidence: Record<string, number | string>;
@@ -187,9 +190,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
         continue;
       }
       const c = cand.get(s.ip);
-      if (c === undefined) cand.set(s.ip, { words: w, count: s.count, signature: f.signature, target: f.target, start: f.start, end: f.end, signatures: new Set([f.signature]) });
+      const sure = s.minCount ?? s.count;
+      if (c === undefined) cand.set(s.ip, { words: w, count: sure, signature: f.signature, target: f.target, start: f.start, end: f.end, signatures: new Set([f.signature]) });
       else {
-        c.count += s.count;
+        c.count = Math.max(c.count, sure);
         c.signatures.add(f.signature);
       }
     }

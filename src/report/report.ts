@@ -23,7 +23,14 @@ export const TOP_SOURCES_JSON = 1000;
 
 export interface SourceCount {
   ip: string;
+  /** Requests (packets) from it: exact, or, with minCount, the summary's upper bound. */
   count: number;
+  /**
+   * Present when the count came from a summary that had to evict (many more sources than it
+   * holds: a flood of sources sending a request or two each): the source sent at least this
+   * many and at most `count`.
+   */
+  minCount?: number;
   /** With geolocation: ISO country code or a label (private, loopback, …). */
   country?: string;
   city?: string;
@@ -267,9 +274,12 @@ export interface EventAlertOptions {
 /** The alert's top sources as the JSON has them. */
 export function reportedSources(entries: readonly TopEntry[], ev?: EventAlertOptions): SourceCount[] {
   const country = ev?.country ?? null;
-  return entries.map((e) =>
-    country === null ? { ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count } : { ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, country: country(e.w0, e.w1, e.w2, e.w3) },
-  );
+  return entries.map((e) => {
+    const s: SourceCount = { ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count };
+    if (e.error > 0) s.minCount = e.count - e.error;
+    if (country !== null) s.country = country(e.w0, e.w1, e.w2, e.w3);
+    return s;
+  });
 }
 
 /** The fields every attack report ends with: evidence, and what the geo enrichment works from. */
@@ -442,7 +452,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       status: { '1xx': t[C.S1XX]!, '2xx': t[C.S2XX]!, '3xx': t[C.S3XX]!, '4xx': t[C.S4XX]!, '5xx': t[C.S5XX]!, other: t[C.SOTHER]! },
       emptyReferrerShare: requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
-      topSources: engine.topSources.top(10).map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count })),
+      topSources: reportedSources(engine.topSources.top(10)),
       regularSources: engine.regularSources(),
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,

@@ -4,7 +4,7 @@
  */
 import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
-import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, timelineRows, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, sourceLines, timelineRows, when, type TextOptions } from './text.js';
 
 function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -61,8 +61,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push('  top sources:');
-      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
-      if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+      out.push(...sourceLines(a.topSources, shown, dim));
       const v = a.visitorSources.length;
       if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a client' : 'are clients'} caught in the flood (completed their handshakes; the flood leaves them half-open): not blocked`);
     }

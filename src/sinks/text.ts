@@ -2,7 +2,7 @@
  * The terminal report: what an operator reads first — input summary, a request-rate
  * timeline, then every finding with its time span, peak, sources and evidence.
  */
-import type { AttackReport, Report } from '../report/report.js';
+import type { AttackReport, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
 
@@ -114,8 +114,7 @@ export function renderText(r: Report, o: TextOptions): string {
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push(`  top sources:`);
-      for (const t of a.topSources.slice(0, shown)) out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${fmt(t.count).padStart(9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
-      if (a.topSources.length > shown) out.push(dim(`    … ${fmt(a.topSources.length - shown)} more listed in --format json`));
+      out.push(...sourceLines(a.topSources, shown, dim));
       const v = a.visitorSources.length;
       if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a visitor' : 'are visitors'} caught in the flood (requested it with a referrer; the flood sends none): not blocked`);
     }
@@ -136,6 +135,23 @@ export function renderText(r: Report, o: TextOptions): string {
 }
 
 /** A report ends with a newline, as a line of text does (the shell's prompt starts on its own line). */
+/**
+ * An alert's top sources, one line each: address, place, count (a range "min–max" when the
+ * count came from a summary that had to evict: see SourceCount.minCount), then how many more
+ * the JSON report lists.
+ */
+export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s: string) => string): string[] {
+  const out: string[] = [];
+  const ranged = list.slice(0, shown).some((t) => t.minCount !== undefined);
+  for (const t of list.slice(0, shown)) {
+    const n = t.minCount !== undefined ? `${fmt(t.minCount)}–${fmt(t.count)}` : fmt(t.count);
+    out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${n.padStart(ranged ? 15 : 9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
+  }
+  if (list.length > shown) out.push(dim(`    … ${fmt(list.length - shown)} more listed in --format json`));
+  if (ranged) out.push(dim('    (a–b: more sources than the summary holds, so a count is known only as at least a, at most b)'));
+  return out;
+}
+
 export function endLine(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -108,8 +108,8 @@ export class UrlAgg {
 
   /** Add this URL's sources and their counts into a summary, and their requests with a referrer into another. */
   addSourcesTo(into: SpaceSaving, referred: SpaceSaving): void {
-    if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count);
-    if (this.foldedReferred !== null) for (const e of this.foldedReferred.top()) referred.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    if (this.foldedReferred !== null) for (const e of this.foldedReferred.top()) referred.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     for (const d of this.pending) {
       addList(into, d.srcWords, d.srcCounts);
       if (d.srcReferred !== undefined) addList(referred, d.srcWords, d.srcReferred);

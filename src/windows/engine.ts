@@ -132,7 +132,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     }
     this.baseline.learn(b, exclude, !site);
     const top = b.topSources();
-    for (const e of top) this.history.sources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    for (const e of top) this.history.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     this.history.requests += b.requests;
     this.history.addCountries(b.countries);
     this.history.endStep();
@@ -150,7 +150,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   private foldTotals(b: StepBucket): void {
     this.allSources.merge(b.hll);
-    for (const e of b.topSources()) this.topSources.add(e.w0, e.w1, e.w2, e.w3, e.count);
+    for (const e of b.topSources()) this.topSources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     for (const [key, u] of b.urls) {
       this.topUrls.add(u.w0, u.w1, 0, 0, u.count);
       if (!this.urlText.has(key)) this.urlText.set(key, u.text);
