@@ -132,6 +132,8 @@ export interface AttackReport extends AttackGeo {
    * requests to the URL mostly did — the site's visitors who loaded it during the flood. Not blocked.
    */
   visitorSources: string[];
+  /** What the finding means when its target does not say it (see NO_REQUEST_NOTE). */
+  note?: string;
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -310,11 +312,29 @@ function visitorSources(a: Alert, entries: readonly TopEntry[]): string[] {
   return a.legitSources(entries);
 }
 
+/**
+ * The request line a server logs for a connection that sent no complete request: "-" (Apache,
+ * nginx) or "" (nginx). A flood of them is no URL flood: connections held open until the
+ * server's timeout (408) or closed without a request (400).
+ */
+const NO_REQUEST = new Set(['-', '']);
+export const NO_REQUEST_NOTE =
+  'no request line ("-"): connections that sent no complete request before the server timed them out (408) or closed them (400) — a slow-request (Slowloris) attack or a connection flood holding the server\'s workers. Besides blocking the sources: limit connections per source (iptables connlimit) and the time a client has to send its headers (Apache mod_reqtimeout, nginx client_header_timeout)';
+
+/** NO_REQUEST_NOTE when the alert's target is that request line, or most of its requests are. */
+function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
+  if (a.kind === 'url') return NO_REQUEST.has(a.target) ? NO_REQUEST_NOTE : undefined;
+  const top = urls[0];
+  return top !== undefined && NO_REQUEST.has(top.value) && top.count * 2 >= a.requests ? NO_REQUEST_NOTE : undefined;
+}
+
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): AttackReport {
   const entries = a.topSources(TOP_SOURCES_JSON);
   const topSources = reportedSources(entries, ev);
   const isRegular = new Set(regular.map((r) => r.ip));
+  const topUrls = sortedTexts(a.urls, 10);
+  const note = noteOf(a, topUrls);
   return {
     ...alertHead(a, zone),
     // The log alert's narrower types (the keys keep their place from the head).
@@ -327,9 +347,10 @@ export function alertReport(a: Alert, zone: number, regular: readonly RegularSou
     topSources,
     regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
     visitorSources: visitorSources(a, entries),
+    ...(note !== undefined ? { note } : {}),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
-    topUrls: sortedTexts(a.urls, 10),
+    topUrls,
     ...alertTail(a, zone, ev),
   };
 }

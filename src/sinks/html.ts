@@ -169,6 +169,7 @@ attacks.forEach((a) => {
   const count = isCap ? a.packets : a.requests;
   sec.appendChild(el('p', {}, esc(a.start) + ' → ' + esc(a.end) + ' (' + fmt(a.durationSeconds) + ' s) · peak ' + fmt(a.peakRate) + ' ' + unit + '/s at ' + esc(a.peakAt) + ' · ' + fmt(count) + ' ' + unit + ' from ~' + fmt(a.distinctSources) + ' sources'));
   sec.appendChild(el('p', {class: 'muted'}, Object.keys(a.evidence).map((k) => esc(k) + '=' + esc(a.evidence[k])).join(' · ')));
+  if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
   const grid = el('div', {class: 'grid'});
   if (a.sourcesOverTime && a.sourcesOverTime.length > 0) {
     const box = el('div', {class: 'card sources-over-time'}, '<div class="muted">distinct sources over time</div>');

@@ -104,13 +104,14 @@ export function renderText(r: Report, o: TextOptions): string {
   const shown = o.topSources ?? 10;
   r.attacks.forEach((a) => {
     out.push('');
-    out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
     out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
     const ev = Object.entries(a.evidence)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     out.push(dim(`  evidence: ${ev}`));
+    if (a.note !== undefined) out.push(`  note: ${a.note}`);
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push(`  top sources:`);
