@@ -75,3 +75,30 @@ export function spawnLive<E extends { type: string }>(args: string[] = []) {
   };
   return { child, events, exit, waitFor };
 }
+
+/**
+ * A /login flood with visitors caught in it: 16 minutes of 6 req/s browsing from 300 addresses
+ * in two /24s (81.2.0.0/24, 81.2.1.0/24), /login among the pages, every request with a referrer;
+ * from minute 8 to 12, 200 bots request /login at 60 req/s without one. The visitors who loaded
+ * /login meanwhile were the flood's sources too.
+ */
+export function visitorsLog(): { path: string; visitors: Set<string>; bots: string[] } {
+  const rows: string[] = [];
+  const visitors = new Set<string>();
+  const bots = Array.from({ length: 200 }, (_, i) => `91.${200 + (i % 2)}.${(i * 37) % 250}.${(i % 250) + 1}`);
+  for (let s = 0; s < 16 * 60; s++) {
+    const t = `20/Nov/2026:10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+    const flood = s >= 8 * 60 && s < 12 * 60;
+    for (let k = 0; k < 6; k++) {
+      const n = (s * 7 + k * 13) % 300;
+      const ip = `81.2.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+      const url = (s + k) % 9 === 0 ? '/login' : `/p/${(s * 3 + k) % 20}`;
+      if (flood && url === '/login') visitors.add(ip);
+      rows.push(`${ip} - - [${t}] "GET ${url} HTTP/1.1" 200 900 "https://example.org/p/${k}" "Mozilla/5.0 Firefox/118.0"`);
+    }
+    if (flood) for (let k = 0; k < 60; k++) rows.push(`${bots[(s * 60 + k) % 200]} - - [${t}] "GET /login HTTP/1.1" 200 1200 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
+  }
+  const path = join(tmp(), 'visitors.log');
+  writeFileSync(path, rows.join('\n') + '\n');
+  return { path, visitors, bots };
+}

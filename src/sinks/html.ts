@@ -194,12 +194,12 @@ attacks.forEach((a) => {
     const visitors = new Set(a.visitorSources || []);
     const kept = regular.size + visitors.size > 0;
     const cols = [{label: 'source'}, {label: unit, num: 1}].concat(ranged ? [{label: 'at least', num: 1}] : [], [{label: 'country'}], asn ? [{label: 'ASN'}] : [], kept ? [{label: 'not blocked'}] : []);
-    const rows = a.topSources.slice(0, 200).map((x) => [x.ip, x.count].concat(
+    const rows = a.topSources.map((x) => [x.ip, x.count].concat(
       ranged ? [x.minCount != null ? x.minCount : x.count] : [],
       [(x.country || '') + (x.city ? ' ' + x.city : '')],
       asn ? [x.asn != null ? 'AS' + x.asn + ' ' + (x.asOrg || '') : ''] : [],
       kept ? [regular.has(x.ip) ? 'regular source' : visitors.has(x.ip) ? (isCap ? 'client' : 'visitor') : ''] : []));
-    sec.appendChild(el('div', {class: 'muted'}, 'top sources' + (a.topSources.length > 200 ? ' (200 of ' + a.topSources.length + ' listed; all in the JSON report)' : '') + (ranged ? ': more sources than the summary holds, so a count is an upper bound and "at least" what is sure' : '')));
+    sec.appendChild(el('div', {class: 'muted'}, 'top sources (' + fmt(a.topSources.length) + (a.topSources.length < a.distinctSources ? ' of ~' + fmt(a.distinctSources) : '') + ')' + (ranged ? ': more sources than the summary holds, so a count is an upper bound and "at least" what is sure' : '')));
     sec.appendChild(table(cols, rows));
   }
   // Block list entries for this attack's sources, with a copy button.

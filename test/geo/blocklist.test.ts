@@ -6,7 +6,7 @@ import { analyzeLogs, type GroundTruth, type Report } from '../../dist/src/index
 import { parseAllow } from '../../dist/src/geo/blocklist.js';
 import { renderBlocklist, BLOCKLIST_FORMATS } from '../../dist/src/sinks/blocklist.js';
 import { cidrContains, parseCidr, parseIpString } from '../../dist/src/parsers/ip.js';
-import { generated, run, tmp } from '../helpers.js';
+import { generated, run, tmp, visitorsLog } from '../helpers.js';
 
 let truth: GroundTruth;
 let path: string;
@@ -135,26 +135,7 @@ describe('block list from the generated flood log', () => {
   });
 
   it("leaves out the site's visitors who loaded the flooded URL with a referrer: the flood sends none", async () => {
-    // 16 minutes of 6 req/s browsing from 300 addresses in two /24s, /login among the pages,
-    // every request with a referrer; from minute 8 to 12, 200 bots request /login at 60 req/s
-    // without one. The visitors who loaded /login meanwhile were the flood's sources too.
-    const rows: string[] = [];
-    const visitors = new Set<string>();
-    const bots = Array.from({ length: 200 }, (_, i) => `91.${200 + (i % 2)}.${(i * 37) % 250}.${(i % 250) + 1}`);
-    for (let s = 0; s < 16 * 60; s++) {
-      const t = `20/Nov/2026:10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
-      const flood = s >= 8 * 60 && s < 12 * 60;
-      for (let k = 0; k < 6; k++) {
-        const n = (s * 7 + k * 13) % 300;
-        const ip = `81.2.${Math.floor(n / 250)}.${(n % 250) + 1}`;
-        const url = (s + k) % 9 === 0 ? '/login' : `/p/${(s * 3 + k) % 20}`;
-        if (flood && url === '/login') visitors.add(ip);
-        rows.push(`${ip} - - [${t}] "GET ${url} HTTP/1.1" 200 900 "https://example.org/p/${k}" "Mozilla/5.0 Firefox/118.0"`);
-      }
-      if (flood) for (let k = 0; k < 60; k++) rows.push(`${bots[(s * 60 + k) % 200]} - - [${t}] "GET /login HTTP/1.1" 200 1200 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
-    }
-    const p = join(tmp(), 'visitors.log');
-    writeFileSync(p, rows.join('\n') + '\n');
+    const { path: p, visitors, bots } = visitorsLog();
     const r = await analyzeLogs({ inputs: [p], threads: 2, block: { prefix: 'auto', ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false } });
     const url = r.attacks.filter((a) => a.target === '/login');
     expect(url.map((a) => a.signature).sort()).toEqual(['http.empty-referrer', 'http.repeated-url']);

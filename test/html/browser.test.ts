@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { generateCapture, writePcap } from '../../dist/src/index.js';
-import { ROOT, generated, run, tmp } from '../helpers.js';
+import { ROOT, generated, run, tmp, visitorsLog } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -100,6 +100,22 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await expect(flood.locator('button.copy').textContent()).resolves.toBe('copied');
     expect(await flood.locator('.countries').textContent()).toMatch(/%/);
     expect(await page.textContent('body')).toMatch(/IP geolocation by DB-IP/);
+    await page.close();
+  });
+
+  it('marks the top sources the block list leaves out: visitors caught in the flood', async () => {
+    const { path, visitors, bots } = visitorsLog();
+    const html = join(tmp(), 'visitors.html');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', join(tmp(), 'v.json'), path])).code).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    const table = page.locator('section.attack[data-signature="http.repeated-url"] table').first();
+    const head = await table.locator('thead th').allTextContents();
+    const col = head.findIndex((h) => h.startsWith('not blocked')) + 1;
+    expect(col).toBeGreaterThan(0);
+    const rows = await table.locator('tbody tr').evaluateAll((trs, c) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[c - 1]!.textContent]), col);
+    expect(rows.length).toBe(bots.length + visitors.size);
+    for (const [ip, note] of rows) expect([ip, note]).toEqual([ip, visitors.has(ip!) ? 'visitor' : '']);
     await page.close();
   });
 
