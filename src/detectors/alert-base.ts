@@ -26,7 +26,9 @@ export const MAX_SOURCE_POINTS = 720;
 
 export abstract class AlertBase<B> {
   readonly id: number;
-  readonly signature: string;
+  signature: string;
+  /** The signature it opened as, when it turned out to be another (see retitle). */
+  formerly: string | null = null;
   readonly key: string;
   readonly target: string;
   readonly words: [number, number, number, number];
@@ -94,6 +96,15 @@ export abstract class AlertBase<B> {
       this.maxWindowRate = f.rate;
       this.evidence = f.evidence;
     }
+  }
+
+  /** The same traffic, recognised as another signature: its evidence and severity are f's. */
+  retitle(f: BaseFinding): void {
+    this.formerly ??= this.signature;
+    this.signature = f.signature;
+    this.severity = f.severity;
+    this.maxWindowRate = f.rate;
+    this.evidence = f.evidence;
   }
 
   freeze(): void {

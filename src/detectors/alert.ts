@@ -18,7 +18,7 @@ import { prefixOf } from './prefix-rate.js';
 const SOURCE_CAPACITY: Record<TargetKind, number> = { url: 4096, site: 4096, prefix: 1024, source: 1 };
 
 export class Alert extends AlertBase<StepBucket> {
-  declare readonly signature: Signature;
+  declare signature: Signature;
   readonly kind: TargetKind;
   requests = 0;
   /** Of them, those that carried a referrer (URL alerts). */

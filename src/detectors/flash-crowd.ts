@@ -5,12 +5,12 @@
  */
 import type { DetectConfig } from './config.js';
 import { round, type Finding } from './finding.js';
-import { looksLikeFlashCrowd, type UrlSurge } from './url-surge.js';
+import { flashVerdict, type UrlHistory, type UrlSurge } from './url-surge.js';
 
-export function flashCrowd(surges: readonly UrlSurge[], cfg: DetectConfig): Finding[] {
+export function flashCrowd(surges: readonly UrlSurge[], cfg: DetectConfig, history?: UrlHistory): Finding[] {
   const out: Finding[] = [];
   for (const s of surges) {
-    if (!looksLikeFlashCrowd(s, cfg)) continue;
+    if (!flashVerdict(s, cfg, history).flash) continue;
     out.push({
       signature: 'http.flash-crowd',
       severity: 'info',

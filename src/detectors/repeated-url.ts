@@ -5,12 +5,14 @@
  */
 import type { DetectConfig } from './config.js';
 import { round, severityFor, type Finding } from './finding.js';
-import { looksLikeFlashCrowd, type UrlSurge } from './url-surge.js';
+import { flashVerdict, type UrlHistory, type UrlSurge } from './url-surge.js';
 
-export function repeatedUrl(surges: readonly UrlSurge[], cfg: DetectConfig): Finding[] {
+export function repeatedUrl(surges: readonly UrlSurge[], cfg: DetectConfig, history?: UrlHistory): Finding[] {
   const out: Finding[] = [];
   for (const s of surges) {
-    if (s.distinct < cfg.urlMinSources || looksLikeFlashCrowd(s, cfg)) continue;
+    if (s.distinct < cfg.urlMinSources) continue;
+    const v = flashVerdict(s, cfg, history);
+    if (v.flash) continue;
     out.push({
       signature: 'http.repeated-url',
       severity: severityFor(s.rate, s.trigger),
@@ -27,6 +29,8 @@ export function repeatedUrl(surges: readonly UrlSurge[], cfg: DetectConfig): Fin
         distinctSources: Math.round(s.distinct),
         emptyReferrerShare: round(s.url.emptyRef / s.url.count, 3),
         requestsPerSource: round(s.url.count / Math.max(1, s.distinct)),
+        // A crowd in this window, but over the surge so far each source came back this often.
+        ...(v.overall !== null ? { requestsPerSourceOverall: round(v.overall) } : {}),
       },
     });
   }

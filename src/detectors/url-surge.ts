@@ -43,9 +43,22 @@ export function urlSurges(view: WindowView, baseline: Baseline, cfg: DetectConfi
   return out;
 }
 
-/** True when a surge looks like people following a link: mostly referred, few requests each. */
-export function looksLikeFlashCrowd(s: UrlSurge, cfg: DetectConfig): boolean {
+/**
+ * Requests per distinct source on a URL over the surge so far — its open URL alert's, from
+ * the alert's first step — or null when no alert on it is open.
+ */
+export type UrlHistory = (key: string) => number | null;
+
+/**
+ * Whether a surge looks like people following a link: mostly referred, few requests each in
+ * the window and, over the surge so far, few requests each too (`overall`, when that alone
+ * says no: bots that forge a referrer at a few requests a minute each look like a crowd in
+ * any one window, but keep coming back; people following a link load the page once or twice).
+ */
+export function flashVerdict(s: UrlSurge, cfg: DetectConfig, history?: UrlHistory): { flash: boolean; overall: number | null } {
   const referredShare = s.url.referred / s.url.count;
   const perSource = s.url.count / Math.max(1, s.distinct);
-  return referredShare >= cfg.flashMinReferred && perSource <= cfg.flashMaxPerSource;
+  if (referredShare < cfg.flashMinReferred || perSource > cfg.flashMaxPerSource) return { flash: false, overall: null };
+  const overall = history?.(s.url.key) ?? null;
+  return overall !== null && overall > cfg.flashMaxPerSource ? { flash: false, overall } : { flash: true, overall: null };
 }

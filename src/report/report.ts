@@ -321,11 +321,20 @@ const NO_REQUEST = new Set(['-', '']);
 export const NO_REQUEST_NOTE =
   'no request line ("-"): connections that sent no complete request before the server timed them out (408) or closed them (400) — a slow-request (Slowloris) attack or a connection flood holding the server\'s workers. Besides blocking the sources: limit connections per source (iptables connlimit) and the time a client has to send its headers (Apache mod_reqtimeout, nginx client_header_timeout)';
 
-/** NO_REQUEST_NOTE when the alert's target is that request line, or most of its requests are. */
+/**
+ * What the finding means when its target or signature alone does not say it: NO_REQUEST_NOTE
+ * when its target is that request line or most of its requests are; how a flood that opened as
+ * a flash crowd was told from one.
+ */
 function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
-  if (a.kind === 'url') return NO_REQUEST.has(a.target) ? NO_REQUEST_NOTE : undefined;
+  const notes: string[] = [];
   const top = urls[0];
-  return top !== undefined && NO_REQUEST.has(top.value) && top.count * 2 >= a.requests ? NO_REQUEST_NOTE : undefined;
+  if (a.kind === 'url' ? NO_REQUEST.has(a.target) : top !== undefined && NO_REQUEST.has(top.value) && top.count * 2 >= a.requests) notes.push(NO_REQUEST_NOTE);
+  if (a.formerly === 'http.flash-crowd') {
+    const each = Math.round((a.requests / Math.max(1, a.distinctSources)) * 10) / 10;
+    notes.push(`opened as http.flash-crowd (its requests carry a referrer, from few requests per source in any one window), but its sources kept coming back, ~${each} requests each: not people following a link, who load a page once or twice, but bots sending a forged referrer`);
+  }
+  return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */

@@ -86,7 +86,22 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   protected detect(inWindow: StepBucket[], s: number): Finding[] {
     const view = new WindowView(inWindow, s, this.cfg.step, this.cfg.window, this.span()?.start);
     this.view = view;
-    return view.requests > 0 ? detectHttp(view, this.baseline, this.cfg) : [];
+    return view.requests > 0 ? detectHttp(view, this.baseline, this.cfg, (key) => this.urlHistory(key)) : [];
+  }
+
+  /** Requests per distinct source of the open URL alert on `key` (see UrlHistory). */
+  private urlHistory(key: string): number | null {
+    let most: number | null = null;
+    for (const sig of ['http.repeated-url', 'http.flash-crowd']) {
+      const a = this.open.get(`${sig}|${key}`);
+      if (a !== undefined && a.requests > 0) most = Math.max(most ?? 0, a.requests / Math.max(1, a.distinctSources));
+    }
+    return most;
+  }
+
+  /** A flash crowd whose sources kept coming back is the repeated-url flood it turned out to be. */
+  protected override continues(f: Finding): string | undefined {
+    return f.signature === 'http.repeated-url' ? `http.flash-crowd|${f.key}` : undefined;
   }
 
   protected newAlert(f: Finding, s: number, inWindow: StepBucket[]): Alert {

@@ -20,7 +20,7 @@ import { RegularSources, TrafficHistory, type RegularSource } from '../detectors
 
 
 export class PacketAlert extends AlertBase<PacketBucket> {
-  declare readonly signature: PacketSignature;
+  declare signature: PacketSignature;
   readonly kind: PacketTargetKind;
   readonly port: number;
   readonly measure: PacketFinding['measure'];

@@ -44,6 +44,8 @@ export interface LifecycleAlert<B, F> {
   closedStep: number;
   absorb(b: B): void;
   update(f: F, step: number): void;
+  /** The same attack, recognised as another signature (see WindowedEngine.continues). */
+  retitle(f: F): void;
   freeze(): void;
   thaw(): void;
 }
@@ -91,6 +93,14 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
   protected abstract detect(inWindow: B[], s: number): F[];
   /** A new alert for a finding, with the window's buckets absorbed. */
   protected abstract newAlert(f: F, s: number, inWindow: B[]): A;
+  /**
+   * The id of an open alert that finding `f` (of another signature) continues: the same
+   * traffic, now recognised for what it is. That alert takes f's signature, keeps its start
+   * and what it absorbed, and is announced again with alert.open (an --on-alert runs for it).
+   */
+  protected continues(_f: F): string | undefined {
+    return undefined;
+  }
   /** Step s is being sealed and has a bucket: fold it into whole-input totals. */
   protected onSeal(_b: B): void {}
   /** The window ending at s has been evaluated. */
@@ -298,6 +308,15 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
         for (const b of inWindow) reopen.absorb(b);
         this.open.set(id, reopen);
         this.emit('alert.open', reopen);
+      } else if (a === undefined && this.open.has(this.continues(f) ?? '')) {
+        const prev = this.continues(f)!;
+        const was = this.open.get(prev)!;
+        this.open.delete(prev);
+        was.retitle(f);
+        was.update(f, s);
+        if (cur !== undefined) was.absorb(cur);
+        this.open.set(id, was);
+        this.emit('alert.open', was);
       } else if (a === undefined) {
         const made = this.newAlert(f, s, inWindow);
         this.open.set(id, made);

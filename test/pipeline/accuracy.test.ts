@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, type Report } from '../../dist/src/index.js';
-import { generated, run } from '../helpers.js';
+import { generated, run, tmp } from '../helpers.js';
 import type { GroundTruth } from '../../dist/src/index.js';
 
 let report: Report;
@@ -114,5 +114,42 @@ describe('detection on the generated flood log (ground truth beside it)', () => 
     const zipped = await analyzeLogs({ inputs: [gz], threads: 2, chunkSize: 96 * 1024 });
     expect(JSON.stringify({ ...zipped, input: null })).toBe(JSON.stringify({ ...small, input: null }));
     expect(zipped.input.lines).toBe(small.input.lines);
+  });
+});
+
+describe('a flood that forges a referrer: a crowd in any one window, but the same sources keep coming back', () => {
+  it('is http.repeated-url from its first second: the flash crowd it opened as is taken over, announced again', async () => {
+    // 30 minutes of 5 req/s browsing from 300 addresses; from minute 12 to 22, 1,000 bots
+    // each ask /search?q=… 3 times a minute (50 req/s) with "Referer: https://www.google.com/":
+    // ~3 requests per source in a 60 s window (a flash crowd's few), 30 over the attack.
+    const rows: string[] = [];
+    const bots = Array.from({ length: 1000 }, (_, i) => `${11 + (i % 200)}.${(i * 7) % 256}.${(i * 13) % 256}.${(i % 250) + 1}`);
+    let n = 0;
+    for (let s = 0; s < 30 * 60; s++) {
+      const t = `20/Nov/2026:10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+      for (let k = 0; k < 5; k++) {
+        const v = (s * 7 + k * 13) % 300;
+        rows.push(`81.2.${Math.floor(v / 250)}.${(v % 250) + 1} - - [${t}] "GET /p/${(s + k) % 20} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0 Firefox/118.0"`);
+      }
+      if (s >= 12 * 60 && s < 22 * 60)
+        for (let k = 0; k < 50; k++, n++) rows.push(`${bots[(n * 17) % 1000]} - - [${t}] "GET /search?q=${n} HTTP/1.1" 200 1200 "https://www.google.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"`);
+    }
+    const p = `${tmp()}/forged-referrer.log`;
+    writeFileSync(p, rows.join('\n') + '\n');
+    const opened: [number, string][] = [];
+    const r = await analyzeLogs({ inputs: [p], threads: 2, hooks: { onAlert: (type, a) => type === 'alert.open' && opened.push([a.id, a.signature]) } });
+    const on = r.attacks.filter((a) => a.target === '/search');
+    expect(on.map((a) => [a.signature, a.attack])).toEqual([['http.repeated-url', true]]);
+    const a = on[0]!;
+    expect(Math.abs(Date.parse(a.start) - Date.parse('2026-11-20T10:12:00Z'))).toBeLessThanOrEqual(STEP * 1000);
+    expect(Math.abs(Date.parse(a.end) - Date.parse('2026-11-20T10:21:59Z'))).toBeLessThanOrEqual(STEP * 1000);
+    expect(a.requests).toBe(30_000);
+    expect(a.note).toMatch(/^opened as http\.flash-crowd .* ~30(\.\d)? requests each: not people following a link/);
+    expect(a.evidence.requestsPerSourceOverall).toBeGreaterThan(5);
+    expect(opened.filter(([id]) => id === a.id)).toEqual([
+      [a.id, 'http.flash-crowd'],
+      [a.id, 'http.repeated-url'],
+    ]);
+    expect(r.summary.infoFindings).toBe(0);
   });
 });
