@@ -9,6 +9,7 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
+import { eventLine } from '../sinks/event-text.js';
 import { accessSync, constants, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -94,8 +95,9 @@ Where from, and what to block:
 Live (tail -F access.log | floodscope):
   --live               analyze as records arrive: piped stdin is live by default when no --format
                        or -o is given. stdout a terminal: a view refreshed each step; otherwise
-                       NDJSON events (alert.open, alert.update, alert.close, window); SIGINT or
-                       SIGTERM: flush, print the final report (a last "report" event), exit 0
+                       NDJSON events (alert.open, alert.update, alert.close, window), or with
+                       --live --format text a line per alert event; SIGINT or SIGTERM: flush,
+                       print the final report (a last "report" event), exit 0
   --no-window-events   no per-step "window" events in NDJSON
   --update-interval D  an open alert's alert.update goes out when its severity rises, its peak
                        rate grew by a quarter, or D of event time passed since its last event
@@ -522,8 +524,10 @@ export async function main(argv: string[]): Promise<number> {
     const onStdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
     const live = v.live === true || v.follow === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
     const liveView = live && process.stdout.isTTY === true;
+    // --live --format text into a file or pipe: a line of text per alert event, then the text report.
+    const liveLines = live && !liveView && v.output === undefined && v.format === 'text';
     if (live && !liveView && v.output === undefined && blockToStdout) {
-      throw new InputError('FS_BAD_OPTION', '', '--blocklist FORMAT=-: stdout carries the live events (NDJSON); write the block list to a file (--blocklist FORMAT=FILE)');
+      throw new InputError('FS_BAD_OPTION', '', `--blocklist FORMAT=-: stdout carries the live events (${liveLines ? 'text' : 'NDJSON'}); write the block list to a file (--blocklist FORMAT=FILE)`);
     }
     const abort = new AbortController();
     {
@@ -567,10 +571,13 @@ export async function main(argv: string[]): Promise<number> {
               signal: abort.signal,
               shed: v.shed === true,
               ...(v['update-interval'] !== undefined ? { updateInterval: parseDuration(v['update-interval'], '--update-interval') } : {}),
-              windowEvents: !v['no-window-events'] || view !== null || metrics !== null,
+              windowEvents: (!v['no-window-events'] && !liveLines) || view !== null || metrics !== null,
               onEvent: (e) => {
                 if (view !== null) view.event(e);
-                else if (e.type !== 'window' || !v['no-window-events']) process.stdout.write(`${JSON.stringify(e)}\n`);
+                else if (liveLines) {
+                  const line = eventLine(e);
+                  if (line !== null) process.stdout.write(`${line}\n`);
+                } else if (e.type !== 'window' || !v['no-window-events']) process.stdout.write(`${JSON.stringify(e)}\n`);
                 if (actions !== null && e.type !== 'window') actions.event(e);
                 metrics?.event(e);
               },
@@ -598,15 +605,17 @@ export async function main(argv: string[]): Promise<number> {
       await metrics?.close();
     }
     if (actions !== null) await actions.drain(actionTimeout(v) + 5000);
-    if (live && view === null && v.output === undefined) {
+    if (live && view === null && v.output === undefined && !liveLines) {
       // NDJSON: the final report is the last event (block lists and the HTML report are still written).
       await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ type: 'report', report })}\n`, () => resolve()));
     } else {
       view?.close();
       const toFile = v.output !== undefined;
       const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      const text =
+      const rendered =
         format === 'json' ? renderJson(report) : format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
+      // After the event lines, the report on its own.
+      const text = liveLines ? `\n${rendered}` : rendered;
       if (toFile) {
         await writeOut(v.output!, text);
       } else if (blockToStdout) {

@@ -6,7 +6,7 @@ import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
 import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, sourceLines, timelineRows, when, type TextOptions } from './text.js';
 
-function bps(n: number): string {
+export function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
 }
 

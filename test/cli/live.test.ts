@@ -112,6 +112,32 @@ describe('live mode: tail -F access.log | floodscope', () => {
     }
   });
 
+  it('--format text into a file or pipe: a line per alert event, then the text report', async () => {
+    const { text } = generated();
+    const r = await run(['--live', '--format', 'text'], { stdin: text });
+    expect(r.code).toBe(0);
+    const cut = r.stdout.indexOf('\n\n');
+    const [events, report] = [r.stdout.slice(0, cut), r.stdout.slice(cut + 2)];
+    // The same alert events as NDJSON, each as a line.
+    const l = live(['--no-window-events']);
+    l.child.stdin.end(text);
+    expect(await l.exit).toBe(0);
+    const ndjson = l.events.filter((e) => e.type !== 'report');
+    const lines = events.split('\n');
+    expect(lines).toHaveLength(ndjson.length);
+    const VERB: Record<string, string> = { 'alert.open': 'open', 'alert.update': 'update', 'alert.close': 'closed' };
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    ndjson.forEach((e, i) => {
+      const a = e.alert!;
+      const at = `${a.end.slice(0, 19).replace('T', ' ')} ${a.end.slice(19).replace(':', '')}`;
+      expect(lines[i]).toMatch(new RegExp(`^${esc(at)}  ${VERB[e.type]} +#${a.id} +${a.severity.toUpperCase()} +${esc(a.signature)}  ${esc(a.target)}  `));
+    });
+    expect(lines.find((x) => x.includes('closed') && x.includes('http.repeated-url'))).toMatch(/ 09:15:\d\d → 09:1\d:\d\d \(\d+m \d+s\), peak \d+ req\/s, [\d,]+ requests from ~\d+ sources; top [\d.]+ \(\d+\)/);
+    expect(report).toMatch(/^floodscope \S+ — access-log analysis\n/);
+    expect(report).toContain('Verdict: ');
+    expect(r.stdout).not.toContain('{"type"');
+  });
+
   it('stops quietly with 141 when the reader of its events goes away (| head)', async () => {
     const { text } = generated();
     const l = live();

@@ -1,0 +1,33 @@
+/**
+ * Live events as one line of text each, for `--live --format text` when stdout is not a
+ * terminal (a log file, the journal, `| tee`): what an operator reads in `tail -f`, where the
+ * NDJSON events are for programs. Alert events only; `window` events are not printed.
+ *
+ *   2026-11-20 10:12:07 +0000  open    #2   HIGH   http.repeated-url  /login  since 10:12:00, peak 152 req/s, 5,087 requests from ~190 sources; top 91.200.177.240 (225), …
+ */
+import type { LiveEvent } from '../pipeline/analyze.js';
+import type { AttackReport } from '../report/report.js';
+import type { PacketAttackReport } from '../report/packet-report.js';
+import { bps } from './packet-text.js';
+import { clip, duration, fmt, when } from './text.js';
+
+const VERB = { 'alert.open': 'open', 'alert.update': 'update', 'alert.close': 'closed' } as const;
+
+/** "+02:00" of an ISO time → "+0200", as the text report prints zones. */
+const zoneOf = (iso: string) => iso.slice(19).replace(':', '') || '+0000';
+
+export function eventLine(e: LiveEvent): string | null {
+  if (e.type === 'window') return null;
+  const a = e.alert;
+  const cap = 'packets' in a;
+  const unit = cap ? 'packets' : 'requests';
+  const count = cap ? (a as PacketAttackReport).packets : (a as AttackReport).requests;
+  const peak = cap && a.signature === 'net.bandwidth' ? bps((a as PacketAttackReport).peakBps) : `${fmt(a.peakRate)} ${cap ? 'packets' : 'req'}/s`;
+  const span = e.type === 'alert.close' ? `${when(a.start).slice(11)} → ${when(a.end).slice(11)} (${duration(a.durationSeconds)})` : `since ${when(a.start).slice(11)}`;
+  const top = a.topSources
+    .slice(0, 3)
+    .map((s) => `${s.ip} (${s.minCount !== undefined ? `${fmt(s.minCount)}–${fmt(s.count)}` : fmt(s.count)})`)
+    .join(', ');
+  const head = `${when(a.end)} ${zoneOf(a.end)}  ${VERB[e.type].padEnd(7)} ${`#${a.id}`.padEnd(4)} ${a.severity.toUpperCase().padEnd(6)} ${a.signature}  ${clip(a.target || '""', 80)}`;
+  return `${head}  ${span}, peak ${peak}, ${fmt(count)} ${unit} from ~${fmt(a.distinctSources)} sources${top ? `; top ${top}` : ''}${a.attack ? '' : ' (not an attack)'}`;
+}
