@@ -134,6 +134,12 @@ export interface AttackReport extends AttackGeo {
   visitorSources: string[];
   /** What the finding means when its target does not say it (see NO_REQUEST_NOTE). */
   note?: string;
+  /**
+   * The whole site's requests answered 5xx (the server failing), as a share of all its requests
+   * in the minutes of the attack and in the hour before it (null: no requests then). Report only,
+   * not in live events.
+   */
+  serverErrors?: { share: number; before: number | null };
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -219,7 +225,8 @@ export interface Report extends ReportGeo {
    * Requests per minute from the first to the last minute of the input's span; `resolution`
    * is the seconds a count covers: 60, or whole minutes so that there are ≤ MAX_TIMELINE_POINTS.
    */
-  timeline: { resolution: number; start: string | null; counts: number[] };
+  /** counts: requests per point; serverErrors: of them, answered 5xx (the server failing). */
+  timeline: { resolution: number; start: string | null; counts: number[]; serverErrors: number[] };
   attacks: AttackReport[];
 }
 
@@ -364,6 +371,26 @@ export function alertReport(a: Alert, zone: number, regular: readonly RegularSou
   };
 }
 
+/**
+ * Share of `part` in `all` (per-minute counts) over minutes from..to, rounded to 0.001, or
+ * null with no requests there; prefix sums over first..last, so each call is O(1).
+ */
+function minuteShares(all: ReadonlyMap<number, number>, part: ReadonlyMap<number, number>, first: number, last: number): (from: number, to: number) => number | null {
+  const n = Math.max(0, last - first + 1);
+  const a = new Float64Array(n + 1);
+  const p = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    a[i + 1] = a[i]! + (all.get(first + i) ?? 0);
+    p[i + 1] = p[i]! + (part.get(first + i) ?? 0);
+  }
+  return (from, to) => {
+    const lo = Math.max(0, from - first);
+    const hi = Math.min(n, to - first + 1);
+    if (hi <= lo || a[hi]! - a[lo]! <= 0) return null;
+    return Math.round(((p[hi]! - p[lo]!) / (a[hi]! - a[lo]!)) * 1000) / 1000;
+  };
+}
+
 /** Most counts a report's timeline holds: a week of minutes; longer spans count whole minutes more. */
 export const MAX_TIMELINE_POINTS = 10_080;
 
@@ -401,12 +428,13 @@ const FEW_MIN_SHARE = 0.05;
 
 /**
  * A few addresses carrying most requests: the log of a server behind a reverse proxy, load
- * balancer or CDN that logs the proxy's address (or one source flooding a small site). Said,
- * since blocking the proxy blocks every visitor.
+ * balancer or CDN that logs the proxy's address. Said, since blocking the proxy blocks every
+ * visitor. Addresses that are an attack's sources and not regular ones (they came with it: one
+ * source flooding a small site) are not counted: the findings name them.
  */
-function fewAddressesWarning(top: readonly TopEntry[], requests: number): string | null {
+function fewAddressesWarning(top: readonly TopEntry[], requests: number, attackers: ReadonlySet<string>): string | null {
   if (requests < REGULAR_MIN_COUNT) return null;
-  const heavy = top.slice(0, 5).filter((e) => e.count >= FEW_MIN_SHARE * requests);
+  const heavy = top.slice(0, 5).filter((e) => e.count >= FEW_MIN_SHARE * requests && !attackers.has(formatIp(e.w0, e.w1, e.w2, e.w3)));
   const sum = heavy.reduce((a, e) => a + e.count, 0);
   if (sum < 0.5 * requests) return null;
   const pct = (n: number) => `${Math.round((n * 100) / requests)} %`;
@@ -424,17 +452,32 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const has = span !== null;
   const { first: firstMinute, last: lastMinute, per } = timelineFrame(span);
   const counts: number[] = [];
+  const serverErrors: number[] = [];
   for (let m = firstMinute; m <= lastMinute; m += per) {
     let c = 0;
-    for (let q = m; q < m + per && q <= lastMinute; q++) c += engine.perMinute.get(q) ?? 0;
+    let e = 0;
+    for (let q = m; q < m + per && q <= lastMinute; q++) {
+      c += engine.perMinute.get(q) ?? 0;
+      e += engine.perMinuteErrors.get(q) ?? 0;
+    }
     counts.push(c);
+    serverErrors.push(Math.round(e));
   }
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
-  const few = fewAddressesWarning(engine.topSources.top(5), requests);
-  if (few !== null) warnings.push(few);
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources()));
+  // Addresses that came with an attack are its sources, which the findings name.
+  const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
+  const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
+  if (few !== null) warnings.push(few);
+  const errorShare = minuteShares(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
+  for (const r of attacks) {
+    const from = Math.floor(Date.parse(r.start) / 60_000);
+    const to = Math.floor(Date.parse(r.end) / 60_000);
+    const share = errorShare(from, to);
+    if (share !== null) r.serverErrors = { share, before: errorShare(from - 60, from - 1) };
+  }
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
   const lines = sum('lines');
@@ -488,7 +531,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       infoFindings: attacks.length - nAttacks,
       verdict,
     },
-    timeline: { resolution: per * 60, start: has ? isoWithOffset(firstMinute * 60, zone) : null, counts },
+    timeline: { resolution: per * 60, start: has ? isoWithOffset(firstMinute * 60, zone) : null, counts, serverErrors },
     attacks,
   };
 }

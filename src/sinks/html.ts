@@ -91,12 +91,15 @@ const chartBox = el('div', {class: 'card chart', id: 'timeline'});
 app.appendChild(chartBox);
 const counts = isCap ? R.timeline.packets : R.timeline.counts;
 const start0 = R.timeline.start ? t(R.timeline.start) : 0;
-const xs = [], ys = [];
+const xs = [], ys = [], es = [];
+// Requests the server answered 5xx (logs): a second line, drawn when there are any.
+const errs = isCap ? [] : (R.timeline.serverErrors || []);
 const per = Math.max(1, Math.ceil(counts.length / ${MAX_POINTS}));
 for (let i = 0; i < counts.length; i += per) {
-  let sum = 0; for (let j = i; j < Math.min(counts.length, i + per); j++) sum += counts[j];
-  xs.push(shift(start0 + i * R.timeline.resolution)); ys.push(sum);
+  let sum = 0, err = 0; for (let j = i; j < Math.min(counts.length, i + per); j++) { sum += counts[j]; err += errs[j] || 0; }
+  xs.push(shift(start0 + i * R.timeline.resolution)); ys.push(sum); es.push(err);
 }
+const failing = es.some((e) => e > 0);
 const attacks = R.attacks;
 let plot = null;
 function placeSpans(u) {
@@ -121,10 +124,10 @@ if (xs.length > 0 && window.uPlot) {
     width: width(), height: 260,
     // A capture of one minute still gets a readable x range.
     scales: {x: xs.length === 1 ? {time: true, range: [xs[0] - 60, xs[0] + 120]} : {time: true}},
-    series: [{}, {label: unit + (per > 1 ? ' per ' + per + ' min' : ' per minute'), stroke: cs.getPropertyValue('--accent').trim() || '#1f6feb', width: 1.5, fill: 'rgba(31,111,235,0.08)'}],
+    series: [{}, {label: unit + (per > 1 ? ' per ' + per + ' min' : ' per minute'), stroke: cs.getPropertyValue('--accent').trim() || '#1f6feb', width: 1.5, fill: 'rgba(31,111,235,0.08)'}].concat(failing ? [{label: 'answered 5xx', stroke: '#d1242f', width: 1.5}] : []),
     axes: [{stroke: cs.getPropertyValue('--muted')}, {stroke: cs.getPropertyValue('--muted'), size: 64}],
     hooks: {draw: [placeSpans]},
-  }, [xs, ys], chartBox);
+  }, failing ? [xs, ys, es] : [xs, ys], chartBox);
   window.addEventListener('resize', () => plot.setSize({width: width(), height: 260}));
 }
 
@@ -170,6 +173,8 @@ attacks.forEach((a) => {
   sec.appendChild(el('p', {}, esc(a.start) + ' → ' + esc(a.end) + ' (' + fmt(a.durationSeconds) + ' s) · peak ' + fmt(a.peakRate) + ' ' + unit + '/s at ' + esc(a.peakAt) + ' · ' + fmt(count) + ' ' + unit + ' from ~' + fmt(a.distinctSources) + ' sources'));
   sec.appendChild(el('p', {class: 'muted'}, Object.keys(a.evidence).map((k) => esc(k) + '=' + esc(a.evidence[k])).join(' · ')));
   if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
+  const se = a.serverErrors;
+  if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));
   const grid = el('div', {class: 'grid'});
   if (a.sourcesOverTime && a.sourcesOverTime.length > 0) {
     const box = el('div', {class: 'card sources-over-time'}, '<div class="muted">distinct sources over time</div>');

@@ -87,15 +87,16 @@ export function renderText(r: Report, o: TextOptions): string {
   // Timeline: per minute, or per N minutes so it fits in about 60 rows.
   const counts = r.timeline.counts;
   if (counts.length > 0 && r.timeline.start) {
-    const { per, max, rows } = timelineRows(counts, r.timeline.resolution, r.timeline.start);
+    const { per, max, rows } = timelineRows(counts, r.timeline.resolution, r.timeline.start, r.timeline.serverErrors);
     out.push('');
-    out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})`));
+    out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})${rows.some((x) => x.e >= x.n * SHOWN_ERROR_SHARE && x.e > 0) ? ', with the share the server answered 5xx' : ''}`));
     const attackMinutes = r.attacks.filter((a) => a.attack).map((a) => [Date.parse(a.start), Date.parse(a.end)] as const);
-    for (const { t0, label, n } of rows) {
+    for (const { t0, label, n, e } of rows) {
       const width = max > 0 ? Math.round((n / max) * 50) : 0;
       const hit = attackMinutes.some(([a, b]) => a < t0 + per * 60000 && b >= t0);
       const bar = BAR.repeat(width) || (n > 0 ? '▏' : '');
-      out.push(`${label}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}`);
+      const failing = e > 0 && e >= n * SHOWN_ERROR_SHARE ? `  ${c('31', `5xx ${pct(e / n)}`)}` : '';
+      out.push(`${label}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}${failing}`);
     }
   }
 
@@ -112,6 +113,10 @@ export function renderText(r: Report, o: TextOptions): string {
       .join(' ');
     out.push(dim(`  evidence: ${ev}`));
     if (a.note !== undefined) out.push(`  note: ${a.note}`);
+    const se = a.serverErrors;
+    if (se !== undefined && (se.share >= SHOWN_ERROR_SHARE || (se.before ?? 0) >= SHOWN_ERROR_SHARE)) {
+      out.push(`  server errors (5xx): ${pct(se.share)} of all requests meanwhile${se.before !== null ? `, ${pct(se.before)} in the hour before` : ''}`);
+    }
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push(`  top sources:`);
@@ -151,6 +156,15 @@ export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s
   if (list.length > shown) out.push(dim(`    … ${fmt(list.length - shown)} more listed in --format json`));
   if (ranged) out.push(dim('    (a–b: more sources than the summary holds, so a count is known only as at least a, at most b)'));
   return out;
+}
+
+/** Server-error shares below this are not printed (a few 5xx are any site's background). */
+const SHOWN_ERROR_SHARE = 0.01;
+
+/** 0.123 → "12 %"; below 10 % one decimal: "1.5 %". */
+function pct(x: number): string {
+  const p = x * 100;
+  return `${p >= 10 ? Math.round(p) : Math.round(p * 10) / 10} %`;
 }
 
 export function endLine(text: string): string {
@@ -213,17 +227,22 @@ export function footerLines(r: {
  * a row covers, the largest row, and each row's start (epoch ms), label and sum. Shared by the
  * log and the capture text reports.
  */
-export function timelineRows(counts: readonly number[], resolution: number, start: string): { per: number; max: number; rows: { t0: number; label: string; n: number }[] } {
+export function timelineRows(
+  counts: readonly number[],
+  resolution: number,
+  start: string,
+  errors: readonly number[] = [],
+): { per: number; max: number; rows: { t0: number; label: string; n: number; e: number }[] } {
   const res = resolution / 60;
   const step = Math.max(1, Math.ceil(counts.length / 60));
   const per = step * res;
   const startMs = Date.parse(start);
   const zoneShift = Date.parse(`${start.slice(0, 19)}Z`) - startMs;
-  const rows: { t0: number; label: string; n: number }[] = [];
+  const rows: { t0: number; label: string; n: number; e: number }[] = [];
+  const sum = (xs: readonly number[], k: number) => xs.slice(k, k + step).reduce((a, b) => a + b, 0);
   for (let k = 0; k < counts.length; k += step) {
     const t0 = startMs + (k / step) * per * 60000;
-    const n = counts.slice(k, k + step).reduce((a, b) => a + b, 0);
-    rows.push({ t0, label: timelineStamp(new Date(t0 + zoneShift).toISOString(), per, counts.length * res), n });
+    rows.push({ t0, label: timelineStamp(new Date(t0 + zoneShift).toISOString(), per, counts.length * res), n: sum(counts, k), e: sum(errors, k) });
   }
   return { per, max: Math.max(...rows.map((r) => r.n)), rows };
 }

@@ -37,6 +37,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   lateRequests = 0;
   /** Requests per minute (epoch minute → count). */
   readonly perMinute = new Map<number, number>();
+  /** Server errors (5xx) per minute: a step's, spread over its seconds by their requests. */
+  readonly perMinuteErrors = new Map<number, number>();
   readonly allSources = new HyperLogLog(14);
   readonly topSources = new SpaceSaving(256);
   readonly topUrls = new SpaceSaving(256);
@@ -62,6 +64,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     for (let i = 0; i < N_COUNTERS; i++) this.totals[i]! += bp.counters[i]!;
     const base = bp.index * step;
     const late = this.isSealed(bp.index);
+    const errorsPerRequest = bp.counters[C.REQUESTS]! > 0 ? bp.counters[C.S5XX]! / bp.counters[C.REQUESTS]! : 0;
     for (let i = 0; i < step; i++) {
       const c = bp.perSecond[i]!;
       if (c === 0) continue;
@@ -69,6 +72,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
       this.note(t, c, late);
       const m = Math.floor(t / 60);
       this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + c);
+      if (errorsPerRequest > 0) this.perMinuteErrors.set(m, (this.perMinuteErrors.get(m) ?? 0) + c * errorsPerRequest);
     }
     if (late) {
       this.lateRequests += bp.counters[C.REQUESTS]!;
