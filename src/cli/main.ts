@@ -9,7 +9,6 @@
  *   4  an input ended damaged (truncated or corrupt gzip, read error): the report of
  *      everything read is still printed
  */
-import { eventLine } from '../sinks/event-text.js';
 import { accessSync, constants, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +24,7 @@ import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
 import { renderHtml } from '../sinks/html.js';
+import { eventLine } from '../sinks/event-text.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import { AlertActions } from '../live/actions.js';

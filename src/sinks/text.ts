@@ -89,14 +89,13 @@ export function renderText(r: Report, o: TextOptions): string {
   if (counts.length > 0 && r.timeline.start) {
     const { per, max, rows } = timelineRows(counts, r.timeline.resolution, r.timeline.start, r.timeline.serverErrors);
     out.push('');
-    out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})${rows.some((x) => x.e >= x.n * SHOWN_ERROR_SHARE && x.e > 0) ? ', with the share the server answered 5xx' : ''}`));
+    out.push(bold(`Requests per ${per === 1 ? 'minute' : `${per} minutes`} (${i.timeZone})${rows.some((x) => failing(x.e, x.n)) ? ', with the share the server answered 5xx' : ''}`));
     const attackMinutes = r.attacks.filter((a) => a.attack).map((a) => [Date.parse(a.start), Date.parse(a.end)] as const);
     for (const { t0, label, n, e } of rows) {
       const width = max > 0 ? Math.round((n / max) * 50) : 0;
       const hit = attackMinutes.some(([a, b]) => a < t0 + per * 60000 && b >= t0);
       const bar = BAR.repeat(width) || (n > 0 ? '▏' : '');
-      const failing = e > 0 && e >= n * SHOWN_ERROR_SHARE ? `  ${c('31', `5xx ${pct(e / n)}`)}` : '';
-      out.push(`${label}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}${failing}`);
+      out.push(`${label}  ${hit ? c('31', bar) : bar} ${dim(fmt(n))}${failing(e, n) ? `  ${c('31', `5xx ${pct(e / n)}`)}` : ''}`);
     }
   }
 
@@ -160,6 +159,7 @@ export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s
 
 /** Server-error shares below this are not printed (a few 5xx are any site's background). */
 const SHOWN_ERROR_SHARE = 0.01;
+const failing = (errors: number, requests: number) => errors > 0 && errors >= requests * SHOWN_ERROR_SHARE;
 
 /** 0.123 → "12 %"; below 10 % one decimal: "1.5 %". */
 function pct(x: number): string {
