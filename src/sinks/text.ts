@@ -139,7 +139,6 @@ export function renderText(r: Report, o: TextOptions): string {
   return endLine(out.join('\n'));
 }
 
-/** A report ends with a newline, as a line of text does (the shell's prompt starts on its own line). */
 /**
  * An alert's top sources, one line each: address, place, count (a range "min–max" when the
  * count came from a summary that had to evict: see SourceCount.minCount), then how many more
@@ -167,6 +166,7 @@ function pct(x: number): string {
   return `${p >= 10 ? Math.round(p) : Math.round(p * 10) / 10} %`;
 }
 
+/** A report ends with a newline, as a line of text does (the shell's prompt starts on its own line). */
 export function endLine(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -299,6 +299,7 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
       fired.add(id);
       const a = this.open.get(id);
       const reopen = a === undefined ? this.recentlyClosed.get(id) : undefined;
+      const taken = a === undefined && reopen === undefined ? this.takeContinued(f) : undefined;
       if (reopen !== undefined) {
         // A rate hovering around its limit would otherwise flap open/closed every few steps.
         this.recentlyClosed.delete(id);
@@ -308,15 +309,12 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
         for (const b of inWindow) reopen.absorb(b);
         this.open.set(id, reopen);
         this.emit('alert.open', reopen);
-      } else if (a === undefined && this.open.has(this.continues(f) ?? '')) {
-        const prev = this.continues(f)!;
-        const was = this.open.get(prev)!;
-        this.open.delete(prev);
-        was.retitle(f);
-        was.update(f, s);
-        if (cur !== undefined) was.absorb(cur);
-        this.open.set(id, was);
-        this.emit('alert.open', was);
+      } else if (taken !== undefined) {
+        taken.retitle(f);
+        taken.update(f, s);
+        if (cur !== undefined) taken.absorb(cur);
+        this.open.set(id, taken);
+        this.emit('alert.open', taken);
       } else if (a === undefined) {
         const made = this.newAlert(f, s, inWindow);
         this.open.set(id, made);
@@ -341,6 +339,15 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
       this.buckets.delete(leaving.index);
     }
     this.sealedThrough = s;
+  }
+
+  /** The open alert finding `f` continues (see continues), out of `open` to take f's id; or none. */
+  private takeContinued(f: F): A | undefined {
+    const prev = this.continues(f);
+    if (prev === undefined) return undefined;
+    const was = this.open.get(prev);
+    if (was !== undefined) this.open.delete(prev);
+    return was;
   }
 
   protected close(a: A): void {
