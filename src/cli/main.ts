@@ -43,8 +43,9 @@ Usage:
   floodscope bench [--lines N]              detection throughput benchmark (also: npm run bench)
 
 Input:
-  --log-format FMT     preset (combined, common, vhost_combined, nginx, nginx_main) or an Apache
-                       LogFormat string, e.g. '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"'
+  --log-format FMT     preset (combined, common, vhost_combined, nginx, nginx_main), an Apache
+                       LogFormat string, e.g. '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"',
+                       or an nginx log_format string, e.g. '$remote_addr [$time_iso8601] "$request" $status'
                        (default: detected from the first lines)
   --client-ip MODE     remote (default) or xff: the right-most X-Forwarded-For address
                        that is not in --trusted-proxies

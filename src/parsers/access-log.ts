@@ -8,6 +8,7 @@
 import { F, STOCK, type Plan, type Step } from './log-format.js';
 import { ipWords, parseIp } from './ip.js';
 import { parseClfTime, tsHasZone, tsSeconds, tsZoneMinutes } from './timestamp.js';
+import { parseStrftime, tfFinish, tfHasZone, tfReset, tfSeconds, tfZoneMinutes } from './strftime.js';
 
 export const E = {
   OK: 0,
@@ -250,6 +251,7 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
   const steps = plan.steps;
   let pos = start;
   let sawTime = false;
+  if (plan.timeFmt) tfReset();
   for (let k = 0; k < steps.length; k++) {
     const st: Step = steps[k]!;
     if (st.kind === 0) {
@@ -257,6 +259,14 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
       if (pos + lit.length > end) return fail(r, E.SHORT, k, pos);
       for (let j = 0; j < lit.length; j++) if (b[pos + j] !== lit[j]) return fail(r, E.LITERAL, k, pos + j);
       pos += lit.length;
+      continue;
+    }
+    if (st.tf !== null) {
+      // A strftime time ends where its pattern does (it may hold spaces); its parts are put
+      // together when the line ends (the zone may come in a field of its own).
+      const p = parseStrftime(st.tf, b, pos, end);
+      if (p < 0) return fail(r, E.TIME, k, pos);
+      pos = p;
       continue;
     }
     let fs = pos;
@@ -369,6 +379,13 @@ export function parseLine(plan: Plan, b: Uint8Array, start: number, end: number,
     }
   }
   if (pos < end && !plan.allowTrailing) return fail(r, E.TRAILING, steps.length, pos);
+  if (plan.timeFmt) {
+    if (!tfFinish()) return fail(r, E.TIME, -1, start);
+    r.time = tfSeconds;
+    r.zoneMinutes = tfZoneMinutes;
+    r.hasZone = tfHasZone;
+    sawTime = true;
+  }
   if (!sawTime) return fail(r, E.TIME, -1, start);
   return true;
 }

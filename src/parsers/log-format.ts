@@ -1,15 +1,20 @@
 /**
- * Apache `LogFormat` strings compiled once into a parse plan (GoAccess keeps its formats
- * as strings the same way). A plan is a flat list of steps: literal bytes to match, or a
- * field to capture, each field knowing how it ends (a closing quote, a bracket, or the
- * first byte of the literal that follows it).
+ * Log format strings compiled once into a parse plan (GoAccess keeps its formats as strings
+ * the same way): Apache `LogFormat` strings, or nginx `log_format` strings (`$remote_addr -
+ * $remote_user [$time_local] "$request" …`, told apart by their `$variables`). A plan is a flat
+ * list of steps: literal bytes to match, or a field to capture, each field knowing how it ends
+ * (a closing quote, a bracket, the first byte of the literal that follows it, or, for a
+ * strftime time, its own pattern).
  *
- * Supported directives: %h %a %{c}a (client), %l %u (ident, user), %t (time, with its
- * brackets), %{sec}t %{msec}t %{usec}t (epoch), %r (request line), %m %U %q %H (its parts),
- * %>s %<s %s (status), %b %B %O %I (bytes), %D (µs) %T (s), %v %V (virtual host), %p %P
- * %k %L %R %X %e %f %l (captured and ignored), %{Header}i with Referer, User-Agent and
- * X-Forwarded-For understood, other headers ignored; %% is a literal percent.
+ * Apache directives: %h %a %{c}a (client), %l %u (ident, user), %t (time, with its brackets),
+ * %{sec}t %{msec}t %{usec}t (epoch), %{strftime}t (Apache's extended time, also split over
+ * several fields, with begin:/end: and %{msec_frac}t %{usec_frac}t), %r (request line), %m
+ * %U %q %H (its parts), %>s %<s %s (status), %b %B %O %I (bytes), %D (µs) %T (s), %v %V
+ * (virtual host), %p %P %k %L %R %X %e %f %l (captured and ignored), %{Header}i with Referer,
+ * User-Agent and X-Forwarded-For understood, other headers ignored; %% is a literal percent.
+ * nginx variables: see NGINX.
  */
+import { compileStrftime, strftimeHasDate } from './strftime.js';
 
 export const F = {
   CLIENT: 1,
@@ -31,6 +36,8 @@ export const F = {
   REFERER: 17,
   UA: 18,
   XFF: 19,
+  /** A time written by a strftime pattern (Step.tf), or a part of one (a zone alone). */
+  TIME_FMT: 20,
 } as const;
 export type FieldKind = (typeof F)[keyof typeof F];
 
@@ -45,6 +52,8 @@ export interface Step {
   term: number;
   /** Directive text, for messages. */
   name: string;
+  /** TIME_FMT: the compiled strftime pattern (see strftime.ts), else null. */
+  tf: Int32Array | null;
 }
 
 export interface Plan {
@@ -55,6 +64,8 @@ export interface Plan {
   allowTrailing: boolean;
   /** A stock layout with a hand-written parser (see STOCK), else 0. */
   stock: number;
+  /** Some field is a strftime time (its parts are put together when the line ends). */
+  timeFmt: boolean;
 }
 
 /**
@@ -104,17 +115,52 @@ const SIMPLE: Record<string, FieldKind> = {
 
 const enc = new TextEncoder();
 
-/**
- * Compile an Apache LogFormat string. Throws FormatError with the offending position.
- * Extra fields after the last one are accepted only when the format ends with a closing
- * quote (nginx appends quoted fields to combined); a format ending in a bare field such
- * as common's %b must match the whole line, or it would swallow combined lines.
- */
-export function compileLogFormat(format: string, allowTrailing?: boolean): Plan {
-  const raw: { kind: 0 | FieldKind; text: string; name: string }[] = [];
+/** nginx variables floodscope reads; any other `$variable` is a field captured and ignored. */
+const NGINX: Record<string, FieldKind> = {
+  remote_addr: F.CLIENT,
+  realip_remote_addr: F.CLIENT,
+  time_local: F.TIME_CLF,
+  time_iso8601: F.TIME_FMT,
+  msec: F.TIME_EPOCH_S,
+  request: F.REQUEST,
+  request_method: F.METHOD,
+  request_uri: F.PATH,
+  uri: F.PATH,
+  document_uri: F.PATH,
+  args: F.QUERY,
+  query_string: F.QUERY,
+  server_protocol: F.PROTO,
+  status: F.STATUS,
+  body_bytes_sent: F.BYTES,
+  bytes_sent: F.BYTES,
+  request_time: F.DURATION_S,
+  host: F.VHOST,
+  http_host: F.VHOST,
+  server_name: F.VHOST,
+  http_referer: F.REFERER,
+  http_user_agent: F.UA,
+  http_x_forwarded_for: F.XFF,
+};
+const ISO8601 = '%Y-%m-%dT%H:%M:%S%z';
+
+interface Raw {
+  kind: 0 | FieldKind;
+  text: string;
+  name: string;
+  tf: Int32Array | null;
+}
+
+/** An nginx log_format string: `$variables` and no Apache `%` directive. */
+export function isNginxFormat(format: string): boolean {
+  return /\$\{?[A-Za-z_]/.test(format) && !/%[<>!,0-9]*(\{[^}]*\})?[a-zA-Z]/.test(format);
+}
+
+/** Split an Apache LogFormat string into literals and fields. */
+function apacheRaw(format: string): Raw[] {
+  const raw: Raw[] = [];
   let lit = '';
   const pushLit = () => {
-    if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit) });
+    if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
     lit = '';
   };
   for (let i = 0; i < format.length; i++) {
@@ -147,13 +193,20 @@ export function compileLogFormat(format: string, allowTrailing?: boolean): Plan 
     const d = format[i];
     if (d === undefined) throw new FormatError(`log format ends inside a directive at column ${start + 1}`);
     let kind: FieldKind | undefined;
+    let tf: Int32Array | null = null;
     if (d === 'i') {
       const h = (arg ?? '').toLowerCase();
       kind = h === 'referer' || h === 'referrer' ? F.REFERER : h === 'user-agent' ? F.UA : h === 'x-forwarded-for' ? F.XFF : F.IGNORE;
     } else if (d === 't' && arg !== null) {
-      kind = arg === 'sec' ? F.TIME_EPOCH_S : arg === 'msec' ? F.TIME_EPOCH_MS : arg === 'usec' ? F.TIME_EPOCH_US : undefined;
-      if (kind === undefined) {
-        throw new FormatError(`%{${arg}}t is not supported (use %t, %{sec}t, %{msec}t or %{usec}t) at column ${start + 1}`);
+      // begin: / end: say which moment of the request the time is; either is its second.
+      const t = arg.replace(/^(begin|end):/, '');
+      kind = t === 'sec' ? F.TIME_EPOCH_S : t === 'msec' ? F.TIME_EPOCH_MS : t === 'usec' ? F.TIME_EPOCH_US : t === 'msec_frac' || t === 'usec_frac' ? F.IGNORE : F.TIME_FMT;
+      if (kind === F.TIME_FMT) {
+        try {
+          tf = compileStrftime(t);
+        } catch (e) {
+          throw new FormatError(`${format.slice(start, i + 1)} at column ${start + 1}: ${(e as Error).message}`);
+        }
       }
     } else if (arg !== null && (d === 'o' || d === 'e' || d === 'n' || d === 'C' || d === 'p' || d === 'P' || d === 'T' || d === 'a')) {
       kind = d === 'a' ? F.CLIENT : d === 'T' ? F.DURATION_S : F.IGNORE;
@@ -162,47 +215,115 @@ export function compileLogFormat(format: string, allowTrailing?: boolean): Plan 
     }
     if (kind === undefined) throw new FormatError(`unknown log format directive %${d} at column ${start + 1} of ${JSON.stringify(format)}`);
     pushLit();
-    raw.push({ kind, text: '', name: format.slice(start, i + 1) });
+    raw.push({ kind, text: '', name: format.slice(start, i + 1), tf });
   }
   pushLit();
+  return raw;
+}
 
+/** Split an nginx log_format string (`$name` or `${name}` variables) into literals and fields. */
+function nginxRaw(format: string): Raw[] {
+  const raw: Raw[] = [];
+  let lit = '';
+  const re = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/y;
+  for (let i = 0; i < format.length; ) {
+    const c = format[i]!;
+    if (c === '\\' && i + 1 < format.length) {
+      // nginx string escapes (\" inside a double-quoted format, \t, \n).
+      const n = format[i + 1]!;
+      lit += n === 't' ? '\t' : n === 'n' ? '\n' : n;
+      i += 2;
+      continue;
+    }
+    re.lastIndex = i;
+    const m = c === '$' ? re.exec(format) : null;
+    if (m === null) {
+      lit += c;
+      i++;
+      continue;
+    }
+    if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
+    lit = '';
+    const v = (m[1] ?? m[2]!).toLowerCase();
+    const kind = NGINX[v] ?? F.IGNORE;
+    raw.push({ kind, text: '', name: m[0], tf: kind === F.TIME_FMT ? compileStrftime(ISO8601) : null });
+    i = re.lastIndex;
+  }
+  if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
+  return raw;
+}
+
+interface Compiled {
+  steps: Step[];
+  has: Set<FieldKind>;
+  allowTrailing: boolean;
+  endsQuoted: boolean;
+}
+
+function compileSteps(format: string, allowTrailing: boolean | undefined): Compiled {
+  const nginx = isNginxFormat(format);
+  const raw = nginx ? nginxRaw(format) : apacheRaw(format);
   const steps: Step[] = [];
   const has = new Set<FieldKind>();
+  let dated = false;
   for (let k = 0; k < raw.length; k++) {
     const r = raw[k]!;
     if (r.kind === 0) {
-      steps.push({ kind: 0, lit: enc.encode(r.text), quoted: false, term: -1, name: r.name });
+      steps.push({ kind: 0, lit: enc.encode(r.text), quoted: false, term: -1, name: r.name, tf: null });
       continue;
     }
     const prev = raw[k - 1];
     const next = raw[k + 1];
-    if (next !== undefined && next.kind !== 0 && !(r.kind === F.PATH && next.kind === F.QUERY)) {
+    // A strftime time ends where its pattern does, so a field may follow it directly.
+    if (next !== undefined && next.kind !== 0 && r.kind !== F.TIME_FMT && !(r.kind === F.PATH && next.kind === F.QUERY)) {
       throw new FormatError(`fields ${r.name} and ${next.name} are not separated by anything; cannot tell where one ends`);
     }
     const quoted = prev !== undefined && prev.kind === 0 && prev.text.endsWith('"') && next !== undefined && next.kind === 0 && next.text.startsWith('"');
     const term = next !== undefined && next.kind === 0 ? next.text.charCodeAt(0) : r.kind === F.PATH && next?.kind === F.QUERY ? 63 : -1;
-    steps.push({ kind: r.kind, lit: new Uint8Array(0), quoted, term, name: r.name });
+    steps.push({ kind: r.kind, lit: new Uint8Array(0), quoted, term, name: r.name, tf: r.tf });
     has.add(r.kind);
+    if (r.kind === F.TIME_CLF || r.kind === F.TIME_EPOCH_S || r.kind === F.TIME_EPOCH_MS || r.kind === F.TIME_EPOCH_US) dated = true;
+    if (r.tf !== null && strftimeHasDate(r.tf)) dated = true;
   }
-  if (!has.has(F.CLIENT) && !has.has(F.XFF)) throw new FormatError(`log format has no client address (%h or %a): ${JSON.stringify(format)}`);
-  if (!has.has(F.TIME_CLF) && !has.has(F.TIME_EPOCH_S) && !has.has(F.TIME_EPOCH_MS) && !has.has(F.TIME_EPOCH_US)) {
-    throw new FormatError(`log format has no time (%t): ${JSON.stringify(format)}`);
-  }
-  if (!has.has(F.REQUEST) && !has.has(F.PATH)) throw new FormatError(`log format has no request (%r or %U): ${JSON.stringify(format)}`);
+  const q = JSON.stringify(format);
+  if (!has.has(F.CLIENT) && !has.has(F.XFF)) throw new FormatError(`log format has no client address (${nginx ? '$remote_addr' : '%h or %a'}): ${q}`);
+  if (!dated) throw new FormatError(`log format has no time (${nginx ? '$time_local, $time_iso8601 or $msec' : '%t, or a %{…}t with a date'}): ${q}`);
+  if (!has.has(F.REQUEST) && !has.has(F.PATH)) throw new FormatError(`log format has no request (${nginx ? '$request or $request_uri' : '%r or %U'}): ${q}`);
   const last = raw[raw.length - 1];
   const endsQuoted = last !== undefined && last.kind === 0 && last.text.endsWith('"');
-  const trailing = allowTrailing ?? endsQuoted;
-  const stock =
-    trailing !== endsQuoted
-      ? STOCK.NONE
-      : format === PRESETS.combined
-        ? STOCK.COMBINED
-        : format === PRESETS.common
-          ? STOCK.COMMON
-          : format === PRESETS.vhost_combined
-            ? STOCK.VHOST_COMBINED
-            : STOCK.NONE;
-  return { format, steps, has, allowTrailing: trailing, stock };
+  return { steps, has, allowTrailing: allowTrailing ?? endsQuoted, endsQuoted };
+}
+
+/** What a parse does with a plan's steps: equal for equal layouts however spelt (%h, %a, $remote_addr). */
+function layout(c: Compiled): string {
+  return c.steps.map((s) => (s.kind === 0 ? JSON.stringify(Buffer.from(s.lit).toString('latin1')) : `${s.kind}${s.quoted ? 'q' : ''}`)).join(' ') + (c.allowTrailing ? ' …' : '');
+}
+
+let stockLayouts: Map<string, number> | null = null;
+
+/**
+ * The stock layout a compiled format is, spelt any way (Apache's own string, %a for %h, %O
+ * for %b, nginx's `$remote_addr - $remote_user [$time_local] …`), else STOCK.NONE.
+ */
+function stockOf(c: Compiled): number {
+  if (c.allowTrailing !== c.endsQuoted) return STOCK.NONE;
+  stockLayouts ??= new Map([
+    [layout(compileSteps(PRESETS.combined, undefined)), STOCK.COMBINED],
+    [layout(compileSteps(PRESETS.common, undefined)), STOCK.COMMON],
+    [layout(compileSteps(PRESETS.vhost_combined, undefined)), STOCK.VHOST_COMBINED],
+  ]);
+  return stockLayouts.get(layout(c)) ?? STOCK.NONE;
+}
+
+/**
+ * Compile an Apache LogFormat or nginx log_format string. Throws FormatError with the
+ * offending position. Extra fields after the last one are accepted only when the format ends
+ * with a closing quote (nginx appends quoted fields to combined); a format ending in a bare
+ * field such as common's %b must match the whole line, or it would swallow combined lines.
+ */
+export function compileLogFormat(format: string, allowTrailing?: boolean): Plan {
+  const c = compileSteps(format, allowTrailing);
+  return { format, steps: c.steps, has: c.has, allowTrailing: c.allowTrailing, stock: stockOf(c), timeFmt: c.has.has(F.TIME_FMT) };
 }
 
 /** Named formats: Apache's stock LogFormat nicknames and nginx's defaults. */

@@ -371,7 +371,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           throw new InputError(
             'FS_UNKNOWN_FORMAT',
             probe.src.name,
-            `${probe.src.name}: no known log format fits its first ${d.sampled} lines (tried ${d.tried.join(', ')}); first line: "${first}". Give the format with --log-format '<Apache LogFormat>'`,
+            `${probe.src.name}: no known log format fits its first ${d.sampled} lines (tried ${d.tried.join(', ')}); first line: "${first}". Give the format with --log-format '<Apache LogFormat or nginx log_format string>'`,
           );
         }
         format = d.preset;

@@ -124,6 +124,32 @@ describe('floodscope CLI', () => {
     expect(j.attacks.some((a) => a.signature === 'http.repeated-url' && a.target === 'shop.example /cart')).toBe(true);
   });
 
+  it('reads an nginx JSON log (log_format escape=json) given as an nginx log_format string', async () => {
+    // Background: 40 visitors with a referrer for 10 minutes; from minute 4 to 7, 300
+    // addresses ask /login 50 times a second with no referrer. Times in +02:00, ISO 8601.
+    const p = join(dir, 'nginx.json.log');
+    const t0 = Date.UTC(2025, 2, 14, 7, 0, 0) / 1000; // 09:00:00 +02:00
+    const iso = (t: number) => new Date((t + 7200) * 1000).toISOString().slice(0, 19) + '+02:00';
+    const rows: string[] = [];
+    for (let s = 0; s < 600; s++) {
+      for (let v = 0; v < 4; v++) rows.push(`{"time":"${iso(t0 + s)}","ip":"198.51.100.${(s * 4 + v) % 40}","req":"GET /page/${s % 7} HTTP/1.1","status":200,"ref":"https://example.org/","ua":"Mozilla/5.0","rt":0.004}`);
+      if (s >= 240 && s < 420) for (let k = 0; k < 50; k++) rows.push(`{"time":"${iso(t0 + s)}","ip":"203.0.113.${(s * 50 + k) % 250}","req":"POST /login HTTP/1.1","status":503,"ref":"","ua":"python-requests/2.31","rt":0.000}`);
+    }
+    writeFileSync(p, rows.join('\n') + '\n');
+    const fmt = '{"time":"$time_iso8601","ip":"$remote_addr","req":"$request","status":$status,"ref":"$http_referer","ua":"$http_user_agent","rt":$request_time}';
+    const r = await run(['--format', 'json', '-q', '--log-format', fmt, p]);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout) as J;
+    expect(j.input.parsed).toBe(rows.length);
+    expect(j.input.timeZone).toBe('+0200');
+    const flood = j.attacks.find((a) => a.signature === 'http.repeated-url' && a.target === '/login');
+    expect(flood).toBeDefined();
+    expect(Date.parse(flood!.start) / 1000).toBeGreaterThanOrEqual(t0 + 240 - 10);
+    expect(Date.parse(flood!.start) / 1000).toBeLessThanOrEqual(t0 + 240 + 10);
+    expect(flood!.start).toMatch(/\+02:00$/);
+    expect(flood!.distinctSources).toBeGreaterThan(240);
+  });
+
   it('takes the client from X-Forwarded-For with --client-ip xff, skipping trusted proxies', async () => {
     const p = join(dir, 'xff.log');
     const rows: string[] = [];
