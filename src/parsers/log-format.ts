@@ -14,7 +14,7 @@
  * User-Agent and X-Forwarded-For understood, other headers ignored; %% is a literal percent.
  * nginx variables: see NGINX.
  */
-import { compileStrftime, strftimeHasDate } from './strftime.js';
+import { compileIso8601, compileStrftime, strftimeHasDate } from './strftime.js';
 
 export const F = {
   CLIENT: 1,
@@ -141,7 +141,6 @@ const NGINX: Record<string, FieldKind> = {
   http_user_agent: F.UA,
   http_x_forwarded_for: F.XFF,
 };
-const ISO8601 = '%Y-%m-%dT%H:%M:%S%z';
 
 interface Raw {
   kind: 0 | FieldKind;
@@ -246,7 +245,7 @@ function nginxRaw(format: string): Raw[] {
     lit = '';
     const v = (m[1] ?? m[2]!).toLowerCase();
     const kind = NGINX[v] ?? F.IGNORE;
-    raw.push({ kind, text: '', name: m[0], tf: kind === F.TIME_FMT ? compileStrftime(ISO8601) : null });
+    raw.push({ kind, text: '', name: m[0], tf: kind === F.TIME_FMT ? compileIso8601() : null });
     i = re.lastIndex;
   }
   if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });

@@ -25,6 +25,8 @@ const OP = {
   WORD: 13,
   EPOCH: 14,
   DAY_OF_YEAR: 15,
+  /** Optional `.123` / `,123` after the seconds (ISO 8601 times only). */
+  FRACTION: 16,
 } as const;
 
 /** What each conversion reads; composite ones are spelt out in their parts. */
@@ -90,6 +92,18 @@ export function compileStrftime(pattern: string): Int32Array {
   };
   walk(pattern);
   return Int32Array.from(ops);
+}
+
+/**
+ * ISO 8601 as nginx's $time_iso8601 writes it (`2025-03-14T09:15:00+02:00`), also with a
+ * fraction of a second and `Z`, as JSON loggers write it.
+ */
+export function compileIso8601(): Int32Array {
+  const date = compileStrftime('%Y-%m-%dT%H:%M:%S');
+  const out = new Int32Array(date.length + 4);
+  out.set(date);
+  out.set([OP.FRACTION, 0, OP.ZONE, 0], date.length);
+  return out;
 }
 
 /** True when the pattern reads a date (or an epoch): alone, a time of day or a zone is a part. */
@@ -258,6 +272,15 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
         if (utc) {
           zone = 0;
           hasZone = true;
+        }
+        numEnd = e;
+        break;
+      }
+      case OP.FRACTION: {
+        let e = pos;
+        if (e < end && (b[e] === 46 || b[e] === 44)) {
+          e++;
+          while (e < end && b[e]! >= 48 && b[e]! <= 57) e++;
         }
         numEnd = e;
         break;

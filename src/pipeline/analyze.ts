@@ -365,7 +365,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         formatSource = 'detected';
       } else {
         const d = detectFormat(probe.head);
-        if (d.preset === null) {
+        if (d.format === null) {
           const [s, e] = sampleLines(probe.head, 1)[0]!;
           const first = Buffer.from(probe.head.subarray(s, Math.min(e, s + 120))).toString('latin1').replace(/[^\x20-\x7e]/g, '?');
           throw new InputError(
@@ -374,9 +374,13 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
             `${probe.src.name}: no known log format fits its first ${d.sampled} lines (tried ${d.tried.join(', ')}); first line: "${first}". Give the format with --log-format '<Apache LogFormat or nginx log_format string>'`,
           );
         }
-        format = d.preset;
+        format = d.format;
         formatSource = 'detected';
-        notice(`format: ${d.preset} (detected: ${d.matched} of the first ${d.sampled} lines of ${probe.src.name} match)`);
+        notice(
+          d.inferred
+            ? `format: JSON, read as the nginx log_format '${format}' (inferred from the keys of the first line; ${d.matched} of the first ${d.sampled} lines of ${probe.src.name} match; correct it with --log-format)`
+            : `format: ${d.format} (detected: ${d.matched} of the first ${d.sampled} lines of ${probe.src.name} match)`,
+        );
       }
     }
     const plan = compileLogFormat((PRESETS as Record<string, string>)[format] ?? format);

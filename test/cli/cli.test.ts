@@ -124,7 +124,7 @@ describe('floodscope CLI', () => {
     expect(j.attacks.some((a) => a.signature === 'http.repeated-url' && a.target === 'shop.example /cart')).toBe(true);
   });
 
-  it('reads an nginx JSON log (log_format escape=json) given as an nginx log_format string', async () => {
+  it('reads an nginx JSON log (log_format escape=json), given its log_format string or not', async () => {
     // Background: 40 visitors with a referrer for 10 minutes; from minute 4 to 7, 300
     // addresses ask /login 50 times a second with no referrer. Times in +02:00, ISO 8601.
     const p = join(dir, 'nginx.json.log');
@@ -148,6 +148,13 @@ describe('floodscope CLI', () => {
     expect(Date.parse(flood!.start) / 1000).toBeLessThanOrEqual(t0 + 240 + 10);
     expect(flood!.start).toMatch(/\+02:00$/);
     expect(flood!.distinctSources).toBeGreaterThan(240);
+
+    // Not told the format, floodscope infers it from the first line's keys, and finds the same.
+    const d = await run(['--format', 'json', p]);
+    expect(d.stderr).toContain(`format: JSON, read as the nginx log_format '${fmt.replace('$request_time', '$other')}'`);
+    const dj = JSON.parse(d.stdout) as J;
+    expect(dj.input.formatSource).toBe('detected');
+    expect(dj.attacks).toEqual(j.attacks);
   });
 
   it('takes the client from X-Forwarded-For with --client-ip xff, skipping trusted proxies', async () => {

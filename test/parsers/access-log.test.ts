@@ -3,6 +3,7 @@ import { compileLogFormat, PRESETS, resolveFormat } from '../../src/parsers/log-
 import { describeError, isEmptyReferrer, LogRecord, parseLine } from '../../src/parsers/access-log.js';
 import { formatIp, parseCidr, cidrContains, parseIpString } from '../../src/parsers/ip.js';
 import { isoWithOffset } from '../../src/parsers/timestamp.js';
+import { inferJsonFormat } from '../../src/parsers/json-format.js';
 import { Random } from '../../src/util/random.js';
 
 const rec = new LogRecord();
@@ -107,6 +108,24 @@ describe('access-log line parser', () => {
     expect(() => compileLogFormat('$remote_user [$time_local] "$request"')).toThrow(/no client address \(\$remote_addr\)/);
     expect(() => compileLogFormat('%h %{%H:%M:%S}t "%r"')).toThrow(/no time/);
     expect(() => compileLogFormat('%h %{%Y week %U}t "%r"')).toThrow(/%U in time pattern .* cannot be read back/);
+  });
+
+  it('infers the nginx log_format of a JSON log from the keys and values of a line', () => {
+    // The json_combined format found in most nginx guides (quoted status, "http_referrer").
+    const line = '{"time_local":"14/Mar/2025:09:15:00 +0200","remote_addr":"10.0.0.3","remote_user":"","request":"GET /x HTTP/1.1","status": "404","body_bytes_sent":"153","request_time":"0.000","http_referrer":"-","http_user_agent":"curl/8"}';
+    const f = inferJsonFormat(line)!;
+    expect(f).toBe('{"time_local":"$time_local","remote_addr":"$remote_addr","remote_user":"$other","request":"$request","status": "$status","body_bytes_sent":"$body_bytes_sent","request_time":"$other","http_referrer":"$http_referer","http_user_agent":"$http_user_agent"}');
+    const p = parse(f, line);
+    expect(p.ok).toBe(true);
+    expect(rec.status).toBe(404);
+    expect(isoWithOffset(rec.time, rec.zoneMinutes)).toBe('2025-03-14T09:15:00+02:00');
+    // Method and path apart, an epoch time, the client under "client_ip" beside the server's address.
+    expect(inferJsonFormat('{"ts":1741936500.25,"server_addr":"10.0.0.1","client_ip":"2001:db8::5","method":"POST","uri":"/login","code":503}')).toBe(
+      '{"ts":$msec,"server_addr":"$other","client_ip":"$remote_addr","method":"$request_method","uri":"$request_uri","code":$status}',
+    );
+    // Nested objects (Caddy, Traefik) and lines that are no JSON object are not guessed at.
+    expect(inferJsonFormat('{"ts":1741936500.25,"request":{"remote_ip":"10.0.0.1","uri":"/"}}')).toBeNull();
+    expect(inferJsonFormat('10.0.0.1 - - [14/Mar/2025:09:15:00 +0200] "GET / HTTP/1.1" 200 1')).toBeNull();
   });
 
   it('says where and why a line fails', () => {
