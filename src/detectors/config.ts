@@ -36,6 +36,12 @@ export interface DetectConfig {
   prefixMinSources: number;
   /** Baseline EWMA weight per step. */
   baselineAlpha: number;
+  /**
+   * The log format records a referrer. Without one (Apache `common`) every request would look
+   * like "-": http.empty-referrer is off, and a URL surge is told a crowd or a flood by its
+   * requests per source alone (set from the format, not an option).
+   */
+  referrers: boolean;
 }
 
 export const DEFAULT_DETECT: DetectConfig = {
@@ -55,6 +61,7 @@ export const DEFAULT_DETECT: DetectConfig = {
   prefixRate: 10,
   prefixMinSources: 3,
   baselineAlpha: 0.05,
+  referrers: true,
 };
 
 export function validateDetect(c: DetectConfig): string | null {

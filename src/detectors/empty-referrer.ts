@@ -11,6 +11,7 @@ import type { UrlSurge } from './url-surge.js';
 
 export function emptyReferrer(surges: readonly UrlSurge[], baseline: Baseline, seconds: number, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
+  if (!cfg.referrers) return out; // a log without referrers has only "-"
   for (const s of surges) {
     const u = s.url;
     const rate = u.emptyRef / seconds;

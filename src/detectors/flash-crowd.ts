@@ -23,7 +23,7 @@ export function flashCrowd(surges: readonly UrlSurge[], cfg: DetectConfig, histo
       evidence: {
         windowRate: round(s.rate),
         baselineRate: round(s.baselineRate),
-        referredShare: round(s.url.referred / s.url.count, 3),
+        ...(cfg.referrers ? { referredShare: round(s.url.referred / s.url.count, 3) } : {}),
         distinctSources: Math.round(s.distinct),
         requestsPerSource: round(s.url.count / Math.max(1, s.distinct)),
       },

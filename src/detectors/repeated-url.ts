@@ -27,7 +27,7 @@ export function repeatedUrl(surges: readonly UrlSurge[], cfg: DetectConfig, hist
         baselineRate: round(s.baselineRate),
         share: round(s.share, 3),
         distinctSources: Math.round(s.distinct),
-        emptyReferrerShare: round(s.url.emptyRef / s.url.count, 3),
+        ...(cfg.referrers ? { emptyReferrerShare: round(s.url.emptyRef / s.url.count, 3) } : {}),
         requestsPerSource: round(s.url.count / Math.max(1, s.distinct)),
         // A crowd in this window, but over the surge so far each source came back this often.
         ...(v.overall !== null ? { requestsPerSourceOverall: round(v.overall) } : {}),

@@ -3,7 +3,7 @@
  * URL and no heavy source accounts for most of it — a flood spread over many URLs (random
  * paths, each asked once: the 404 flood that per-URL signatures cannot see) from many
  * sources each under the per-source rate. An attack when its requests mostly carry no
- * referrer or mostly fail (4xx/5xx); a surge of referred, successful requests (a link to
+ * referrer (in a log that records referrers) or mostly fail (4xx/5xx); a surge of referred, successful requests (a link to
  * several pages, a newsletter) is reported at info level, like a flash crowd.
  */
 import { C } from '../partial/partial.js';
@@ -45,7 +45,7 @@ export function requestSurge(view: WindowView, baseline: Baseline, surges: reado
   for (const u of view.urls.values()) if (u.count > topUrl) topUrl = u.count;
   const emptyShare = empty / view.requests;
   const errorShare = errors / view.requests;
-  const attack = emptyShare >= cfg.emptyRefMinShare || errorShare >= SURGE_ERROR_SHARE;
+  const attack = (cfg.referrers && emptyShare >= cfg.emptyRefMinShare) || errorShare >= SURGE_ERROR_SHARE;
   return [
     {
       signature: 'http.request-surge',
@@ -59,7 +59,7 @@ export function requestSurge(view: WindowView, baseline: Baseline, surges: reado
       evidence: {
         windowRate: round(rate),
         baselineRate: round(base),
-        emptyReferrerShare: round(emptyShare, 3),
+        ...(cfg.referrers ? { emptyReferrerShare: round(emptyShare, 3) } : {}),
         errorShare: round(errorShare, 3),
         topUrlShare: round(topUrl / view.requests, 3),
         distinctSources: Math.round(h.estimate()),

@@ -50,13 +50,15 @@ export function urlSurges(view: WindowView, baseline: Baseline, cfg: DetectConfi
 export type UrlHistory = (key: string) => number | null;
 
 /**
- * Whether a surge looks like people following a link: mostly referred, few requests each in
+ * Whether a surge looks like people following a link: mostly referred (when the log records
+ * referrers), few requests each in
  * the window and, over the surge so far, few requests each too (`overall`, when that alone
  * says no: bots that forge a referrer at a few requests a minute each look like a crowd in
  * any one window, but keep coming back; people following a link load the page once or twice).
  */
 export function flashVerdict(s: UrlSurge, cfg: DetectConfig, history?: UrlHistory): { flash: boolean; overall: number | null } {
-  const referredShare = s.url.referred / s.url.count;
+  // Without referrers in the log, the per-source counts alone decide.
+  const referredShare = cfg.referrers ? s.url.referred / s.url.count : 1;
   const perSource = s.url.count / Math.max(1, s.distinct);
   if (referredShare < cfg.flashMinReferred || perSource > cfg.flashMaxPerSource) return { flash: false, overall: null };
   const overall = history?.(s.url.key) ?? null;

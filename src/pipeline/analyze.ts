@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
 import { E, LogRecord, parseLine } from '../parsers/access-log.js';
 import { detectFormat, sampleLines } from '../parsers/detect.js';
-import { compileLogFormat, FormatError, PRESETS } from '../parsers/log-format.js';
+import { compileLogFormat, F, FormatError, PRESETS } from '../parsers/log-format.js';
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
@@ -413,7 +413,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       maxLineBytes: MAX_LINE_BYTES,
       geo: opts.geo === false ? null : opts.geo?.countryDb !== undefined ? { countryDb: opts.geo.countryDb } : {},
     };
-    if (fold.clientIp === 'xff' && !plan.has.has(19 /* F.XFF */)) {
+    if (fold.clientIp === 'xff' && !plan.has.has(F.XFF)) {
       throw new InputError('FS_BAD_OPTION', '', `--client-ip xff needs a format with %{X-Forwarded-For}i (for example nginx_main); format ${format} has none`);
     }
 
@@ -437,6 +437,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
               live.onEvent(e);
             },
           };
+    // Without a referrer in the format every request would look like "-" (Apache common).
+    detect.referrers = plan.has.has(F.REFERER);
     const engine = new Engine(detect, { ...opts.hooks, ...liveHooks });
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
@@ -445,6 +447,11 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       warnings.push(w);
       notice(`warning: ${w}`);
     };
+    if (!detect.referrers) {
+      warn(
+        `the log format (${format in PRESETS ? format : '--log-format'}) records no referrer: http.empty-referrer is off, and a surge on one URL is told a flash crowd or a flood by its requests per source alone (%{Referer}i in the LogFormat would say more)`,
+      );
+    }
     // Ctrl-C: where reading stopped, and the inputs never started.
     const interruption = new Interruption();
     const errors: string[] = [];

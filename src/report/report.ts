@@ -212,7 +212,8 @@ export interface Report extends ReportGeo {
     peakAt: string | null;
     averageRate: number;
     status: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other', number>;
-    emptyReferrerShare: number;
+    /** null when the log format records no referrer. */
+    emptyReferrerShare: number | null;
     topUrls: ValueCount[];
     topSources: SourceCount[];
     /** The site's regular sources (detectors/regular.ts), left out of block lists. */
@@ -337,9 +338,15 @@ function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
   const notes: string[] = [];
   const top = urls[0];
   if (a.kind === 'url' ? NO_REQUEST.has(a.target) : top !== undefined && NO_REQUEST.has(top.value) && top.count * 2 >= a.requests) notes.push(NO_REQUEST_NOTE);
-  if (a.formerly === 'http.flash-crowd') {
-    const each = Math.round((a.requests / Math.max(1, a.distinctSources)) * 10) / 10;
+  const each = Math.round((a.requests / Math.max(1, a.distinctSources)) * 10) / 10;
+  // A URL alert with no referred request at all: the log records none (a flash crowd needs them).
+  const noReferrers = a.kind === 'url' && a.referredRequests === 0;
+  // (Without referrers every flood opens so while its first window holds a few seconds of it.)
+  if (a.formerly === 'http.flash-crowd' && !noReferrers) {
     notes.push(`opened as http.flash-crowd (its requests carry a referrer, from few requests per source in any one window), but its sources kept coming back, ~${each} requests each: not people following a link, who load a page once or twice, but bots sending a forged referrer`);
+  }
+  if (a.signature === 'http.flash-crowd' && noReferrers) {
+    notes.push(`the log records no referrer: judged a crowd by its few requests per source alone (~${each} each), as people following a link load a page once or twice; a botnet spreading its requests as thin would look the same`);
   }
   return notes.length > 0 ? notes.join('; ') : undefined;
 }
@@ -523,7 +530,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       peakAt: has && engine.peakSecondRate > 0 ? isoWithOffset(engine.peakSecondAt, zone) : null,
       averageRate: duration > 0 ? Math.round((requests / duration) * 100) / 100 : 0,
       status: { '1xx': t[C.S1XX]!, '2xx': t[C.S2XX]!, '3xx': t[C.S3XX]!, '4xx': t[C.S4XX]!, '5xx': t[C.S5XX]!, other: t[C.SOTHER]! },
-      emptyReferrerShare: requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
+      emptyReferrerShare: !settings.referrers ? null : requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
       topSources: reportedSources(engine.topSources.top(10)),
       regularSources: engine.regularSources(),

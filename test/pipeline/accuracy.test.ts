@@ -153,3 +153,29 @@ describe('a flood that forges a referrer: a crowd in any one window, but the sam
     expect(r.summary.infoFindings).toBe(0);
   });
 });
+
+describe('a log that records no referrer (Apache common)', () => {
+  it('finds the flood and leaves the flash crowd at info, judged by requests per source, and says so', async () => {
+    // The generated log without its referrer and user-agent fields: every request would look
+    // like "-", and the crowd following a link to a blog post would be an "empty-referrer flood".
+    const common = logText.replace(/ "[^"]*" "[^"]*"$/gm, '');
+    expect(common.split('\n', 1)[0]).toMatch(/^\S+ - - \[[^\]]+\] "[^"]+" \d{3} \d+$/);
+    const p = `${tmp()}/access_log`;
+    writeFileSync(p, common);
+    const r = await analyzeLogs({ inputs: [p], threads: 2 });
+    expect(r.input.format).toBe('common');
+    const flood = r.attacks.filter((a) => a.target === truth.flood!.target);
+    expect(flood.map((a) => [a.signature, a.attack])).toEqual([['http.repeated-url', true]]);
+    expect(Math.abs(Date.parse(flood[0]!.start) / 1000 - truth.flood!.startEpoch)).toBeLessThanOrEqual(STEP);
+    expect(Math.abs(Date.parse(flood[0]!.end) / 1000 - truth.flood!.endEpoch)).toBeLessThanOrEqual(STEP);
+    expect(flood[0]!.evidence.emptyReferrerShare).toBeUndefined();
+    expect(flood[0]!.note).toBeUndefined();
+    const crowd = r.attacks.filter((a) => a.target === truth.flashCrowd!.target);
+    expect(crowd.map((a) => [a.signature, a.severity])).toEqual([['http.flash-crowd', 'info']]);
+    expect(crowd[0]!.note).toMatch(/^the log records no referrer: judged a crowd by its few requests per source alone/);
+    expect(r.attacks.some((a) => a.signature === 'http.empty-referrer')).toBe(false);
+    expect(r.summary.emptyReferrerShare).toBeNull();
+    expect(r.settings.referrers).toBe(false);
+    expect(r.input.warnings.some((w) => w.startsWith('the log format (common) records no referrer'))).toBe(true);
+  });
+});
