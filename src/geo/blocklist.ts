@@ -12,6 +12,8 @@
  *  - sources of info-level findings (flash crowd, port scan), unless `includeInfo`;
  *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders);
  *  - sources of a site-wide request surge (they are every visitor's);
+ *  - the edge servers of the CDN the site is behind (Report.summary.cdn): every visitor's
+ *    requests come through them;
  *  - the site's regular sources, which carried a tenth or more of its requests before the
  *    attack began, from the start (a reverse proxy or CDN in front of it, a NAT, a crawler),
  *    unless `blockRegular`;
@@ -25,6 +27,7 @@
  */
 import { formatIp, isV4, parseCidr, cidrContains, type Cidr } from '../parsers/ip.js';
 import { specialLabel } from './geoip.js';
+import { cdnOf, cdnRangeOf } from './cdn.js';
 
 export interface BlockSource {
   words: [number, number, number, number];
@@ -80,6 +83,8 @@ export interface BlockOptions {
   regular?: string[];
   /** Block regular sources too. */
   blockRegular?: boolean;
+  /** The CDN the site is behind (geo/cdn.ts), whose edge servers are never blocked. */
+  cdn?: string;
 }
 
 export const AUTO_MIN_MEMBERS = 4;
@@ -181,6 +186,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
         excludeAddress(s.ip, w, `${special} address (use --block-private to include)`);
         continue;
       }
+      if (o.cdn !== undefined && cdnOf(...w) === o.cdn) {
+        excludeAddress(s.ip, w, `edge servers of ${o.cdn}, which this site is behind: every visitor's requests come through them (log the client's address and use --client-ip xff)`);
+        continue;
+      }
       if (regular.has(s.ip)) {
         excludeAddress(s.ip, w, 'a regular source: a tenth or more of the requests before the attack began, from the start (a proxy or CDN in front of this server, a NAT, a crawler?); use --block-regular to include');
         continue;
@@ -279,7 +288,7 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
     })
     .sort((a, b) => b.count - a.count || (a.cidr < b.cidr ? -1 : 1));
   // Addresses take the place of their reason's first one, grouped by prefix.
-  const listed = [...excluded].flatMap(([k, e]) => (k.startsWith('\0') ? byPrefix(e.reason, leftOut.get(e.reason)!) : [e]));
+  const listed = [...excluded].flatMap(([k, e]) => (k.startsWith('\0') ? byPrefix(e.reason, leftOut.get(e.reason)!, o.cdn !== undefined && e.reason.startsWith('edge servers of') ? cdnRangeOf : undefined) : [e]));
   return { entries, excluded: listed, prefix: String(o.prefix), ttlSeconds: o.ttlSeconds };
 }
 
@@ -288,11 +297,14 @@ export function describeExclusion(e: BlockExclusion): string {
   return `${e.what}${e.addresses === 1 && e.count > 1 ? ` (×${e.count})` : ''}: ${e.reason}`;
 }
 
-/** Addresses left out for one reason, one exclusion per /24 (IPv6 /64) they fall in. */
-function byPrefix(reason: string, addrs: Map<string, { w: [number, number, number, number]; times: number }>): BlockExclusion[] {
+/**
+ * Addresses left out for one reason, one exclusion per /24 (IPv6 /64) they fall in, or per
+ * range `rangeOf` names (a CDN's published ranges).
+ */
+function byPrefix(reason: string, addrs: Map<string, { w: [number, number, number, number]; times: number }>, rangeOf?: (...w: [number, number, number, number]) => string | null): BlockExclusion[] {
   const groups = new Map<string, { ips: string[]; times: number }>();
   for (const [ip, a] of addrs) {
-    const key = network(a.w, isV4(a.w[0], a.w[1], a.w[2]) ? 24 : 64).cidr;
+    const key = rangeOf?.(...a.w) ?? network(a.w, isV4(a.w[0], a.w[1], a.w[2]) ? 24 : 64).cidr;
     const g = groups.get(key);
     if (g === undefined) groups.set(key, { ips: [ip], times: a.times });
     else {

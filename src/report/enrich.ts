@@ -136,7 +136,8 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
       }
     }
     const regular = report.summary.regularSources.map((s) => s.ip);
-    blocklist = planBlocklist(report.attacks, { ...e.block, victims: [...victims], regular });
+    const cdn = report.kind === 'logs' ? report.summary.cdn?.name : undefined;
+    blocklist = planBlocklist(report.attacks, { ...e.block, victims: [...victims], regular, ...(cdn !== undefined ? { cdn } : {}) });
   }
   const geo = e.geo === null ? null : { attribution: e.geo.attribution, countryDb: e.geo.countryDbName, asnDb: e.geo.asnDb };
   report.geo = geo;

@@ -17,6 +17,7 @@ import { REGULAR_MIN_COUNT, type RegularSource } from '../detectors/regular.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
+import { cdnInFront } from '../geo/cdn.js';
 
 export const REPORT_SCHEMA = 'floodscope.report/v1';
 export const TOP_SOURCES_JSON = 1000;
@@ -218,6 +219,11 @@ export interface Report extends ReportGeo {
     topSources: SourceCount[];
     /** The site's regular sources (detectors/regular.ts), left out of block lists. */
     regularSources: RegularSource[];
+    /**
+     * The CDN this site is behind (geo/cdn.ts): most of its requests, before the first attack,
+     * came from that CDN's edge servers; they are left out of block lists. Else null.
+     */
+    cdn: { name: string; share: number } | null;
     attacks: number;
     infoFindings: number;
     verdict: string;
@@ -450,6 +456,22 @@ function fewAddressesWarning(top: readonly TopEntry[], requests: number, attacke
   return `${heavy.length} address${one ? '' : 'es'} carried ${pct(sum)} of all requests (${list}): if ${one ? 'it is' : 'they are'} a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log (log them: X-Forwarded-For with --client-ip xff, Apache mod_remoteip, nginx real_ip) and blocking ${one ? 'it' : 'them'} blocks every visitor`;
 }
 
+/**
+ * The CDN the site is behind, by the traffic before the first attack (a flood sent from a
+ * CDN's serverless functions to a site not behind it comes from the CDN's ranges too), or by
+ * all of it when there was little before.
+ */
+function siteCdn(engine: Engine, requests: number): { name: string; share: number } | null {
+  let first: Alert | undefined;
+  for (const a of engine.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+  if (first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT) return cdnInFront(first.before, first.beforeRequests);
+  return cdnInFront(engine.topSources.top(), requests);
+}
+
+function cdnWarning(cdn: { name: string; share: number }): string {
+  return `${Math.round(cdn.share * 100)} % of the requests came from ${cdn.name}'s addresses: this site is behind ${cdn.name}, and the addresses in this log are its edge servers, not the clients — every request, the attack's and every visitor's, came through them. They are left out of block lists (blocking them blocks every visitor). Log the client's address (${cdn.name === 'Cloudflare' ? 'CF-Connecting-IP or ' : ''}X-Forwarded-For: Apache mod_remoteip, nginx real_ip) and run again with --client-ip xff; meanwhile ${cdn.name}'s own rate limiting stops the attack at its edge`;
+}
+
 export function buildReport(engine: Engine, stats: InputStats, settings: Report['settings'], version: string, zone: number): Report {
   const files = stats.files;
   const sum = (k: keyof FileReport) => files.reduce((acc, f) => acc + (f[k] as number), 0);
@@ -476,8 +498,10 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources()));
   // Addresses that came with an attack are its sources, which the findings name.
   const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
+  const cdn = siteCdn(engine, requests);
   const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
-  if (few !== null) warnings.push(few);
+  if (cdn !== null) warnings.push(cdnWarning(cdn));
+  else if (few !== null) warnings.push(few);
   const errorShare = minuteShares(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
   for (const r of attacks) {
     const from = Math.floor(Date.parse(r.start) / 60_000);
@@ -534,6 +558,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
       topSources: reportedSources(engine.topSources.top(10)),
       regularSources: engine.regularSources(),
+      cdn,
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,
       verdict,

@@ -76,8 +76,8 @@ describe('block list from the generated flood log', () => {
   });
 
   it('leaves out a proxy or CDN in front of the server (a regular source before the attack), says so, and --block-regular blocks it', async () => {
-    // The flood log as a server behind three CDN addresses logs it: every request from one of them.
-    const proxies = ['162.158.90.11', '162.158.90.12', '172.68.47.3'];
+    // The flood log as a server behind three proxies logs it: every request from one of them.
+    const proxies = ['81.200.90.11', '81.200.90.12', '94.130.47.3'];
     const text = generated().text.split('\n').map((l, i) => (l === '' ? l : `${proxies[i % 3]}${l.slice(l.indexOf(' '))}`)).join('\n');
     const p = join(tmp(), 'behind-cdn.log');
     writeFileSync(p, text);
@@ -89,17 +89,52 @@ describe('block list from the generated flood log', () => {
     // Each alert names them among its sources (for an --on-alert script that blocks).
     for (const a of r.attacks) expect(a.regularSources).toEqual(a.topSources.map((x) => x.ip));
     expect(r.blocklist!.entries).toEqual([]);
-    expect(r.blocklist!.excluded.map((e) => e.what).sort()).toEqual(['162.158.90.0/24 (2 addresses)', '172.68.47.3']);
+    expect(r.blocklist!.excluded.map((e) => e.what).sort()).toEqual(['81.200.90.0/24 (2 addresses)', '94.130.47.3']);
     for (const e of r.blocklist!.excluded) expect(e.reason).toMatch(/^a regular source: a tenth or more of the requests before the attack began, from the start \(a proxy or CDN in front of this server/);
     expect(r.input.warnings).toContainEqual(expect.stringMatching(/^3 addresses carried 100 % of all requests \(.*\): if they are a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log/));
     const all = await analyzeLogs({ inputs: [p], threads: 2, block: { ...base, blockRegular: true } });
-    expect(all.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
+    expect(all.blocklist!.entries.map((e) => e.cidr).sort()).toEqual(['81.200.90.11/32', '81.200.90.12/32', '94.130.47.3/32']);
     // The flood log itself: its heaviest background visitor is regular, but no attack names it.
     expect(report.summary.regularSources.map((s) => s.ip)).toEqual(truth.background.slice(0, 1));
     expect(report.input.warnings).toEqual([]);
     expect(report.attacks.flatMap((a) => a.regularSources)).toEqual([]);
     const cli = await run(['--block-regular', '--blocklist', 'plain=-', '-q', p]);
-    expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['162.158.90.11/32', '162.158.90.12/32', '172.68.47.3/32']);
+    expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['81.200.90.11/32', '81.200.90.12/32', '94.130.47.3/32']);
+  });
+
+  it("never blocks the edge servers of the CDN the site is behind, however many, and says so; a flood from a CDN's ranges to a site not behind it is blocked", async () => {
+    // The flood log as a site behind Cloudflare logs it: every request from one of 60 edge
+    // servers (none carrying a tenth of the requests: not "regular").
+    const edges = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? `162.158.${i}.${i + 7}` : `172.${64 + (i % 8)}.${i}.${i + 3}`));
+    const g = generated();
+    let n = 0;
+    const behind = g.text.replace(/^\S+ /gm, () => `${edges[n++ % edges.length]} `);
+    const p = join(tmp(), 'behind-cloudflare.log');
+    writeFileSync(p, behind);
+    const base = { prefix: 'auto' as const, ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false };
+    const r = await analyzeLogs({ inputs: [p], threads: 2, block: base });
+    expect(r.attacks.filter((a) => a.attack).length).toBeGreaterThan(0);
+    expect(r.summary.regularSources).toEqual([]);
+    expect(r.summary.cdn).toEqual({ name: 'Cloudflare', share: 1 });
+    expect(r.blocklist!.entries).toEqual([]);
+    expect(r.blocklist!.excluded.map((e) => [e.what, e.addresses])).toEqual([
+      ['162.158.0.0/15 (30 addresses)', 30],
+      ['172.64.0.0/13 (30 addresses)', 30],
+    ]);
+    expect(r.blocklist!.excluded[0]!.reason).toMatch(/^edge servers of Cloudflare, which this site is behind/);
+    expect(r.input.warnings).toEqual([expect.stringMatching(/^100 % of the requests came from Cloudflare's addresses: this site is behind Cloudflare/)]);
+
+    // The same site not behind it, flooded from Cloudflare's ranges (Workers): its visitors came
+    // from elsewhere before the flood, so the flood's addresses are blocked like any other.
+    const flood = new Map(truth.flood!.sources.map((ip, i) => [ip, `104.${16 + (i % 8)}.${Math.floor(i / 250)}.${(i % 250) + 1}`]));
+    const workers = g.text.replace(/^\S+(?= )/gm, (ip) => flood.get(ip) ?? ip);
+    const q = join(tmp(), 'flood-from-workers.log');
+    writeFileSync(q, workers);
+    const w = await analyzeLogs({ inputs: [q], threads: 2, block: base });
+    expect(w.summary.cdn).toBeNull();
+    const listed = [...flood.values()].filter((ip) => covered(w, ip)).length;
+    expect(listed / flood.size).toBeGreaterThanOrEqual(0.95);
+    expect(w.blocklist!.excluded.some((e) => e.reason.startsWith('edge servers'))).toBe(false);
   });
 
   it('blocks an attacker that ran below every rate before its flood: it came late, so it is not regular', async () => {
