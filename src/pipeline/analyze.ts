@@ -428,7 +428,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         : {
             onAlert: (type, a) => {
               if (!throttle!.pass(type, a)) return;
-              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), engine.regularSources(), eventAlert)));
+              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), engine.regularSources(), engine.cdn()?.name ?? null, eventAlert)));
             },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;

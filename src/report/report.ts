@@ -17,7 +17,7 @@ import { REGULAR_MIN_COUNT, type RegularSource } from '../detectors/regular.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey } from '../windows/bucket.js';
-import { cdnInFront } from '../geo/cdn.js';
+import { cdnOf } from '../geo/cdn.js';
 
 export const REPORT_SCHEMA = 'floodscope.report/v1';
 export const TOP_SOURCES_JSON = 1000;
@@ -126,7 +126,10 @@ export interface AttackReport extends AttackGeo {
   requests: number;
   distinctSources: number;
   topSources: SourceCount[];
-  /** Those of topSources that are the site's regular sources (summary.regularSources): not to be blocked. */
+  /**
+   * Those of topSources that are the site's regular sources (summary.regularSources) or edge
+   * servers of the CDN it is behind (summary.cdn): not to be blocked.
+   */
   regularSources: string[];
   /**
    * URL alerts whose requests mostly carry no referrer (a flood): those of topSources whose
@@ -358,10 +361,15 @@ function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
-export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], ev?: EventAlertOptions): AttackReport {
+/**
+ * `regular`: the site's regular sources; `cdn`: the CDN it is behind (Engine.cdn). Both are
+ * the alert's `regularSources`: its sources not to block.
+ */
+export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], cdn: string | null, ev?: EventAlertOptions): AttackReport {
   const entries = a.topSources(TOP_SOURCES_JSON);
   const topSources = reportedSources(entries, ev);
   const isRegular = new Set(regular.map((r) => r.ip));
+  if (cdn !== null) for (const e of entries) if (cdnOf(e.w0, e.w1, e.w2, e.w3) === cdn) isRegular.add(formatIp(e.w0, e.w1, e.w2, e.w3));
   const topUrls = sortedTexts(a.urls, 10);
   const note = noteOf(a, topUrls);
   return {
@@ -456,18 +464,6 @@ function fewAddressesWarning(top: readonly TopEntry[], requests: number, attacke
   return `${heavy.length} address${one ? '' : 'es'} carried ${pct(sum)} of all requests (${list}): if ${one ? 'it is' : 'they are'} a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log (log them: X-Forwarded-For with --client-ip xff, Apache mod_remoteip, nginx real_ip) and blocking ${one ? 'it' : 'them'} blocks every visitor`;
 }
 
-/**
- * The CDN the site is behind, by the traffic before the first attack (a flood sent from a
- * CDN's serverless functions to a site not behind it comes from the CDN's ranges too), or by
- * all of it when there was little before.
- */
-function siteCdn(engine: Engine, requests: number): { name: string; share: number } | null {
-  let first: Alert | undefined;
-  for (const a of engine.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
-  if (first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT) return cdnInFront(first.before, first.beforeRequests);
-  return cdnInFront(engine.topSources.top(), requests);
-}
-
 function cdnWarning(cdn: { name: string; share: number }): string {
   return `${Math.round(cdn.share * 100)} % of the requests came from ${cdn.name}'s addresses: this site is behind ${cdn.name}, and the addresses in this log are its edge servers, not the clients — every request, the attack's and every visitor's, came through them. They are left out of block lists (blocking them blocks every visitor). Log the client's address (${cdn.name === 'Cloudflare' ? 'CF-Connecting-IP or ' : ''}X-Forwarded-For: Apache mod_remoteip, nginx real_ip) and run again with --client-ip xff; meanwhile ${cdn.name}'s own rate limiting stops the attack at its edge`;
 }
@@ -495,10 +491,10 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources()));
+  const cdn = engine.cdn();
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources(), cdn?.name ?? null));
   // Addresses that came with an attack are its sources, which the findings name.
   const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
-  const cdn = siteCdn(engine, requests);
   const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
   if (cdn !== null) warnings.push(cdnWarning(cdn));
   else if (few !== null) warnings.push(few);

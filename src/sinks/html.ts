@@ -203,7 +203,7 @@ attacks.forEach((a) => {
       ranged ? [x.minCount != null ? x.minCount : x.count] : [],
       [(x.country || '') + (x.city ? ' ' + x.city : '')],
       asn ? [x.asn != null ? 'AS' + x.asn + ' ' + (x.asOrg || '') : ''] : [],
-      kept ? [regular.has(x.ip) ? 'regular source' : visitors.has(x.ip) ? (isCap ? 'client' : 'visitor') : ''] : []));
+      kept ? [regular.has(x.ip) ? (s.cdn ? 'regular source or ' + s.cdn.name + ' edge' : 'regular source') : visitors.has(x.ip) ? (isCap ? 'client' : 'visitor') : ''] : []));
     sec.appendChild(el('div', {class: 'muted'}, 'top sources (' + fmt(a.topSources.length) + (a.topSources.length < a.distinctSources ? ' of ~' + fmt(a.distinctSources) : '') + ')' + (ranged ? ': more sources than the summary holds, so a count is an upper bound and "at least" what is sure' : '')));
     sec.appendChild(table(cols, rows));
   }

@@ -17,7 +17,8 @@ import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
+import { REGULAR_MIN_COUNT, RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
+import { cdnInFront } from '../geo/cdn.js';
 
 export type { AlertEvent };
 
@@ -127,6 +128,21 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   /** The site's regular sources so far (see detectors/regular.ts). */
   regularSources(): RegularSource[] {
     return this.regular.of(this.alerts);
+  }
+
+  private cdnFixed: { name: string; share: number } | null | undefined;
+
+  /**
+   * The CDN the site is behind (geo/cdn.ts), by the traffic before the first attack (a flood
+   * sent from a CDN's serverless functions to a site not behind it comes from its ranges too;
+   * fixed from then on), or by all of it so far when little came before.
+   */
+  cdn(): { name: string; share: number } | null {
+    if (this.cdnFixed !== undefined) return this.cdnFixed;
+    let first: Alert | undefined;
+    for (const a of this.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+    if (first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT) return (this.cdnFixed = cdnInFront(first.before, first.beforeRequests));
+    return cdnInFront(this.topSources.top(), this.totals[C.REQUESTS]!);
   }
 
   protected emit(type: AlertEvent, a: Alert): void {

@@ -116,6 +116,8 @@ describe('block list from the generated flood log', () => {
     expect(r.attacks.filter((a) => a.attack).length).toBeGreaterThan(0);
     expect(r.summary.regularSources).toEqual([]);
     expect(r.summary.cdn).toEqual({ name: 'Cloudflare', share: 1 });
+    // Each alert names them as not to block (for an --on-alert script that blocks).
+    for (const a of r.attacks) expect(a.regularSources).toEqual(a.topSources.map((x) => x.ip));
     expect(r.blocklist!.entries).toEqual([]);
     expect(r.blocklist!.excluded.map((e) => [e.what, e.addresses])).toEqual([
       ['162.158.0.0/15 (30 addresses)', 30],
