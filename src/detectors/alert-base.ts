@@ -51,6 +51,8 @@ export abstract class AlertBase<B> {
   before: TopEntry[] = [];
   /** Requests (or packets) of that traffic, all sources. */
   beforeRequests = 0;
+  /** Of them, those with an X-Forwarded-For address (logs). */
+  beforeForwarded = 0;
   /** The same of its first quarter to half (null with one step of it): see detectors/regular.ts. */
   beforeEarly: EarlyTraffic | null = null;
   /**

@@ -43,6 +43,8 @@ export interface EarlyTraffic {
 export class TrafficHistory {
   readonly sources = new SpaceSaving(1024);
   requests = 0;
+  /** Of them, those that came through a proxy (an X-Forwarded-For address: logs). */
+  forwarded = 0;
   /** Requests (packets) by country code. */
   readonly countries = new Map<number, number>();
   private steps = 0;
@@ -66,6 +68,7 @@ export class TrafficHistory {
   stamp(a: AlertBase<unknown>): void {
     a.before = this.sources.top();
     a.beforeRequests = this.requests;
+    a.beforeForwarded = this.forwarded;
     a.beforeCountries = new Map(this.countries);
     a.beforeEarly = this.early;
   }

@@ -13,7 +13,8 @@
  *  - sources of a SYN flood that looks spoofed (blocking forged addresses blocks bystanders);
  *  - sources of a site-wide request surge (they are every visitor's);
  *  - the edge servers of the CDN the site is behind (Report.summary.cdn): every visitor's
- *    requests come through them;
+ *    requests come through them; and every source, when nearly all requests came through a
+ *    proxy (Report.summary.forwardedShare) and the client is not taken from X-Forwarded-For;
  *  - the site's regular sources, which carried a tenth or more of its requests before the
  *    attack began, from the start (a reverse proxy or CDN in front of it, a NAT, a crawler),
  *    unless `blockRegular`;
@@ -85,6 +86,12 @@ export interface BlockOptions {
   blockRegular?: boolean;
   /** The CDN the site is behind (geo/cdn.ts), whose edge servers are never blocked. */
   cdn?: string;
+  /**
+   * Share of the requests that came through proxies (Report.summary.forwardedShare), when so
+   * many did that the sources are the proxies: then nothing is blocked (the CDN rule, when it
+   * applies, says it more precisely).
+   */
+  proxied?: number;
 }
 
 export const AUTO_MIN_MEMBERS = 4;
@@ -163,6 +170,10 @@ export function planBlocklist(findings: readonly Finding[], o: BlockOptions): Bl
     }
     if (f.signature === 'http.request-surge') {
       exclude(`${f.topSources.length} source(s) of ${f.signature} (all URLs)`, "a site-wide surge: its sources are every visitor's, not only the attackers' (the report lists them by requests); block by the findings that name sources", f.topSources.length);
+      continue;
+    }
+    if (o.proxied !== undefined && o.cdn === undefined) {
+      exclude(`${f.topSources.length} source(s) of ${f.signature} ${f.target}`, `proxies, not clients: ${Math.round(o.proxied * 100)} % of the requests carried an X-Forwarded-For address, so the addresses in this log are the proxies' (a load balancer or CDN: blocking them blocks every visitor); run with --client-ip xff to block the clients`, f.topSources.length);
       continue;
     }
     if (f.signature === 'tcp.syn-flood' && f.evidence.spoofingLikely === 'yes') {

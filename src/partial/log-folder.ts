@@ -406,6 +406,8 @@ export class LogFolder {
       ctr[sc >= 1 && sc <= 5 ? C.S1XX + sc - 1 : C.SOTHER]!++;
       const emptyRef = isEmptyReferrer(b, r);
       ctr[emptyRef ? C.EMPTY_REF : C.REFERRED]!++;
+      const xn = r.xffE - r.xffS;
+      if (xn > 1 || (xn === 1 && b[r.xffS] !== 45)) ctr[C.XFF]!++;
       t.bucketRecs[local]!++;
 
       // Intern source.

@@ -24,8 +24,10 @@ export const C = {
   SOTHER: 7,
   EMPTY_REF: 8,
   REFERRED: 9,
+  /** Requests whose X-Forwarded-For field (when the format has one) held an address: proxied. */
+  XFF: 10,
 } as const;
-export const N_COUNTERS = 10;
+export const N_COUNTERS = 11;
 
 export interface TextCount {
   text: string;

@@ -32,7 +32,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, overlapWarning, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type Report } from '../report/report.js';
+import { alertReport, buildReport, overlapWarning, PROXIED_MIN_SHARE, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -428,7 +428,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         : {
             onAlert: (type, a) => {
               if (!throttle!.pass(type, a)) return;
-              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), engine.regularSources(), engine.cdn()?.name ?? null, eventAlert)));
+              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), ownTraffic(), eventAlert)));
             },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;
@@ -440,6 +440,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     // Without a referrer in the format every request would look like "-" (Apache common).
     detect.referrers = plan.has.has(F.REFERER);
     const engine = new Engine(detect, { ...opts.hooks, ...liveHooks });
+    // What a live alert's sources must not be blocked for (report.ts OwnTraffic).
+    const ownTraffic = (): OwnTraffic => ({
+      regular: engine.regularSources(),
+      cdn: engine.cdn()?.name ?? null,
+      proxied: fold.clientIp === 'remote' && plan.has.has(F.XFF) && engine.forwardedShare() >= PROXIED_MIN_SHARE,
+    });
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
     const warnings: string[] = [];
@@ -760,7 +766,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     if (otherZones.size > 0) warn(zoneWarning(zone ?? 0, otherZones));
     const report = buildReport(
       engine,
-      { files: opened.map((o) => o.stats), format, formatSource, samples, reasons, warnings, errors },
+      { files: opened.map((o) => o.stats), format, formatSource, forwardedField: plan.has.has(F.XFF), samples, reasons, warnings, errors },
       { ...detect, clientIp: fold.clientIp },
       VERSION,
       zone ?? 0,

@@ -227,6 +227,11 @@ export interface Report extends ReportGeo {
      * came from that CDN's edge servers; they are left out of block lists. Else null.
      */
     cdn: { name: string; share: number } | null;
+    /**
+     * Share of the requests (before the first attack, see Engine.forwardedShare) that carried an
+     * X-Forwarded-For address: came through a proxy. null when the format logs no such field.
+     */
+    forwardedShare: number | null;
     attacks: number;
     infoFindings: number;
     verdict: string;
@@ -244,6 +249,8 @@ export interface InputStats {
   files: FileReport[];
   format: string;
   formatSource: 'given' | 'detected';
+  /** The format has an X-Forwarded-For field. */
+  forwardedField: boolean;
   samples: MalformedSample[];
   reasons: Record<string, number>;
   warnings: string[];
@@ -361,15 +368,21 @@ function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
 }
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
-/**
- * `regular`: the site's regular sources; `cdn`: the CDN it is behind (Engine.cdn). Both are
- * the alert's `regularSources`: its sources not to block.
- */
-export function alertReport(a: Alert, zone: number, regular: readonly RegularSource[], cdn: string | null, ev?: EventAlertOptions): AttackReport {
+/** Sources an alert names that are the site's own traffic: its `regularSources`, not to block. */
+export interface OwnTraffic {
+  /** The site's regular sources. */
+  regular: readonly RegularSource[];
+  /** The CDN it is behind (Engine.cdn): its edge servers. */
+  cdn: string | null;
+  /** Nearly every request came through a proxy (PROXIED_MIN_SHARE) and the log's client is the proxy: every source. */
+  proxied: boolean;
+}
+
+export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventAlertOptions): AttackReport {
   const entries = a.topSources(TOP_SOURCES_JSON);
   const topSources = reportedSources(entries, ev);
-  const isRegular = new Set(regular.map((r) => r.ip));
-  if (cdn !== null) for (const e of entries) if (cdnOf(e.w0, e.w1, e.w2, e.w3) === cdn) isRegular.add(formatIp(e.w0, e.w1, e.w2, e.w3));
+  const isRegular = new Set(own.regular.map((r) => r.ip));
+  for (const e of entries) if (own.proxied || (own.cdn !== null && cdnOf(e.w0, e.w1, e.w2, e.w3) === own.cdn)) isRegular.add(formatIp(e.w0, e.w1, e.w2, e.w3));
   const topUrls = sortedTexts(a.urls, 10);
   const note = noteOf(a, topUrls);
   return {
@@ -464,6 +477,13 @@ function fewAddressesWarning(top: readonly TopEntry[], requests: number, attacke
   return `${heavy.length} address${one ? '' : 'es'} carried ${pct(sum)} of all requests (${list}): if ${one ? 'it is' : 'they are'} a reverse proxy, load balancer or CDN in front of this server, the clients' addresses are not in this log (log them: X-Forwarded-For with --client-ip xff, Apache mod_remoteip, nginx real_ip) and blocking ${one ? 'it' : 'them'} blocks every visitor`;
 }
 
+/** With this share of requests carrying an X-Forwarded-For address, the site is behind proxies. */
+export const PROXIED_MIN_SHARE = 0.9;
+
+function proxiedWarning(share: number): string {
+  return `${Math.round(share * 100)} % of the requests carried an X-Forwarded-For address: they came through a proxy, load balancer or CDN, and the addresses in this report are its, not the clients' — blocking them blocks every visitor, so the block list leaves them out. Run again with --client-ip xff (and --trusted-proxies for proxies of your own in the chain) to see and block the clients`;
+}
+
 function cdnWarning(cdn: { name: string; share: number }): string {
   return `${Math.round(cdn.share * 100)} % of the requests came from ${cdn.name}'s addresses: this site is behind ${cdn.name}, and the addresses in this log are its edge servers, not the clients — every request, the attack's and every visitor's, came through them. They are left out of block lists (blocking them blocks every visitor). Log the client's address (${cdn.name === 'Cloudflare' ? 'CF-Connecting-IP or ' : ''}X-Forwarded-For: Apache mod_remoteip, nginx real_ip) and run again with --client-ip xff; meanwhile ${cdn.name}'s own rate limiting stops the attack at its edge`;
 }
@@ -492,11 +512,14 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const outliers = engine.outliers();
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
   const cdn = engine.cdn();
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, engine.regularSources(), cdn?.name ?? null));
+  const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
+  const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: forwarded !== null && forwarded >= PROXIED_MIN_SHARE && settings.clientIp === 'remote' };
+  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, own));
   // Addresses that came with an attack are its sources, which the findings name.
   const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
   const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
   if (cdn !== null) warnings.push(cdnWarning(cdn));
+  else if (own.proxied) warnings.push(proxiedWarning(forwarded!));
   else if (few !== null) warnings.push(few);
   const errorShare = minuteShares(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
   for (const r of attacks) {
@@ -555,6 +578,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       topSources: reportedSources(engine.topSources.top(10)),
       regularSources: engine.regularSources(),
       cdn,
+      forwardedShare: forwarded,
       attacks: nAttacks,
       infoFindings: attacks.length - nAttacks,
       verdict,

@@ -130,6 +130,23 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     return this.regular.of(this.alerts);
   }
 
+  /**
+   * Share of the requests that came through a proxy (an address in X-Forwarded-For), before the
+   * first attack (a flood that forges the header would make itself a "proxy" otherwise), or of
+   * all of them so far when little came before.
+   */
+  forwardedShare(): number {
+    const first = this.firstAttack();
+    const [f, n] = first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT ? [first.beforeForwarded, first.beforeRequests] : [this.totals[C.XFF]!, this.totals[C.REQUESTS]!];
+    return n > 0 ? Math.round((f / n) * 1000) / 1000 : 0;
+  }
+
+  private firstAttack(): Alert | undefined {
+    let first: Alert | undefined;
+    for (const a of this.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+    return first;
+  }
+
   private cdnFixed: { name: string; share: number } | null | undefined;
 
   /**
@@ -139,8 +156,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
    */
   cdn(): { name: string; share: number } | null {
     if (this.cdnFixed !== undefined) return this.cdnFixed;
-    let first: Alert | undefined;
-    for (const a of this.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+    const first = this.firstAttack();
     if (first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT) return (this.cdnFixed = cdnInFront(first.before, first.beforeRequests));
     return cdnInFront(this.topSources.top(), this.totals[C.REQUESTS]!);
   }
@@ -169,6 +185,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     const top = b.topSources();
     for (const e of top) this.history.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
     this.history.requests += b.requests;
+    this.history.forwarded += b.counters[C.XFF]!;
     this.history.addCountries(b.countries);
     this.history.endStep();
     if (this.open.size === 0 && top.length > 0) {

@@ -139,6 +139,41 @@ describe('block list from the generated flood log', () => {
     expect(w.blocklist!.excluded.some((e) => e.reason.startsWith('edge servers'))).toBe(false);
   });
 
+  it('blocks nothing when nearly every request came through a proxy (X-Forwarded-For): the sources are proxies; --client-ip xff blocks the clients; a flood forging the header is blocked', async () => {
+    // The flood log as a site behind 50 proxies of an unknown CDN logs it (nginx's stock "main"
+    // format): each request from a proxy, the client in X-Forwarded-For.
+    const g = generated();
+    const proxies = Array.from({ length: 50 }, (_, i) => `13.224.${i}.${(i * 7) % 250 + 1}`);
+    let n = 0;
+    const viaProxies = g.text.replace(/^(\S+) (.*)$/gm, (_l, ip: string, rest: string) => `${proxies[n++ % 50]} ${rest} "${ip}"`);
+    const p = join(tmp(), 'proxied.log');
+    writeFileSync(p, viaProxies);
+    const base = { prefix: 'auto' as const, ttlSeconds: 60, allow: [], blockPrivate: false, includeInfo: false };
+    const r = await analyzeLogs({ inputs: [p], threads: 2, block: base });
+    expect(r.input.format).toBe('nginx_main');
+    expect(r.summary.cdn).toBeNull();
+    expect(r.summary.forwardedShare).toBe(1);
+    expect(r.input.warnings).toEqual([expect.stringMatching(/^100 % of the requests carried an X-Forwarded-For address: they came through a proxy/)]);
+    expect(r.attacks.filter((a) => a.attack).length).toBeGreaterThan(0);
+    for (const a of r.attacks) expect(a.regularSources).toEqual(a.topSources.map((x) => x.ip));
+    expect(r.blocklist!.entries).toEqual([]);
+    for (const e of r.blocklist!.excluded.filter((x) => !x.reason.startsWith('info'))) expect(e.reason).toMatch(/^proxies, not clients: 100 % of the requests carried an X-Forwarded-For address/);
+    const xff = await analyzeLogs({ inputs: [p], threads: 2, clientIp: 'xff', block: base });
+    expect(xff.input.warnings).toEqual([]);
+    expect(truth.flood!.sources.filter((ip) => covered(xff, ip)).length / truth.flood!.sources.length).toBeGreaterThanOrEqual(0.95);
+
+    // No proxy in front (the header "-"), and a flood that sends a forged one on every request:
+    // before it, no request came through a proxy, so its sources are blocked.
+    const flood = new Set(truth.flood!.sources);
+    const forged = g.text.replace(/^(\S+) (.*)$/gm, (l: string, ip: string) => `${l} "${flood.has(ip) ? '10.1.2.3' : '-'}"`);
+    const q = join(tmp(), 'forged-xff.log');
+    writeFileSync(q, forged);
+    const f = await analyzeLogs({ inputs: [q], threads: 2, block: base });
+    expect(f.summary.forwardedShare).toBe(0);
+    expect(f.input.warnings).toEqual([]);
+    expect(truth.flood!.sources.filter((ip) => covered(f, ip)).length / truth.flood!.sources.length).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('blocks an attacker that ran below every rate before its flood: it came late, so it is not regular', async () => {
     // 20 minutes of ~4.5 req/s browsing from 300 addresses; from minute `low` one address requests
     // /search at 3 req/s (under --source-rate 5), and floods it at 60 req/s from minute 12.
