@@ -115,15 +115,27 @@ export function strftimeHasDate(ops: Int32Array): boolean {
   return false;
 }
 
-let year = -1;
-let month = -1;
-let day = -1;
-let dayOfYear = -1;
-let hour = 0;
-let minute = 0;
-let second = 0;
-let pm = -1;
-let epoch = -1;
+/**
+ * Numeric conversions: digits read (at most), the range a value must be in, and the part it
+ * sets (a slot of `part`, by op). %Y must have all four digits.
+ */
+const NUM: readonly (readonly [digits: number, lo: number, hi: number] | undefined)[] = (() => {
+  const t: ([number, number, number] | undefined)[] = [];
+  t[OP.YEAR] = [4, 0, 9999];
+  t[OP.YEAR2] = [2, 0, 99];
+  t[OP.MONTH] = [2, 1, 12];
+  t[OP.DAY] = [2, 1, 31];
+  t[OP.HOUR] = [2, 0, 23];
+  t[OP.HOUR12] = [2, 1, 12];
+  t[OP.MINUTE] = [2, 0, 59];
+  t[OP.SECOND] = [2, 0, 60];
+  t[OP.DAY_OF_YEAR] = [3, 1, 366];
+  t[OP.EPOCH] = [12, 0, Number.MAX_SAFE_INTEGER];
+  return t;
+})();
+
+/** The parts read on the current line, by op (-1: not read); MONTH_NAME sets MONTH, AMPM 0/1. */
+const part = new Float64Array(OP.FRACTION + 1);
 let zone = 0;
 let hasZone = false;
 
@@ -133,8 +145,8 @@ export let tfZoneMinutes = 0;
 export let tfHasZone = false;
 
 export function tfReset(): void {
-  year = month = day = dayOfYear = pm = epoch = -1;
-  hour = minute = second = zone = 0;
+  part.fill(-1);
+  zone = 0;
   hasZone = false;
 }
 
@@ -168,69 +180,18 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: number): number {
   for (let k = 0; k < ops.length; k += 2) {
     const op = ops[k]!;
-    let v: number;
     switch (op) {
       case OP.LIT:
         if (pos >= end || b[pos] !== ops[k + 1]) return -1;
         pos++;
         continue;
-      case OP.YEAR:
-        v = num(b, pos, end, 4);
-        if (v < 0 || numEnd - pos !== 4) return -1;
-        year = v;
-        break;
-      case OP.YEAR2:
-        v = num(b, pos, end, 2);
-        if (v < 0) return -1;
-        year = v < 69 ? 2000 + v : 1900 + v; // POSIX strptime's pivot
-        break;
-      case OP.MONTH:
-        v = num(b, pos, end, 2);
-        if (v < 1 || v > 12) return -1;
-        month = v;
-        break;
-      case OP.DAY:
-        v = num(b, pos, end, 2);
-        if (v < 1 || v > 31) return -1;
-        day = v;
-        break;
-      case OP.HOUR:
-        v = num(b, pos, end, 2);
-        if (v < 0 || v > 23) return -1;
-        hour = v;
-        break;
-      case OP.HOUR12:
-        v = num(b, pos, end, 2);
-        if (v < 1 || v > 12) return -1;
-        hour = v;
-        break;
-      case OP.MINUTE:
-        v = num(b, pos, end, 2);
-        if (v < 0 || v > 59) return -1;
-        minute = v;
-        break;
-      case OP.SECOND:
-        v = num(b, pos, end, 2);
-        if (v < 0 || v > 60) return -1;
-        second = Math.min(v, 59);
-        break;
-      case OP.DAY_OF_YEAR:
-        v = num(b, pos, end, 3);
-        if (v < 1 || v > 366) return -1;
-        dayOfYear = v;
-        break;
-      case OP.EPOCH:
-        v = num(b, pos, end, 12);
-        if (v < 0) return -1;
-        epoch = v;
-        break;
       case OP.MONTH_NAME: {
         let e = pos;
         while (e < end && isLetter(b[e]!)) e++;
         if (e - pos < 3) return -1;
         const m = MONTHS.indexOf(String.fromCharCode(b[pos]! | 32, b[pos + 1]! | 32, b[pos + 2]! | 32));
         if (m < 0) return -1;
-        month = m + 1;
+        part[OP.MONTH] = m + 1;
         numEnd = e;
         break;
       }
@@ -238,7 +199,7 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
         if (pos + 2 > end || (b[pos + 1]! | 32) !== 109) return -1;
         const a = b[pos]! | 32;
         if (a !== 97 && a !== 112) return -1;
-        pm = a === 112 ? 1 : 0;
+        part[OP.AMPM] = a === 112 ? 1 : 0;
         numEnd = pos + 2;
         break;
       }
@@ -292,8 +253,13 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
         numEnd = e;
         break;
       }
-      default:
-        return -1;
+      default: {
+        const spec = NUM[op];
+        if (spec === undefined) return -1;
+        const v = num(b, pos, end, spec[0]);
+        if (v < spec[1] || v > spec[2] || (op === OP.YEAR && numEnd - pos !== 4)) return -1;
+        part[op] = v;
+      }
     }
     pos = numEnd;
   }
@@ -305,20 +271,27 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
  * False when they make no date: no year, or neither month and day nor a day of the year.
  */
 export function tfFinish(): boolean {
+  const epoch = part[OP.EPOCH]!;
   if (epoch >= 0) {
     tfSeconds = epoch;
     tfZoneMinutes = hasZone ? zone : 0;
     tfHasZone = true;
     return true;
   }
+  const y2 = part[OP.YEAR2]!;
+  const year = part[OP.YEAR]! >= 0 ? part[OP.YEAR]! : y2 >= 0 ? (y2 < 69 ? 2000 + y2 : 1900 + y2) : -1; // POSIX strptime's pivot
   if (year < 0) return false;
+  const month = part[OP.MONTH]!;
+  const day = part[OP.DAY]!;
+  const dayOfYear = part[OP.DAY_OF_YEAR]!;
   let days: number;
   if (month > 0 && day > 0) days = daysFromCivil(year, month, day);
   else if (dayOfYear > 0) days = daysFromCivil(year, 1, 1) + dayOfYear - 1;
   else return false;
-  let h = hour;
+  const pm = part[OP.AMPM]!;
+  let h = Math.max(0, part[OP.HOUR]!, part[OP.HOUR12]!);
   if (pm >= 0) h = (h % 12) + (pm === 1 ? 12 : 0);
-  tfSeconds = days * 86400 + h * 3600 + minute * 60 + second - zone * 60;
+  tfSeconds = days * 86400 + h * 3600 + Math.max(0, part[OP.MINUTE]!) * 60 + Math.min(59, Math.max(0, part[OP.SECOND]!)) - zone * 60;
   tfZoneMinutes = zone;
   tfHasZone = hasZone;
   return true;
