@@ -11,7 +11,7 @@ import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import type { RegularSource } from '../detectors/regular.js';
 import type { TopEntry } from '../sketches/space-saving.js';
-import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount } from './report.js';
+import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, underWay, underWaySuffix, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount, type UnderWay } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -53,6 +53,8 @@ export interface PacketAttackReport extends AttackGeo {
    * mostly completed — the service's clients who connected during the flood. Not blocked.
    */
   visitorSources: string[];
+  /** Report only: under way when the capture began or still when it ended (see UnderWay). */
+  underWay?: UnderWay;
   evidence: Record<string, number | string>;
 }
 
@@ -162,7 +164,14 @@ export function buildPacketReport(
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
   if (outliers !== null) warnings = [...warnings, outlierWarning(outliers, 'packet', zone, engine.timing.window)];
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => packetAlertReport(a, zone, engine.regularSources()));
+  const attacks = [...engine.alerts]
+    .sort((a, b) => a.start - b.start || a.id - b.id)
+    .map((a) => {
+      const r = packetAlertReport(a, zone, engine.regularSources());
+      const u = underWay(a, span);
+      if (u !== undefined) r.underWay = u;
+      return r;
+    });
   const nAttacks = attacks.filter((a) => a.attack).length;
   const vs = [...engine.victims.values()];
   const byBytes = [...vs].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets);
@@ -221,7 +230,7 @@ export function buildPacketReport(
           ? packets === 0
             ? 'no packets read'
             : 'no attack found'
-          : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`,
+          : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}${underWaySuffix(top!.underWay)}`,
     },
     timeline: { resolution: per * 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
     victims,

@@ -144,6 +144,8 @@ export interface AttackReport extends AttackGeo {
    * not in live events.
    */
   serverErrors?: { share: number; before: number | null };
+  /** Report only: under way when the input began or still when it ended (see UnderWay). */
+  underWay?: UnderWay;
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -268,6 +270,30 @@ function sortedTexts(m: Map<string, number>, n: number): ValueCount[] {
 type ReportedAlert = AlertBase<unknown> & { readonly kind: string };
 
 /** The fields every attack report starts with (the JSON keeps this order). */
+/**
+ * An attack under way when the input began (its start is the input's first second: it began
+ * then or earlier — a log rotated, or a capture started, during the attack) or still when it
+ * ended (it may go on).
+ */
+export interface UnderWay {
+  atStart: boolean;
+  atEnd: boolean;
+}
+
+/** The attack's UnderWay, given the input's span, or undefined when it was neither. */
+export function underWay(a: { start: number; end: number }, span: { start: number; end: number } | null): UnderWay | undefined {
+  if (span === null) return undefined;
+  const atStart = a.start <= span.start + 1;
+  const atEnd = a.end >= span.end - 1;
+  return atStart || atEnd ? { atStart, atEnd } : undefined;
+}
+
+/** For a verdict: " (under way when the input began …)", or "". */
+export function underWaySuffix(u: UnderWay | undefined): string {
+  if (u === undefined) return '';
+  return u.atStart && u.atEnd ? ' (under way for the whole input)' : u.atStart ? ' (under way when the input began: it began then or earlier)' : ' (still under way when the input ended)';
+}
+
 export function alertHead(a: ReportedAlert, zone: number) {
   const start = Number.isFinite(a.start) ? a.start : 0;
   const end = Number.isFinite(a.end) ? a.end : start;
@@ -514,7 +540,14 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
   const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: forwarded !== null && forwarded >= PROXIED_MIN_SHARE && settings.clientIp === 'remote' };
-  const attacks = [...engine.alerts].sort((a, b) => a.start - b.start || a.id - b.id).map((a) => alertReport(a, zone, own));
+  const attacks = [...engine.alerts]
+    .sort((a, b) => a.start - b.start || a.id - b.id)
+    .map((a) => {
+      const r = alertReport(a, zone, own);
+      const u = underWay(a, span);
+      if (u !== undefined) r.underWay = u;
+      return r;
+    });
   // Addresses that came with an attack are its sources, which the findings name.
   const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
   const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
@@ -540,7 +573,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       ? requests === 0
         ? 'no requests parsed'
         : `no attack found${unread}`
-      : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}`;
+      : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}${underWaySuffix(top!.underWay)}`;
   return {
     schema: REPORT_SCHEMA,
     kind: 'logs',

@@ -4,7 +4,7 @@
  */
 import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
-import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, sourceLines, timelineRows, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, sourceLines, timelineRows, underWayLine, when, type TextOptions } from './text.js';
 
 export function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -54,6 +54,8 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     out.push('');
     out.push(`${sev} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
+    const uw = underWayLine(a, 'capture');
+    if (uw !== null) out.push(uw);
     // net.bandwidth measures bytes: its peak is in bits per second (peakRate holds bytes).
     const peak = a.signature === 'net.bandwidth' ? bps(a.peakBps) : `${fmt(a.peakRate)} packets/s`;
     out.push(`  peak ${peak} at ${when(a.peakAt).slice(11)}${a.peakBps && a.signature !== 'net.bandwidth' ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);

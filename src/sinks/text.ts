@@ -38,6 +38,18 @@ export function duration(s: number): string {
   return h > 0 ? `${h}h ${m}m ${sec}s` : `${m}m ${sec}s`;
 }
 
+/**
+ * A line saying an attack was under way when the input began (so it began then or earlier)
+ * or still when it ended, or null.
+ */
+export function underWayLine(a: { start: string; underWay?: { atStart: boolean; atEnd: boolean } }, input: string): string | null {
+  const u = a.underWay;
+  if (u === undefined) return null;
+  if (u.atStart && u.atEnd) return `  under way for the whole ${input}: it began at ${when(a.start).slice(11)} or earlier, and may go on past its end`;
+  if (u.atStart) return `  under way when the ${input} begins: it began at ${when(a.start).slice(11)} or earlier`;
+  return `  still under way when the ${input} ends: it may go on`;
+}
+
 /** "2025-03-14T09:15:00+02:00" → "2025-03-14 09:15:00". */
 export function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
@@ -106,6 +118,8 @@ export function renderText(r: Report, o: TextOptions): string {
     out.push('');
     out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
+    const uw = underWayLine(a, 'log');
+    if (uw !== null) out.push(uw);
     out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
     const ev = Object.entries(a.evidence)
       .map(([k, v]) => `${k}=${v}`)

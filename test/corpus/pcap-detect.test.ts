@@ -23,6 +23,9 @@ describe.skipIf(!HAVE_CORPUS)('detection on real captures', () => {
     // Countries are counted in the workers over every SYN, not over the listed sources.
     expect(f[0]!.countries!.reduce((a, c) => a + c.count, 0)).toBe(37_841);
     expect(f[0]!.topSources.length).toBe(1000);
+    // Captured during the flood: under way from the capture's first second to its last.
+    expect(f[0]!.underWay).toEqual({ atStart: true, atEnd: true });
+    expect(r.summary.verdict).toMatch(/\(under way for the whole input\)$/);
     const four = await capture('StopDDoS-packet-captures_pkt.TCP.synflood.spoofed.pcap', 4);
     expect(JSON.stringify(four)).toBe(JSON.stringify(r));
   });

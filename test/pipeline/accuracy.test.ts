@@ -77,6 +77,28 @@ describe('detection on the generated flood log (ground truth beside it)', () => 
     expect(rep.attacks.filter((a) => a.attack).every((a) => a.target === truth.flood!.target || truth.flood!.sources.includes(a.target))).toBe(true);
   });
 
+  it('says when the log begins or ends during an attack: a log rotated mid-flood, or read while it goes on', async () => {
+    // Whole: the flood begins and ends inside the log.
+    const flood = report.attacks.find((a) => a.signature === 'http.repeated-url')!;
+    expect(flood.underWay).toBeUndefined();
+    const lines = logText.split('\n');
+    const at = (epoch: number) => lines.findIndex((l) => l !== '' && Date.parse(l.slice(l.indexOf('[') + 1, l.indexOf(']')).replace(/^(\d\d)\/(\w{3})\/(\d{4}):/, '$2 $1 $3 ')) / 1000 >= epoch);
+    const mid = at(truth.flood!.startEpoch + 120);
+    const p = `${tmp()}/rotated-mid-flood.log`;
+    writeFileSync(p, lines.slice(mid).join('\n'));
+    const after = await analyzeLogs({ inputs: [p], threads: 2 });
+    const f = after.attacks.find((a) => a.signature === 'http.repeated-url')!;
+    expect(f.start).toBe(after.input.start);
+    expect(f.underWay).toEqual({ atStart: true, atEnd: false });
+    expect(after.summary.verdict).toMatch(/\(under way when the input began: it began then or earlier\)$/);
+    const q = `${tmp()}/read-mid-flood.log`;
+    writeFileSync(q, lines.slice(0, mid).join('\n') + '\n');
+    const before = await analyzeLogs({ inputs: [q], threads: 2 });
+    expect(before.attacks.find((a) => a.signature === 'http.repeated-url')!.underWay).toEqual({ atStart: false, atEnd: true });
+    const text = await run(['-q', q]);
+    expect(text.stdout).toContain('  still under way when the log ends: it may go on');
+  });
+
   it('raises nothing else: no attack on background traffic', () => {
     const targets = new Set([truth.flood!.target, truth.flashCrowd!.target, truth.hotSource!.ip]);
     expect(report.attacks.filter((a) => !targets.has(a.target))).toEqual([]);
