@@ -172,6 +172,7 @@ attacks.forEach((a) => {
   const count = isCap ? a.packets : a.requests;
   sec.appendChild(el('p', {}, esc(a.start) + ' → ' + esc(a.end) + ' (' + fmt(a.durationSeconds) + ' s) · peak ' + fmt(a.peakRate) + ' ' + unit + '/s at ' + esc(a.peakAt) + ' · ' + fmt(count) + ' ' + unit + ' from ~' + fmt(a.distinctSources) + ' sources'));
   sec.appendChild(el('p', {class: 'muted'}, Object.keys(a.evidence).map((k) => esc(k) + '=' + esc(a.evidence[k])).join(' · ')));
+  if (a.underWay) sec.appendChild(el('p', {class: 'muted'}, a.underWay.atStart && a.underWay.atEnd ? 'under way for the whole input: it began at its start or earlier, and may go on past its end' : a.underWay.atStart ? 'under way when the input begins: it began then or earlier' : 'still under way when the input ends: it may go on'));
   if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
   const se = a.serverErrors;
   if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));

@@ -119,6 +119,22 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await page.close();
   });
 
+  it('says when an attack was under way as the input began (a log rotated mid-flood)', async () => {
+    const g = generated();
+    const lines = g.text.split('\n');
+    const from = lines.findIndex((l) => l.includes('/wp-login.php') && l.includes(':09:17:'));
+    expect(from).toBeGreaterThan(0);
+    const p = join(tmp(), 'mid.log');
+    writeFileSync(p, lines.slice(from).join('\n'));
+    const html = join(tmp(), 'mid.html');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', join(tmp(), 'm.json'), p])).code).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    const flood = page.locator('section.attack[data-signature="http.repeated-url"]').first();
+    expect(await flood.textContent()).toContain('under way when the input begins: it began then or earlier');
+    await page.close();
+  });
+
   it('is readable on a phone-sized screen', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(`file://${pages.capture}`);
