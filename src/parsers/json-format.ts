@@ -15,7 +15,7 @@ const EPOCH = /^\d{10}(\.\d+)?$/;
 const REQUEST = /^[A-Z]+ \S+ HTTP\/\d(\.\d)?$/;
 
 /** Client-address keys, best first; keys naming another address are never the client. */
-const CLIENT_KEYS = ['remote_addr', 'client_ip', 'clientip', 'client_addr', 'remote_ip', 'realip_remote_addr', 'client', 'ip', 'src_ip', 'source_ip', 'c_ip', 'remoteaddr', 'remote'];
+const CLIENT_KEYS = ['remote_addr', 'client_ip', 'clientip', 'client_addr', 'client_host', 'remote_ip', 'realip_remote_addr', 'client', 'ip', 'src_ip', 'source_ip', 'c_ip', 'remoteaddr', 'remote'];
 const NOT_CLIENT = /forward|server|upstream|host|dst|dest|proxy|local/;
 
 interface Member {
@@ -81,7 +81,12 @@ function unescape(m: Member): string {
   }
 }
 
-const norm = (k: string) => k.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+/** A key as snake_case: "RequestMethod", "request-method" and "request_method" alike. */
+const norm = (k: string) =>
+  k
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_');
 
 /**
  * The nginx log_format string that writes `line`, or null when the line is no flat JSON object
@@ -111,7 +116,7 @@ export function inferJsonFormat(line: string): string | null {
     take('request_method', (k) => k === 'method' || k === 'request_method' || k === 'verb');
     take('request_uri', (k) => k === 'request_uri' || k === 'uri' || k === 'url' || k === 'path' || k === 'request_path');
   }
-  take('status', (k, v) => /^(status|status_code|response|response_code|code|response_status)$/.test(k) && /^[1-5]\d\d$/.test(v));
+  take('status', (k, v) => /^(status|status_code|response|response_code|code|response_status|downstream_status)$/.test(k) && /^[1-5]\d\d$/.test(v));
   take('body_bytes_sent', (k, v) => /^(body_bytes_sent|bytes_sent|bytes|size|response_size|bytes_out|body_bytes)$/.test(k) && /^\d+$/.test(v));
   take('http_referer', (k) => k.includes('refer') || k === 'ref');
   take('http_user_agent', (k) => k.includes('agent') || k === 'ua');
