@@ -128,7 +128,7 @@ describe('access-log line parser', () => {
     expect(inferJsonFormat(camel)).toBe('{"clientHost":"$remote_addr","startUTC":"$time_iso8601","requestMethod":"$request_method","requestPath":"$request_uri","downstreamStatus":$status}');
     expect(parse(inferJsonFormat(camel)!, camel).ok).toBe(true);
     expect(isoWithOffset(rec.time, rec.zoneMinutes)).toBe('2025-03-14T07:15:00+00:00');
-    // Nested objects (Caddy, Traefik) and lines that are no JSON object are not guessed at.
+    // Nested objects (Caddy) and lines that are no JSON object are not guessed at.
     expect(inferJsonFormat('{"ts":1741936500.25,"request":{"remote_ip":"10.0.0.1","uri":"/"}}')).toBeNull();
     expect(inferJsonFormat('10.0.0.1 - - [14/Mar/2025:09:15:00 +0200] "GET / HTTP/1.1" 200 1')).toBeNull();
   });
