@@ -3,8 +3,9 @@
  * URL and no heavy source accounts for most of it — a flood spread over many URLs (random
  * paths, each asked once: the 404 flood that per-URL signatures cannot see) from many
  * sources each under the per-source rate. An attack when its requests mostly carry no
- * referrer (in a log that records referrers) or mostly fail (4xx/5xx); a surge of referred, successful requests (a link to
- * several pages, a newsletter) is reported at info level, like a flash crowd.
+ * referrer (in a log that records referrers) or mostly fail (4xx/5xx); a surge of referred,
+ * successful requests (a link to several pages, a newsletter) is reported at info level, like
+ * a flash crowd.
  */
 import { C } from '../partial/partial.js';
 import type { Baseline } from '../windows/baseline.js';

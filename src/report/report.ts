@@ -269,7 +269,6 @@ function sortedTexts(m: Map<string, number>, n: number): ValueCount[] {
 /** What the log and the packet alert report both take from an alert. */
 type ReportedAlert = AlertBase<unknown> & { readonly kind: string };
 
-/** The fields every attack report starts with (the JSON keeps this order). */
 /**
  * An attack under way when the input began (its start is the input's first second: it began
  * then or earlier — a log rotated, or a capture started, during the attack) or still when it
@@ -294,6 +293,7 @@ export function underWaySuffix(u: UnderWay | undefined): string {
   return u.atStart && u.atEnd ? ' (under way for the whole input)' : u.atStart ? ' (under way when the input began: it began then or earlier)' : ' (still under way when the input ended)';
 }
 
+/** The fields every attack report starts with (the JSON keeps this order). */
 export function alertHead(a: ReportedAlert, zone: number) {
   const start = Number.isFinite(a.start) ? a.start : 0;
   const end = Number.isFinite(a.end) ? a.end : start;
@@ -393,7 +393,6 @@ function noteOf(a: Alert, urls: readonly ValueCount[]): string | undefined {
   return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
-/** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 /** Sources an alert names that are the site's own traffic: its `regularSources`, not to block. */
 export interface OwnTraffic {
   /** The site's regular sources. */
@@ -404,6 +403,7 @@ export interface OwnTraffic {
   proxied: boolean;
 }
 
+/** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventAlertOptions): AttackReport {
   const entries = a.topSources(TOP_SOURCES_JSON);
   const topSources = reportedSources(entries, ev);
