@@ -46,7 +46,7 @@ Input:
   --log-format FMT     preset (combined, common, vhost_combined, nginx, nginx_main), an Apache
                        LogFormat string, e.g. '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"',
                        or an nginx log_format string, e.g. '$remote_addr [$time_iso8601] "$request" $status'
-                       (default: detected from the first lines)
+                       (default: detected from the first lines; a JSON log's from its keys)
   --client-ip MODE     remote (default) or xff: the right-most X-Forwarded-For address
                        that is not in --trusted-proxies
   --trusted-proxies L  comma-separated addresses/CIDRs of your own proxies
