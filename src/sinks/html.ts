@@ -190,6 +190,10 @@ attacks.forEach((a) => {
   if (a.prefixes && a.prefixes.length > 0) {
     grid.appendChild(el('div', {class: 'card'}, '<div class="muted">prefixes</div>' + bars(a.prefixes.slice(0, 8).map((p) => ({k: p.prefix, v: p.count, label: p.members + ' sources, ' + Math.round(p.share * 100) + '%'})))));
   }
+  // Dense wider prefixes (/16, /48): many of their /24s or /64s attack (the rotating-IPv6 flood's /48).
+  if (a.widePrefixes && a.widePrefixes.length > 0) {
+    grid.appendChild(el('div', {class: 'card dense'}, '<div class="muted">dense prefixes</div>' + bars(a.widePrefixes.slice(0, 8).map((p) => ({k: p.prefix, v: p.count, label: p.members + ' sources, ' + Math.round(p.share * 100) + '%'})))));
+  }
   sec.appendChild(grid);
   if (a.topSources.length > 0) {
     // Counts from a summary that had to evict are bounds: "at least" beside them. Sources the

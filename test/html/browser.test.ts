@@ -99,6 +99,8 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await flood.locator('button.copy').click();
     await expect(flood.locator('button.copy').textContent()).resolves.toBe('copied');
     expect(await flood.locator('.countries').textContent()).toMatch(/%/);
+    // The flood's two attacking /24s, each dense enough to show as its /16 too.
+    expect(await flood.locator('.dense').textContent()).toMatch(/\.0\.0\/16.*sources.*\.0\.0\/16/);
     expect(await page.textContent('body')).toMatch(/IP geolocation by DB-IP/);
     await page.close();
   });
