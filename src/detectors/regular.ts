@@ -81,6 +81,13 @@ export interface RegularSource {
   share: number;
 }
 
+/** The first attack alert an engine opened (the lowest id), or undefined. */
+export function firstAttack<A extends AlertBase<unknown>>(alerts: readonly A[]): A | undefined {
+  let first: A | undefined;
+  for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+  return first;
+}
+
 /**
  * The regular sources by an engine's alerts so far. Fixed once an attack alert has opened
  * (its "before" does not change), and kept from then on.
@@ -90,8 +97,7 @@ export class RegularSources {
 
   of<A extends AlertBase<unknown>>(alerts: readonly A[]): RegularSource[] {
     if (this.fixed !== null) return this.fixed;
-    let first: A | undefined;
-    for (const a of alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
+    const first = firstAttack(alerts);
     if (first === undefined) return [];
     const total = first.beforeRequests;
     const early = first.beforeEarly;

@@ -51,10 +51,10 @@ export type UrlHistory = (key: string) => number | null;
 
 /**
  * Whether a surge looks like people following a link: mostly referred (when the log records
- * referrers), few requests each in
- * the window and, over the surge so far, few requests each too (`overall`, when that alone
- * says no: bots that forge a referrer at a few requests a minute each look like a crowd in
- * any one window, but keep coming back; people following a link load the page once or twice).
+ * referrers), few requests each in the window and, over the surge so far, few requests each
+ * too (`overall`, when that alone says no: bots that forge a referrer at a few requests a
+ * minute each look like a crowd in any one window, but keep coming back; people following a
+ * link load the page once or twice).
  */
 export function flashVerdict(s: UrlSurge, cfg: DetectConfig, history?: UrlHistory): { flash: boolean; overall: number | null } {
   // Without referrers in the log, the per-source counts alone decide.

@@ -32,7 +32,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, overlapWarning, PROXIED_MIN_SHARE, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report } from '../report/report.js';
+import { alertReport, buildReport, logsProxies, overlapWarning, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -444,7 +444,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const ownTraffic = (): OwnTraffic => ({
       regular: engine.regularSources(),
       cdn: engine.cdn()?.name ?? null,
-      proxied: fold.clientIp === 'remote' && plan.has.has(F.XFF) && engine.forwardedShare() >= PROXIED_MIN_SHARE,
+      proxied: logsProxies(plan.has.has(F.XFF) ? engine.forwardedShare() : null, fold.clientIp),
     });
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};

@@ -9,7 +9,7 @@
 import { formatIp, isV4, parseCidr } from '../parsers/ip.js';
 import type { GeoIp } from '../geo/geoip.js';
 import { planBlocklist, type BlockOptions, type BlockPlan } from '../geo/blocklist.js';
-import { PROXIED_MIN_SHARE, type CountryShare, type PrefixShare, type Report } from './report.js';
+import { logsProxies, type CountryShare, type PrefixShare, type Report } from './report.js';
 import type { PacketReport } from './packet-report.js';
 
 export interface Enrichment {
@@ -137,8 +137,7 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
     }
     const regular = report.summary.regularSources.map((s) => s.ip);
     const cdn = report.kind === 'logs' ? report.summary.cdn?.name : undefined;
-    const fwd = report.kind === 'logs' && report.settings.clientIp === 'remote' ? report.summary.forwardedShare : null;
-    const proxied = fwd !== null && fwd >= PROXIED_MIN_SHARE ? fwd : undefined;
+    const proxied = report.kind === 'logs' && logsProxies(report.summary.forwardedShare, report.settings.clientIp) ? report.summary.forwardedShare! : undefined;
     blocklist = planBlocklist(report.attacks, { ...e.block, victims: [...victims], regular, ...(cdn !== undefined ? { cdn } : {}), ...(proxied !== undefined ? { proxied } : {}) });
   }
   const geo = e.geo === null ? null : { attribution: e.geo.attribution, countryDb: e.geo.countryDbName, asnDb: e.geo.asnDb };

@@ -506,6 +506,15 @@ function fewAddressesWarning(top: readonly TopEntry[], requests: number, attacke
 /** With this share of requests carrying an X-Forwarded-For address, the site is behind proxies. */
 export const PROXIED_MIN_SHARE = 0.9;
 
+/**
+ * The log's client addresses are proxies: the client is taken from the connection and nearly
+ * every request carried an X-Forwarded-For address (`forwardedShare`: Engine.forwardedShare, or
+ * null when the format logs no such field).
+ */
+export function logsProxies(forwardedShare: number | null, clientIp: 'remote' | 'xff'): boolean {
+  return clientIp === 'remote' && forwardedShare !== null && forwardedShare >= PROXIED_MIN_SHARE;
+}
+
 function proxiedWarning(share: number): string {
   return `${Math.round(share * 100)} % of the requests carried an X-Forwarded-For address: they came through a proxy, load balancer or CDN, and the addresses in this report are its, not the clients' — blocking them blocks every visitor, so the block list leaves them out. Run again with --client-ip xff (and --trusted-proxies for proxies of your own in the chain) to see and block the clients`;
 }
@@ -539,7 +548,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
-  const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: forwarded !== null && forwarded >= PROXIED_MIN_SHARE && settings.clientIp === 'remote' };
+  const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: logsProxies(forwarded, settings.clientIp) };
   const attacks = [...engine.alerts]
     .sort((a, b) => a.start - b.start || a.id - b.id)
     .map((a) => {

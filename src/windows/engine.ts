@@ -17,7 +17,7 @@ import { StepBucket, urlKey } from './bucket.js';
 import { WindowView } from './window.js';
 import { WindowedEngine, type AlertEvent } from './windowed-engine.js';
 import { RateHistogram } from './rate-histogram.js';
-import { REGULAR_MIN_COUNT, RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
+import { firstAttack, REGULAR_MIN_COUNT, RegularSources, TrafficHistory, type RegularSource } from '../detectors/regular.js';
 import { cdnInFront } from '../geo/cdn.js';
 
 export type { AlertEvent };
@@ -136,15 +136,15 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
    * all of them so far when little came before.
    */
   forwardedShare(): number {
-    const first = this.firstAttack();
-    const [f, n] = first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT ? [first.beforeForwarded, first.beforeRequests] : [this.totals[C.XFF]!, this.totals[C.REQUESTS]!];
+    const first = this.judgedBefore();
+    const [f, n] = first !== undefined ? [first.beforeForwarded, first.beforeRequests] : [this.totals[C.XFF]!, this.totals[C.REQUESTS]!];
     return n > 0 ? Math.round((f / n) * 1000) / 1000 : 0;
   }
 
-  private firstAttack(): Alert | undefined {
-    let first: Alert | undefined;
-    for (const a of this.alerts) if (a.isAttack && (first === undefined || a.id < first.id)) first = a;
-    return first;
+  /** The first attack alert, when enough traffic came before it to judge the site's own by. */
+  private judgedBefore(): Alert | undefined {
+    const first = firstAttack(this.alerts);
+    return first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT ? first : undefined;
   }
 
   private cdnFixed: { name: string; share: number } | null | undefined;
@@ -156,8 +156,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
    */
   cdn(): { name: string; share: number } | null {
     if (this.cdnFixed !== undefined) return this.cdnFixed;
-    const first = this.firstAttack();
-    if (first !== undefined && first.beforeRequests >= REGULAR_MIN_COUNT) return (this.cdnFixed = cdnInFront(first.before, first.beforeRequests));
+    const first = this.judgedBefore();
+    if (first !== undefined) return (this.cdnFixed = cdnInFront(first.before, first.beforeRequests));
     return cdnInFront(this.topSources.top(), this.totals[C.REQUESTS]!);
   }
 
