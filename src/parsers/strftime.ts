@@ -167,8 +167,14 @@ function num(b: Uint8Array, pos: number, end: number, max: number): number {
   return n === 0 ? -1 : v;
 }
 
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** End of the run of ASCII letters at pos (pos when there is none): a month, day or zone name. */
+function letters(b: Uint8Array, pos: number, end: number): number {
+  while (pos < end) {
+    const c = b[pos]!;
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) break;
+    pos++;
+  }
+  return pos;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -186,8 +192,7 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
         pos++;
         continue;
       case OP.MONTH_NAME: {
-        let e = pos;
-        while (e < end && isLetter(b[e]!)) e++;
+        const e = letters(b, pos, end);
         if (e - pos < 3) return -1;
         const m = MONTHS.indexOf(String.fromCharCode(b[pos]! | 32, b[pos + 1]! | 32, b[pos + 2]! | 32));
         if (m < 0) return -1;
@@ -225,8 +230,7 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
       }
       case OP.ZONE_NAME: {
         // A zone's name says its offset only for UTC; any other name leaves the time local.
-        let e = pos;
-        while (e < end && isLetter(b[e]!)) e++;
+        const e = letters(b, pos, end);
         if (e === pos) return -1;
         const n = e - pos;
         const utc = (n === 3 && ((b[pos]! | 32) === 117 || (b[pos]! | 32) === 103)) || (n === 1 && (b[pos]! | 32) === 122);
@@ -247,10 +251,8 @@ export function parseStrftime(ops: Int32Array, b: Uint8Array, pos: number, end: 
         break;
       }
       case OP.WORD: {
-        let e = pos;
-        while (e < end && isLetter(b[e]!)) e++;
-        if (e === pos) return -1;
-        numEnd = e;
+        numEnd = letters(b, pos, end);
+        if (numEnd === pos) return -1;
         break;
       }
       default: {
