@@ -66,6 +66,30 @@ describe('CLI on bad input: a clear message, nothing lost', () => {
     }
   });
 
+  it('a JSON log read by its inferred format: a truncated line, one missing a key and a bad time are counted and sampled; keys naming no client are no format', async () => {
+    const row = (s: number, ip: string) => `{"time":"2025-03-14T09:00:${String(s).padStart(2, '0')}+02:00","ip":"${ip}","req":"GET /a HTTP/1.1","status":200}`;
+    const p = join(dir, 'json-bad.log');
+    const lines = [row(0, '10.0.0.1'), row(1, '10.0.0.2').slice(0, 40), '{"time":"2025-03-14T09:00:02+02:00","req":"GET /a HTTP/1.1","status":200}', row(3, '10.0.0.3').replace('09:00:03', '09:61:03'), row(4, '10.0.0.4')];
+    writeFileSync(p, lines.join('\n') + '\n');
+    const r = await run(['--format', 'json', '-q', p]);
+    expect(r.code).toBe(0);
+    const rep = json(r.stdout);
+    expect([rep.input.lines, rep.input.parsed, rep.input.malformed]).toEqual([5, 2, 3]);
+    expect(rep.input.malformedSamples.map((s) => [s.file, s.line])).toEqual([
+      [p, 2],
+      [p, 3],
+      [p, 4],
+    ]);
+    expect(rep.input.malformedSamples[0]!.reason).toMatch(/^line ends early: expected "\\",\\"ip\\":\\"" at column 35/);
+    expect(rep.input.malformedSamples[2]!.reason).toMatch(/bad timestamp for \$time_iso8601/);
+    // Keys that say where the time and the request are, but no client: no format fits, exit 2.
+    const q = join(dir, 'json-no-client.log');
+    writeFileSync(q, '{"time":"2025-03-14T09:00:00+02:00","req":"GET /a HTTP/1.1","status":200}\n');
+    const n = await run(['-q', q]);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/no known log format fits its first 1 lines \(tried nginx_main, vhost_combined, combined, common, JSON keys\)/);
+  });
+
   it('detects gzip by magic bytes, not by name', async () => {
     const p = join(dir, 'plain-name.log');
     writeFileSync(p, gzipSync(sample.text));
