@@ -11,6 +11,35 @@ export const CORPUS = resolve(ROOT, '../shared/corpus');
 export const HAVE_CORPUS = existsSync(join(CORPUS, 'logs'));
 export const NO_CORPUS_MESSAGE = `../shared/corpus not found beside the project (${CORPUS}): corpus tests skipped. They need the shared test corpus, present in CI and the team's checkouts.`;
 
+const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An epoch second as an access log's time, "20/Nov/2026:02:00:00 +0000" (the UTC clock, labelled `zone`). */
+export function clf(t: number, zone = '+0000'): string {
+  const d = new Date(t * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${zone}`;
+}
+
+/**
+ * An hour of log from `t0`: background at 2 req/s, a flood of POST /x at 80 req/s from 2,000 addresses (answered 503)
+ * over seconds [600, 3000), and nothing at all logged over the seconds [silent[0], silent[1]).
+ */
+export function silentLog(t0: number, silent: [number, number]): string {
+  const out: string[] = [];
+  let n = 0;
+  for (let s = 0; s < 3600; s++) {
+    if (s >= silent[0] && s < silent[1]) continue;
+    for (let k = 0; k < 2; k++) out.push(`198.51.100.${(n++ % 50) + 1} - - [${clf(t0 + s)}] "GET /page${n % 9} HTTP/1.1" 200 10 "https://ex.org/" "Mozilla"`);
+    if (s >= 600 && s < 3000) {
+      for (let k = 0; k < 80; k++) {
+        const i = n++ % 2000;
+        out.push(`45.${10 + (i % 40)}.${Math.floor(i / 40)}.${(i % 200) + 1} - - [${clf(t0 + s)}] "POST /x HTTP/1.1" 503 10 "-" "bot"`);
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
 export function tmp(prefix = 'floodscope-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

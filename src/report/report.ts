@@ -12,7 +12,7 @@ import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
-import type { Engine } from '../windows/engine.js';
+import type { Engine, Silence } from '../windows/engine.js';
 import { REGULAR_MIN_COUNT, type RegularSource } from '../detectors/regular.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
@@ -146,6 +146,8 @@ export interface AttackReport extends AttackGeo {
   serverErrors?: { share: number; before: number | null };
   /** Report only: under way when the input began or still when it ended (see UnderWay). */
   underWay?: UnderWay;
+  /** Report only: the log's silences during the attack or at its edges (see SilenceReport). */
+  silences?: AttackSilence[];
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
@@ -206,6 +208,8 @@ export interface Report extends ReportGeo {
     malformedByReason: Record<string, number>;
     warnings: string[];
     errors: string[];
+    /** Runs of a minute or more in which nothing was logged, improbable at the rate before (see Silence). */
+    silences: SilenceReport[];
     /** Live `--shed`: chunks and lines skipped under overload, and the share analyzed. */
     shed?: ShedReport;
   };
@@ -277,6 +281,40 @@ type ReportedAlert = AlertBase<unknown> & { readonly kind: string };
 export interface UnderWay {
   atStart: boolean;
   atEnd: boolean;
+}
+
+/**
+ * A time the log is silent (windows/engine.ts Silence): its first and last silent second,
+ * and requests per second over the ten minutes before it.
+ */
+export interface SilenceReport {
+  start: string;
+  end: string;
+  seconds: number;
+  rateBefore: number;
+}
+
+/**
+ * A silence seen from an attack: `during` it, right `after` its last second (the log fell
+ * silent while it went on: not seen to end), or right `before` its first (it was under way
+ * when the log resumed: it began then or earlier). "Right": within a step.
+ */
+export interface AttackSilence extends SilenceReport {
+  where: 'during' | 'after' | 'before';
+}
+
+/** The silences touching an attack (see AttackSilence), or undefined when none does. */
+export function attackSilences(a: { start: number; end: number }, silences: readonly Silence[], step: number, zone: number): AttackSilence[] | undefined {
+  const out: AttackSilence[] = [];
+  for (const x of silences) {
+    const where = x.start > a.start && x.end < a.end ? 'during' : x.start > a.end && x.start <= a.end + 1 + step ? 'after' : x.end < a.start && x.end >= a.start - 1 - step ? 'before' : null;
+    if (where !== null) out.push({ ...silenceReport(x, zone), where });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+export function silenceReport(x: Silence, zone: number): SilenceReport {
+  return { start: isoWithOffset(x.start, zone), end: isoWithOffset(x.end, zone), seconds: x.end - x.start + 1, rateBefore: x.rateBefore };
 }
 
 /** The attack's UnderWay, given the input's span, or undefined when it was neither. */
@@ -546,6 +584,9 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const duration = has ? span.end - span.start + 1 : 0;
   const outliers = engine.outliers();
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
+  // Silences within the span (a stray line stamped far ahead or back makes none).
+  const silences = has ? engine.silences.filter((x) => x.start > span.start && x.end < span.end) : [];
+  if (engine.silencesNotKept > 0) warnings.push(`the log is silent ${engine.silencesNotKept} more times than the ${silences.length} listed (a minute or more each, improbable at the rate before)`);
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
   const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: logsProxies(forwarded, settings.clientIp) };
@@ -555,6 +596,8 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       const r = alertReport(a, zone, own);
       const u = underWay(a, span);
       if (u !== undefined) r.underWay = u;
+      const quiet = attackSilences(a, silences, settings.step, zone);
+      if (quiet !== undefined) r.silences = quiet;
       return r;
     });
   // Addresses that came with an attack are its sources, which the findings name.
@@ -605,6 +648,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       malformedByReason: stats.reasons,
       warnings,
       errors: stats.errors,
+      silences: silences.map((x) => silenceReport(x, zone)),
     },
     settings,
     summary: {

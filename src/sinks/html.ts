@@ -89,6 +89,11 @@ app.appendChild(el('div', {class: 'grid'}, totals.map(([k, v]) => '<div class="c
 app.appendChild(el('h2', {}, (isCap ? 'Packets' : 'Requests') + (R.timeline.resolution > 60 ? ' per ' + (R.timeline.resolution / 60) + ' minutes' : ' per minute')));
 const chartBox = el('div', {class: 'card chart', id: 'timeline'});
 app.appendChild(chartBox);
+// Times the log is silent (the server down, or not logging): under the chart's flat line.
+const silences = (!isCap && R.input.silences) || [];
+if (silences.length > 0) {
+  app.appendChild(el('div', {class: 'card failing', id: 'silences'}, silences.map((x) => '<div>log silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s): nothing logged after ' + esc(x.rateBefore) + ' req/s — the server down or restarting, or its logging stopped?</div>').join('')));
+}
 const counts = isCap ? R.timeline.packets : R.timeline.counts;
 const start0 = R.timeline.start ? t(R.timeline.start) : 0;
 const xs = [], ys = [], es = [];
@@ -173,6 +178,7 @@ attacks.forEach((a) => {
   sec.appendChild(el('p', {}, esc(a.start) + ' → ' + esc(a.end) + ' (' + fmt(a.durationSeconds) + ' s) · peak ' + fmt(a.peakRate) + ' ' + unit + '/s at ' + esc(a.peakAt) + ' · ' + fmt(count) + ' ' + unit + ' from ~' + fmt(a.distinctSources) + ' sources'));
   sec.appendChild(el('p', {class: 'muted'}, Object.keys(a.evidence).map((k) => esc(k) + '=' + esc(a.evidence[k])).join(' · ')));
   if (a.underWay) sec.appendChild(el('p', {class: 'muted'}, a.underWay.atStart && a.underWay.atEnd ? 'under way for the whole input: it began at its start or earlier, and may go on past its end' : a.underWay.atStart ? 'under way when the input begins: it began then or earlier' : 'still under way when the input ends: it may go on'));
+  (a.silences || []).forEach((x) => sec.appendChild(el('p', {class: 'failing'}, x.where === 'after' ? 'the log falls silent at ' + esc(x.start) + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + esc(x.start) + ' → ' + esc(x.end) + '): it began then or earlier' : 'the log is silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included')));
   if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
   const se = a.serverErrors;
   if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));

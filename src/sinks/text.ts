@@ -2,7 +2,7 @@
  * The terminal report: what an operator reads first — input summary, a request-rate
  * timeline, then every finding with its time span, peak, sources and evidence.
  */
-import type { AttackReport, Report, SourceCount } from '../report/report.js';
+import type { AttackReport, AttackSilence, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
 
@@ -50,6 +50,21 @@ export function underWayLine(a: { start: string; underWay?: { atStart: boolean; 
   return `  still under way when the ${input} ends: it may go on`;
 }
 
+const SHOWN_SILENCES = 5;
+
+/** The end of a time range: its time of day, or date and time when on another day than `start`. */
+function span(start: string, end: string): string {
+  return start.slice(0, 10) === end.slice(0, 10) ? when(end).slice(11) : when(end);
+}
+
+/** A line on a silence of the log during an attack or at its edges (see AttackSilence). */
+function silenceLine(x: AttackSilence): string {
+  const d = duration(x.seconds);
+  if (x.where === 'after') return `  the log falls silent at ${when(x.start).slice(11)} for ${d}: not seen to end`;
+  if (x.where === 'before') return `  under way when the log resumes after ${d} of silence (${when(x.start).slice(11)} → ${span(x.start, x.end)}): it began then or earlier`;
+  return `  the log is silent ${when(x.start).slice(11)} → ${span(x.start, x.end)} (${d}) during it: nothing logged, the attack's requests included`;
+}
+
 /** "2025-03-14T09:15:00+02:00" → "2025-03-14 09:15:00". */
 export function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
@@ -85,6 +100,10 @@ export function renderText(r: Report, o: TextOptions): string {
       (s.peakAt ? `, peak ${fmt(s.peakRate)} req/s at ${when(s.peakAt).slice(11)}` : '') +
       (i.late ? `, ${fmt(i.late)} late` : ''),
   );
+  for (const x of i.silences.slice(0, SHOWN_SILENCES)) {
+    out.push(c('33', `Silent   ${when(x.start)} → ${span(x.start, x.end)} ${i.timeZone} (${duration(x.seconds)}): nothing logged after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`));
+  }
+  if (i.silences.length > SHOWN_SILENCES) out.push(dim(`         … ${i.silences.length - SHOWN_SILENCES} more silences listed in --format json`));
   if (i.malformed > 0) {
     const reasons = Object.entries(i.malformedByReason)
       .sort((a, b) => b[1] - a[1])
@@ -120,6 +139,7 @@ export function renderText(r: Report, o: TextOptions): string {
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
     const uw = underWayLine(a, 'log');
     if (uw !== null) out.push(uw);
+    for (const x of a.silences ?? []) out.push(silenceLine(x));
     out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
     const ev = Object.entries(a.evidence)
       .map(([k, v]) => `${k}=${v}`)

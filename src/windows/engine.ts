@@ -22,6 +22,28 @@ import { cdnInFront } from '../geo/cdn.js';
 
 export type { AlertEvent };
 
+/**
+ * A run of seconds in which nothing at all was logged, improbable at the rate just before it:
+ * the server down or restarting, its logging stopped, or a rotated file missing between two
+ * given. `start` and `end`: its first and last silent second; `rateBefore`: requests per
+ * second over the ten minutes before it.
+ */
+export interface Silence {
+  start: number;
+  end: number;
+  rateBefore: number;
+}
+
+/** A silence lasts a minute or more, */
+const SILENCE_MIN_SECONDS = 60;
+/** where the rate before it would have logged this many requests (none by chance, nor by a quiet night), */
+const SILENCE_MIN_EXPECTED = 200;
+/** and that rate was measured on this many requests at least, over the ten minutes before it. */
+const SILENCE_MIN_BEFORE = 30;
+const SILENCE_LOOKBACK = 600;
+/** Silences kept (a log of bursts could have many); the count of the others is kept. */
+const MAX_SILENCES = 100;
+
 export interface EngineHooks {
   onAlert?: (type: AlertEvent, alert: Alert) => void;
   onWindow?: (view: WindowView, open: readonly Alert[]) => void;
@@ -51,6 +73,11 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   peakSecondRate = 0;
   peakSecondAt = 0;
   private readonly regular = new RegularSources();
+  /** Silences in time order (at most MAX_SILENCES), and how many more there were. */
+  readonly silences: Silence[] = [];
+  silencesNotKept = 0;
+  /** The last second with a record, of the steps sealed so far. */
+  private lastRecord = -Infinity;
 
   constructor(cfg: DetectConfig, hooks: EngineHooks = {}) {
     super(cfg);
@@ -198,6 +225,29 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   protected onSeal(b: StepBucket): void {
     this.foldTotals(b);
+    const ps = b.perSecond;
+    let first = 0;
+    while (first < ps.length && ps[first] === 0) first++;
+    if (first === ps.length) return;
+    let last = ps.length - 1;
+    while (ps[last] === 0) last--;
+    if (this.lastRecord > -Infinity) this.checkSilence(this.lastRecord + 1, b.start + first - 1);
+    this.lastRecord = b.start + last;
+  }
+
+  /** Seconds `from`..`to` had no record: a Silence if improbable at the rate before. */
+  private checkSilence(from: number, to: number): void {
+    const seconds = to - from + 1;
+    if (seconds < SILENCE_MIN_SECONDS) return;
+    // Whole minutes before it (the minute it begins in holds only earlier records: it lasts a
+    // minute or more), back to the lookback or the input's start.
+    const lo = Math.max(Math.floor((from - SILENCE_LOOKBACK) / 60) * 60, this.span()?.start ?? from);
+    let n = 0;
+    for (let m = Math.floor(lo / 60); m <= Math.floor((from - 1) / 60); m++) n += this.perMinute.get(m) ?? 0;
+    const rate = n / Math.max(60, from - lo);
+    if (n < SILENCE_MIN_BEFORE || rate * seconds < SILENCE_MIN_EXPECTED) return;
+    if (this.silences.length < MAX_SILENCES) this.silences.push({ start: from, end: to, rateBefore: Math.round(rate * 100) / 100 });
+    else this.silencesNotKept++;
   }
 
   private foldTotals(b: StepBucket): void {

@@ -271,6 +271,10 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
         if (jumpTo >= s) {
           this.onGap(jumpTo - s + 1);
           this.sealedThrough = jumpTo;
+          // The steps jumped over count towards forgetting closed alerts as sealed ones do: a
+          // flood on /login, a silent log for twenty minutes (the server down), the flood again
+          // was one alert across the silence, as if it had merely flapped.
+          this.forgetClosed(jumpTo);
           s = jumpTo + 1;
           continue;
         }
@@ -332,13 +336,18 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
       if (++a.quietSteps >= this.timing.quiet) this.close(a);
     }
     this.afterWindow(s, inWindow);
-    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
+    this.forgetClosed(s);
     const leaving = this.buckets.get(s - this.k + 1);
     if (leaving !== undefined) {
       this.retire(leaving);
       this.buckets.delete(leaving.index);
     }
     this.sealedThrough = s;
+  }
+
+  /** Closed alerts a finding at step s no longer reopens: closed a window or more before it. */
+  private forgetClosed(s: number): void {
+    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
   }
 
   /** The open alert finding `f` continues (see continues), out of `open` to take f's id; or none. */

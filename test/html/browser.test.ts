@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { generateCapture, writePcap } from '../../dist/src/index.js';
-import { ROOT, generated, run, tmp, visitorsLog } from '../helpers.js';
+import { ROOT, generated, run, silentLog, tmp, visitorsLog } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -134,6 +134,22 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await page.goto(`file://${html}`);
     const flood = page.locator('section.attack[data-signature="http.repeated-url"]').first();
     expect(await flood.textContent()).toContain('under way when the input begins: it began then or earlier');
+    await page.close();
+  });
+
+  it('says when the log is silent (the server down) under the timeline and on the attacks at its edges', async () => {
+    const p = join(tmp(), 'down.log');
+    writeFileSync(p, silentLog(Date.UTC(2026, 10, 20, 2) / 1000, [1200, 2400]));
+    const html = join(tmp(), 'down.html');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', join(tmp(), 'd.json'), p])).code).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    expect(await page.locator('#silences').textContent()).toBe(
+      'log silent 2026-11-20T02:20:00+00:00 → 2026-11-20T02:39:59+00:00 (1,200 s): nothing logged after 82 req/s — the server down or restarting, or its logging stopped?',
+    );
+    const floods = page.locator('section.attack[data-signature="http.repeated-url"]');
+    expect(await floods.nth(0).textContent()).toContain('the log falls silent at 2026-11-20T02:20:00+00:00 for 1,200 s: not seen to end');
+    expect(await floods.nth(1).textContent()).toContain('under way when the log resumes after 1,200 s of silence');
     await page.close();
   });
 

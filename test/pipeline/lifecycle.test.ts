@@ -2,14 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeLogs, generateCapture, writePcap } from '../../dist/src/index.js';
-import { tmp } from '../helpers.js';
-
-const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-function clf(t: number): string {
-  const d = new Date(t * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-}
+import { clf, run, silentLog, tmp } from '../helpers.js';
 
 /** Background at 2 req/s; floods on /x as [fromSecond, toSecond) at 40 req/s from 100 sources. */
 function log(t0: number, spans: [number, number][], end: number): string {
@@ -52,6 +45,46 @@ describe('alert lifecycle over event time', () => {
     const f = r.attacks.find((a) => a.signature === 'http.repeated-url')!;
     expect([f.start, f.end]).toEqual(['2024-01-01T00:05:03+00:00', '2024-01-01T00:08:06+00:00']);
     expect(r.settings.window).toBe(30);
+  });
+});
+
+describe('a log that falls silent (the server down, or not logging)', () => {
+  const t0 = Date.UTC(2026, 10, 20, 2) / 1000;
+  it('says when and for how long, and does not make one attack of the flood before and after it', async () => {
+    const p = join(tmp(), 'down.log');
+    writeFileSync(p, silentLog(t0, [1200, 2400]));
+    const r = await analyzeLogs({ inputs: [p], threads: 2 });
+    const silence = { start: '2026-11-20T02:20:00+00:00', end: '2026-11-20T02:39:59+00:00', seconds: 1200, rateBefore: 82 };
+    expect(r.input.silences).toEqual([silence]);
+    const floods = r.attacks.filter((a) => a.signature === 'http.repeated-url');
+    // Seen: until the log fell silent, and again once it resumed; not forty minutes of flood.
+    expect(floods.map((a) => [a.start, a.end])).toEqual([
+      ['2026-11-20T02:10:00+00:00', '2026-11-20T02:19:59+00:00'],
+      ['2026-11-20T02:40:00+00:00', '2026-11-20T02:49:59+00:00'],
+    ]);
+    expect(floods.map((a) => a.silences)).toEqual([[{ ...silence, where: 'after' }], [{ ...silence, where: 'before' }]]);
+    const text = await run(['-q', p]);
+    expect(text.stdout).toContain('Silent   2026-11-20 02:20:00 → 02:39:59 +0000 (20m 0s): nothing logged after 82 req/s — the server down or restarting, or its logging stopped?');
+    expect(text.stdout).toContain('  the log falls silent at 02:20:00 for 20m 0s: not seen to end');
+    expect(text.stdout).toContain('  under way when the log resumes after 20m 0s of silence (02:20:00 → 02:39:59): it began then or earlier');
+  });
+
+  it('a short silence inside an attack is said on it; quiet hours of a quiet log and the log\'s ends are no silence', async () => {
+    const p = join(tmp(), 'blip.log');
+    writeFileSync(p, silentLog(t0, [1200, 1290]));
+    const r = await analyzeLogs({ inputs: [p], threads: 1 });
+    const floods = r.attacks.filter((a) => a.signature === 'http.repeated-url');
+    expect(floods.map((a) => [a.start, a.end])).toEqual([['2026-11-20T02:10:00+00:00', '2026-11-20T02:49:59+00:00']]);
+    expect(floods[0]!.silences).toEqual([{ start: '2026-11-20T02:20:00+00:00', end: '2026-11-20T02:21:29+00:00', seconds: 90, rateBefore: 82, where: 'during' }]);
+    // 2 req/s for ten minutes, hours without a line, then again: improbable, said. A line every
+    // 5 minutes (too few to expect any in a gap), and a line from 1971 before the log: not.
+    const q = join(tmp(), 'two.log');
+    writeFileSync(q, log(t0, [], 6 * 3600));
+    expect((await analyzeLogs({ inputs: [q], threads: 1 })).input.silences.map((x) => x.seconds)).toEqual([6 * 3600 - 1499]);
+    const sparse = Array.from({ length: 30 }, (_, i) => `198.51.100.${i + 1} - - [${clf(t0 + i * 300)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
+    const old = `198.51.100.9 - - [${clf(Date.UTC(1971, 2, 14) / 1000)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
+    writeFileSync(q, [old, ...sparse].join('\n') + '\n');
+    expect((await analyzeLogs({ inputs: [q], threads: 1 })).input.silences).toEqual([]);
   });
 });
 
@@ -193,13 +226,8 @@ describe('a long attack', () => {
 
 describe('zone offsets', () => {
   // 26 Oct 2025, Central Europe: 03:00 CEST (+0200) becomes 02:00 CET (+0100).
-  const local = (t: number, z: string) => {
-    const d = new Date(t * 1000);
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${p(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${z}`;
-  };
   const change = Date.UTC(2025, 9, 26, 1, 0, 0) / 1000;
-  const line = (t: number, z: string, off: number) => `198.51.100.${(t % 50) + 1} - - [${local(t + off, z)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
+  const line = (t: number, z: string, off: number) => `198.51.100.${(t % 50) + 1} - - [${clf(t + off, z)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
   const summer: string[] = [];
   const winter: string[] = [];
   for (let t = change - 1800; t < change; t++) summer.push(line(t, '+0200', 7200));
