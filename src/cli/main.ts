@@ -24,7 +24,7 @@ import { renderJson } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
 import { renderHtml } from '../sinks/html.js';
-import { eventLine } from '../sinks/event-text.js';
+import { eventLine, silenceEventText } from '../sinks/event-text.js';
 import { DEFAULT_DETECT, type DetectConfig } from '../detectors/config.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import { AlertActions } from '../live/actions.js';
@@ -374,6 +374,11 @@ class LiveView {
       this.draw();
       return;
     }
+    if (e.type === 'log.silent' || e.type === 'log.resumed') {
+      this.log.push(silenceEventText(e));
+      this.draw();
+      return;
+    }
     if (e.type === 'alert.close') this.open.delete(e.alert.id);
     else this.open.set(e.alert.id, e.alert);
     if (e.type !== 'alert.update') this.log.push(`${e.alert.end.slice(11, 19)} ${e.type === 'alert.open' ? 'OPEN ' : 'CLOSE'} ${e.alert.severity.padEnd(6)} ${e.alert.signature} ${printable(e.alert.target)}`);
@@ -579,7 +584,7 @@ export async function main(argv: string[]): Promise<number> {
                   const line = eventLine(e);
                   if (line !== null) process.stdout.write(`${line}\n`);
                 } else if (e.type !== 'window' || !v['no-window-events']) process.stdout.write(`${JSON.stringify(e)}\n`);
-                if (actions !== null && e.type !== 'window') actions.event(e);
+                if (actions !== null && 'alert' in e) actions.event(e);
                 metrics?.event(e);
               },
             }

@@ -26,6 +26,7 @@ export class Metrics {
   private readonly open: Gauge<'signature'>;
   private readonly inFlight: Gauge;
   private readonly lag: Gauge;
+  private readonly silent: Gauge;
   private readonly openBySignature = new Map<string, number>();
   private seen = { lines: 0, packets: 0, malformed: 0, shed: 0 };
   private server: Server | null = null;
@@ -38,6 +39,7 @@ export class Metrics {
     this.shed = new Counter({ name: 'floodscope_shed_lines_total', help: 'Lines skipped under overload (--shed)', registers });
     this.inFlight = new Gauge({ name: 'floodscope_chunks_in_flight', help: 'Chunks handed to the worker pool and not yet merged', registers });
     this.lag = new Gauge({ name: 'floodscope_event_time_lag_seconds', help: 'Wall time minus the event time of the last closed window', registers });
+    this.silent = new Gauge({ name: 'floodscope_log_silent', help: '1 while nothing is logged for a window or more after a rate that makes it improbable (the server down, or not logging)', registers });
     this.open = new Gauge({ name: 'floodscope_open_alerts', help: 'Alerts open now, by signature', labelNames: ['signature'], registers });
     this.opened = new Counter({ name: 'floodscope_alerts_opened_total', help: 'Alerts opened, by signature', labelNames: ['signature'], registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'floodscope_' });
@@ -65,6 +67,10 @@ export class Metrics {
   event(e: LiveEvent): void {
     if (e.type === 'window') {
       this.lag.set(e.lagSeconds);
+      return;
+    }
+    if (e.type === 'log.silent' || e.type === 'log.resumed') {
+      this.silent.set(e.type === 'log.silent' ? 1 : 0);
       return;
     }
     const sig = e.alert.signature;

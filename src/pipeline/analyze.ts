@@ -32,7 +32,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, logsProxies, overlapWarning, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report } from '../report/report.js';
+import { alertReport, buildReport, logsProxies, overlapWarning, silenceReport, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report, type SilenceReport } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -115,7 +115,14 @@ export interface LiveOptions {
 export type LiveEvent =
   | { type: 'alert.open' | 'alert.update' | 'alert.close'; alert: AttackReport | PacketAttackReport }
   /** `requests` for logs, `packets` for captures; `rate` is per second over the window. */
-  | { type: 'window'; end: string; requests?: number; packets?: number; rate: number; openAlerts: number; lagSeconds: number; sampled?: number };
+  | { type: 'window'; end: string; requests?: number; packets?: number; rate: number; openAlerts: number; lagSeconds: number; sampled?: number }
+  /**
+   * Logs: nothing logged for a window or more after a rate that makes it improbable (the server
+   * down, or not logging): `log.silent` once while it lasts (`end`: now), `log.resumed` when lines
+   * come again (the whole silence, as in the report's input.silences).
+   */
+  | { type: 'log.silent'; silence: SilenceReport }
+  | { type: 'log.resumed'; silence: SilenceReport };
 
 export const MAX_LINE_BYTES = 65536;
 
@@ -430,6 +437,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
               if (!throttle!.pass(type, a)) return;
               live.onEvent(alertEvent(type, alertReport(a, zoneNow(), ownTraffic(), eventAlert)));
             },
+            onSilence: (x, resumed) => live.onEvent(resumed ? { type: 'log.resumed', silence: silenceReport(x, zoneNow()) } : { type: 'log.silent', silence: silenceReport(x, zoneNow()) }),
             onWindow: (view, open) => {
               if (!live.windowEvents) return;
               const e = windowEvent(view.end, zoneNow(), 'requests', view.requests, view.seconds, open.length);

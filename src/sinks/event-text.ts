@@ -1,7 +1,7 @@
 /**
  * Live events as one line of text each, for `--live --format text` when stdout is not a
  * terminal (a log file, the journal, `| tee`): what an operator reads in `tail -f`, where the
- * NDJSON events are for programs. Alert events only; `window` events are not printed.
+ * NDJSON events are for programs. Alert and silence events; `window` events are not printed.
  *
  *   2026-11-20 10:12:07 +0000  open    #2   HIGH   http.repeated-url  /login  since 10:12:00, peak 152 req/s, 5,087 requests from ~190 sources; top 91.200.177.240 (225), …
  */
@@ -16,8 +16,17 @@ const VERB = { 'alert.open': 'open', 'alert.update': 'update', 'alert.close': 'c
 /** "+02:00" of an ISO time → "+0200", as the text report prints zones. */
 const zoneOf = (iso: string) => iso.slice(19).replace(':', '') || '+0000';
 
+/** A log.silent or log.resumed event's words: "log silent since 02:20:00 (1m 0s so far) after 82 req/s — …". */
+export function silenceEventText(e: Extract<LiveEvent, { type: 'log.silent' | 'log.resumed' }>): string {
+  const x = e.silence;
+  return e.type === 'log.silent'
+    ? `log silent since ${when(x.start).slice(11)} (${duration(x.seconds)} so far) after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`
+    : `log resumed after ${duration(x.seconds)} of silence (${when(x.start).slice(11)} → ${when(x.end).slice(11)})`;
+}
+
 export function eventLine(e: LiveEvent): string | null {
   if (e.type === 'window') return null;
+  if (e.type === 'log.silent' || e.type === 'log.resumed') return `${when(e.silence.end)} ${zoneOf(e.silence.end)}  ${silenceEventText(e)}`;
   const a = e.alert;
   const cap = 'packets' in a;
   const unit = cap ? 'packets' : 'requests';

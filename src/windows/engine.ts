@@ -34,9 +34,7 @@ export interface Silence {
   rateBefore: number;
 }
 
-/** A silence lasts a minute or more, */
-const SILENCE_MIN_SECONDS = 60;
-/** where the rate before it would have logged this many requests (none by chance, nor by a quiet night), */
+/** A silence lasts a window (a minute) or more, where the rate before it would have logged this many requests (none by chance, nor by a quiet night), */
 const SILENCE_MIN_EXPECTED = 200;
 /** and that rate was measured on this many requests at least, over the ten minutes before it. */
 const SILENCE_MIN_BEFORE = 30;
@@ -47,6 +45,11 @@ const MAX_SILENCES = 100;
 export interface EngineHooks {
   onAlert?: (type: AlertEvent, alert: Alert) => void;
   onWindow?: (view: WindowView, open: readonly Alert[]) => void;
+  /**
+   * Live: the log has been silent long enough to be a Silence (`resumed` false: it goes on, `end`
+   * is now by the wall clock; said once), or a Silence ended with the records after it (true).
+   */
+  onSilence?: (silence: Silence, resumed: boolean) => void;
 }
 
 export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
@@ -78,6 +81,8 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   silencesNotKept = 0;
   /** The last second with a record, of the steps sealed so far. */
   private lastRecord = -Infinity;
+  /** Live: the first second of the silence said to be going on (see idle). */
+  private silentFrom = -Infinity;
 
   constructor(cfg: DetectConfig, hooks: EngineHooks = {}) {
     super(cfg);
@@ -231,23 +236,41 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     if (first === ps.length) return;
     let last = ps.length - 1;
     while (ps[last] === 0) last--;
-    if (this.lastRecord > -Infinity) this.checkSilence(this.lastRecord + 1, b.start + first - 1);
+    const x = this.lastRecord > -Infinity ? this.silence(this.lastRecord + 1, b.start + first - 1) : null;
     this.lastRecord = b.start + last;
+    if (x === null) return;
+    if (this.silences.length < MAX_SILENCES) this.silences.push(x);
+    else this.silencesNotKept++;
+    this.hooks.onSilence?.(x, true);
   }
 
-  /** Seconds `from`..`to` had no record: a Silence if improbable at the rate before. */
-  private checkSilence(from: number, to: number): void {
+  /**
+   * Live input with no new records: wall time moves event time on (WindowedEngine.idle), and a
+   * log silent long enough, after a rate that makes it improbable, is said while it lasts.
+   */
+  override idle(seconds: number): void {
+    super.idle(seconds);
+    if (this.hooks.onSilence === undefined || this.maxTime === -Infinity) return;
+    const from = this.maxTime + 1;
+    if (from === this.silentFrom) return;
+    const x = this.silence(from, this.now);
+    if (x === null) return;
+    this.silentFrom = from;
+    this.hooks.onSilence(x, false);
+  }
+
+  /** Seconds `from`..`to` had no record: a Silence if improbable at the rate before, else null. */
+  private silence(from: number, to: number): Silence | null {
     const seconds = to - from + 1;
-    if (seconds < SILENCE_MIN_SECONDS) return;
+    if (seconds < this.cfg.window) return null;
     // Whole minutes before it (the minute it begins in holds only earlier records: it lasts a
     // minute or more), back to the lookback or the input's start.
     const lo = Math.max(Math.floor((from - SILENCE_LOOKBACK) / 60) * 60, this.span()?.start ?? from);
     let n = 0;
     for (let m = Math.floor(lo / 60); m <= Math.floor((from - 1) / 60); m++) n += this.perMinute.get(m) ?? 0;
     const rate = n / Math.max(60, from - lo);
-    if (n < SILENCE_MIN_BEFORE || rate * seconds < SILENCE_MIN_EXPECTED) return;
-    if (this.silences.length < MAX_SILENCES) this.silences.push({ start: from, end: to, rateBefore: Math.round(rate * 100) / 100 });
-    else this.silencesNotKept++;
+    if (n < SILENCE_MIN_BEFORE || rate * seconds < SILENCE_MIN_EXPECTED) return null;
+    return { start: from, end: to, rateBefore: Math.round(rate * 100) / 100 };
   }
 
   private foldTotals(b: StepBucket): void {

@@ -188,6 +188,11 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
     if (t > this.spanEnd) this.spanEnd = t;
   }
 
+  /** The event-time clock (see `clock`): -Infinity before the first record. */
+  protected get now(): number {
+    return this.clock;
+  }
+
   /** The input's time span (oldest on-time to newest corroborated record), or null. */
   span(): { start: number; end: number } | null {
     if (this.maxTime === -Infinity) return null;

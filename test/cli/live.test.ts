@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeLogs } from '../../dist/src/index.js';
-import { generated, run, spawnLive, tmp } from '../helpers.js';
+import { clf, generated, run, spawnLive, tmp } from '../helpers.js';
 
 interface Event {
   type: string;
@@ -79,6 +79,31 @@ describe('live mode: tail -F access.log | floodscope', () => {
     const batch = await analyzeLogs({ inputs: [path], threads: 2 });
     const key = (a: { signature: string; target: string; start: string }) => `${a.signature} ${a.target} ${a.start}`;
     expect(report.attacks.map(key)).toEqual(batch.attacks.map(key));
+  });
+
+  it('says when the log falls silent after a rate that makes it improbable (the server down), and when lines come again', async () => {
+    const t0 = Date.UTC(2026, 10, 20, 2) / 1000;
+    // 50 req/s over seconds [from, to).
+    const rows = (from: number, to: number) => {
+      const out: string[] = [];
+      for (let s = from; s < to; s++) for (let k = 0; k < 50; k++) out.push(`198.51.100.${k + 1} - - [${clf(t0 + s)}] "GET /p${k % 7} HTTP/1.1" 200 10 "https://ex.org/" "Mozilla"`);
+      return out.join('\n') + '\n';
+    };
+    // A window of 6 s: silent for a window after 50 req/s (300 requests expected) is said.
+    const l = live(['--window', '6', '--step', '1', '--no-window-events']);
+    l.child.stdin.write(rows(0, 60));
+    const silent = (await l.waitFor((e) => e.type === 'log.silent', 30_000)) as Event & { silence: Record<string, unknown> };
+    expect(silent.silence.start).toBe('2026-11-20T02:01:00+00:00');
+    expect(silent.silence.rateBefore).toBe(50);
+    expect(silent.silence.seconds).toBeGreaterThanOrEqual(6);
+    expect(l.events.filter((e) => e.type === 'log.silent')).toHaveLength(1);
+    // The server back two minutes after the last line.
+    l.child.stdin.end(rows(180, 200));
+    expect(await l.exit).toBe(0);
+    const resumed = l.events.filter((e) => e.type === 'log.resumed') as (Event & { silence: unknown })[];
+    expect(resumed.map((e) => e.silence)).toEqual([{ start: '2026-11-20T02:01:00+00:00', end: '2026-11-20T02:02:59+00:00', seconds: 120, rateBefore: 50 }]);
+    const report = l.events[l.events.length - 1]!.report as unknown as { input: { silences: unknown[] } };
+    expect(report.input.silences).toEqual([resumed[0]!.silence]);
   });
 
   it('sends an alert.update at most once a minute of event time unless the alert grew (--update-interval)', async () => {

@@ -42,6 +42,8 @@ describe('--metrics: Prometheus metrics of a live run', () => {
     expect(metric(body, 'floodscope_packets_total')).toBe(0);
     expect(metric(body, 'floodscope_shed_lines_total')).toBe(0);
     expect(metric(body, 'floodscope_chunks_in_flight')).toBe(0);
+    // Not silent: lines came within the last window (1 after log.silent, 0 again at log.resumed).
+    expect(metric(body, 'floodscope_log_silent')).toBe(0);
     // The sample's event time is in 2025: the lag is the distance to now.
     expect(metric(body, 'floodscope_event_time_lag_seconds')).toBeGreaterThan(86_400);
     expect(body).toMatch(/^floodscope_process_resident_memory_bytes \d+/m);
