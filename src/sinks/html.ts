@@ -91,8 +91,11 @@ const chartBox = el('div', {class: 'card chart', id: 'timeline'});
 app.appendChild(chartBox);
 // Times the log is silent (the server down, or not logging): under the chart's flat line.
 const silences = (!isCap && R.input.silences) || [];
-if (silences.length > 0) {
+if (silences.length > 0 && silences.length <= 3) {
   app.appendChild(el('div', {class: 'card failing', id: 'silences'}, silences.map((x) => '<div>log silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s): nothing logged after ' + esc(x.rateBefore) + ' req/s — the server down or restarting, or its logging stopped?</div>').join('')));
+} else if (silences.length > 3) {
+  const all = silences.reduce((a, x) => a + x.seconds, 0);
+  app.appendChild(el('div', {class: 'card failing', id: 'silences'}, 'log silent ' + fmt(silences.length) + ' times, ' + fmt(all) + ' s in all: a log with gaps (sampled or filtered?), or a server often down; each in the JSON report'));
 }
 const counts = isCap ? R.timeline.packets : R.timeline.counts;
 const start0 = R.timeline.start ? t(R.timeline.start) : 0;

@@ -50,7 +50,8 @@ export function underWayLine(a: { start: string; underWay?: { atStart: boolean; 
   return `  still under way when the ${input} ends: it may go on`;
 }
 
-const SHOWN_SILENCES = 5;
+/** Silences listed one per line; more are summed up in one. */
+const SHOWN_SILENCES = 3;
 
 /** The end of a time range: its time of day, or date and time when on another day than `start`. */
 function span(start: string, end: string): string {
@@ -100,10 +101,17 @@ export function renderText(r: Report, o: TextOptions): string {
       (s.peakAt ? `, peak ${fmt(s.peakRate)} req/s at ${when(s.peakAt).slice(11)}` : '') +
       (i.late ? `, ${fmt(i.late)} late` : ''),
   );
-  for (const x of i.silences.slice(0, SHOWN_SILENCES)) {
-    out.push(c('33', `Silent   ${when(x.start)} → ${span(x.start, x.end)} ${i.timeZone} (${duration(x.seconds)}): nothing logged after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`));
+  if (i.silences.length <= SHOWN_SILENCES) {
+    for (const x of i.silences) {
+      out.push(c('33', `Silent   ${when(x.start)} → ${span(x.start, x.end)} ${i.timeZone} (${duration(x.seconds)}): nothing logged after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`));
+    }
+  } else {
+    // Many: a log with gaps by nature (sampled, filtered), or a server often down — one line.
+    const all = i.silences.reduce((a, x) => a + x.seconds, 0);
+    const longest = i.silences.reduce((a, x) => (x.seconds > a.seconds ? x : a));
+    const share = i.durationSeconds > 0 ? ` (${pct(all / i.durationSeconds)} of the span)` : '';
+    out.push(c('33', `Silent   ${fmt(i.silences.length)} times, ${duration(all)} in all${share}, the longest ${duration(longest.seconds)} from ${when(longest.start)}: a log with gaps (sampled or filtered?), or a server often down; each in --format json`));
   }
-  if (i.silences.length > SHOWN_SILENCES) out.push(dim(`         … ${i.silences.length - SHOWN_SILENCES} more silences listed in --format json`));
   if (i.malformed > 0) {
     const reasons = Object.entries(i.malformedByReason)
       .sort((a, b) => b[1] - a[1])

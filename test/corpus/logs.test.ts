@@ -67,6 +67,13 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
     expect(rep.attacks).toEqual([]);
     expect(rep.summary.verdict).toBe('no attack found');
     expect(rep.input.malformedSamples).toEqual([{ file: logs('elastic-examples_apache_logs'), line: 8899, reason: expect.stringMatching(/unterminated quoted field %\{User-Agent\}i/) }]);
+    // It holds one minute of every hour (:05): the other 59 are silences, said in one line.
+    expect(rep.input.silences).toHaveLength(83);
+    expect(rep.input.silences.every((x) => ['05', '06'].includes(x.start.slice(14, 16)) && x.seconds >= 3540 && x.seconds < 3600)).toBe(true);
+    const text = await run(['-q', logs('elastic-examples_apache_logs')]);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('Silent'))).toEqual([
+      'Silent   83 times, 81h 37m 25s in all (98 % of the span), the longest 59m 2s from 2015-05-17 16:06:00: a log with gaps (sampled or filtered?), or a server often down; each in --format json',
+    ]);
   });
 
   it('ddoser_test_data_access.log yields an alert naming 192.236.195.162', async () => {
