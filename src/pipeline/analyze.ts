@@ -519,6 +519,9 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       readTo: number;
       /** Interrupted before its end. */
       stopped: boolean;
+      /** Its oldest and newest record time (see InputStats.spans). */
+      first: number;
+      last: number;
     }
     const runs: Run[] = order.map((o, index) => ({
       o,
@@ -537,6 +540,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       clock: -Infinity,
       merged: false,
       stopped: false,
+      first: Infinity,
+      last: -Infinity,
     }));
     const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
     const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
@@ -609,6 +614,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       for (const b of p.buckets) engine.add(b);
       st.late += engine.lateRequests - lateBefore;
       noteMerged(run, p.parsed, p.maxTime);
+      if (p.parsed > 0) {
+        run.first = Math.min(run.first, p.minTime);
+        run.last = Math.max(run.last, p.maxTime);
+      }
       engine.advance(watermarkBound(runs));
     };
     /** An input read to its end (or stopped): its counts, damage and descriptor. */
@@ -774,7 +783,17 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     if (otherZones.size > 0) warn(zoneWarning(zone ?? 0, otherZones));
     const report = buildReport(
       engine,
-      { files: opened.map((o) => o.stats), format, formatSource, forwardedField: plan.has.has(F.XFF), samples, reasons, warnings, errors },
+      {
+        files: opened.map((o) => o.stats),
+        spans: runs.filter((r) => r.first <= r.last).map((r) => ({ name: r.st.name, first: r.first, last: r.last })),
+        format,
+        formatSource,
+        forwardedField: plan.has.has(F.XFF),
+        samples,
+        reasons,
+        warnings,
+        errors,
+      },
       { ...detect, clientIp: fold.clientIp },
       VERSION,
       zone ?? 0,

@@ -253,6 +253,8 @@ export interface Report extends ReportGeo {
 
 export interface InputStats {
   files: FileReport[];
+  /** Each input's oldest and newest record time (inputs with records), to tell a silence between two. */
+  spans: { name: string; first: number; last: number }[];
   format: string;
   formatSource: 'given' | 'detected';
   /** The format has an X-Forwarded-For field. */
@@ -292,6 +294,8 @@ export interface SilenceReport {
   end: string;
   seconds: number;
   rateBefore: number;
+  /** The inputs it falls between: the last line of one, the first of the next (a rotated file missing?). */
+  between?: [string, string];
 }
 
 /**
@@ -304,17 +308,21 @@ export interface AttackSilence extends SilenceReport {
 }
 
 /** The silences touching an attack (see AttackSilence), or undefined when none does. */
-export function attackSilences(a: { start: number; end: number }, silences: readonly Silence[], step: number, zone: number): AttackSilence[] | undefined {
+export function attackSilences(a: { start: number; end: number }, silences: readonly Silence[], step: number, zone: number, spans: InputStats['spans']): AttackSilence[] | undefined {
   const out: AttackSilence[] = [];
   for (const x of silences) {
     const where = x.start > a.start && x.end < a.end ? 'during' : x.start > a.end && x.start <= a.end + 1 + step ? 'after' : x.end < a.start && x.end >= a.start - 1 - step ? 'before' : null;
-    if (where !== null) out.push({ ...silenceReport(x, zone), where });
+    if (where !== null) out.push({ ...silenceReport(x, zone, spans), where });
   }
   return out.length > 0 ? out : undefined;
 }
 
-export function silenceReport(x: Silence, zone: number): SilenceReport {
-  return { start: isoWithOffset(x.start, zone), end: isoWithOffset(x.end, zone), seconds: x.end - x.start + 1, rateBefore: x.rateBefore };
+export function silenceReport(x: Silence, zone: number, spans: InputStats['spans'] = []): SilenceReport {
+  const r: SilenceReport = { start: isoWithOffset(x.start, zone), end: isoWithOffset(x.end, zone), seconds: x.end - x.start + 1, rateBefore: x.rateBefore };
+  const before = spans.find((f) => f.last === x.start - 1);
+  const after = spans.find((f) => f.first === x.end + 1);
+  if (before !== undefined && after !== undefined && before !== after) r.between = [before.name, after.name];
+  return r;
 }
 
 /** The attack's UnderWay, given the input's span, or undefined when it was neither. */
@@ -596,7 +604,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       const r = alertReport(a, zone, own);
       const u = underWay(a, span);
       if (u !== undefined) r.underWay = u;
-      const quiet = attackSilences(a, silences, settings.step, zone);
+      const quiet = attackSilences(a, silences, settings.step, zone, stats.spans);
       if (quiet !== undefined) r.silences = quiet;
       return r;
     });
@@ -648,7 +656,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       malformedByReason: stats.reasons,
       warnings,
       errors: stats.errors,
-      silences: silences.map((x) => silenceReport(x, zone)),
+      silences: silences.map((x) => silenceReport(x, zone, stats.spans)),
     },
     settings,
     summary: {

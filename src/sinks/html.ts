@@ -92,7 +92,7 @@ app.appendChild(chartBox);
 // Times the log is silent (the server down, or not logging): under the chart's flat line.
 const silences = (!isCap && R.input.silences) || [];
 if (silences.length > 0 && silences.length <= 3) {
-  app.appendChild(el('div', {class: 'card failing', id: 'silences'}, silences.map((x) => '<div>log silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s): nothing logged after ' + esc(x.rateBefore) + ' req/s — the server down or restarting, or its logging stopped?</div>').join('')));
+  app.appendChild(el('div', {class: 'card failing', id: 'silences'}, silences.map((x) => '<div>log silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s): nothing logged ' + (x.between ? 'between the end of ' + esc(x.between[0]) + ' and the start of ' + esc(x.between[1]) + ', after ' + esc(x.rateBefore) + ' req/s — a rotated file missing, or the server down?' : 'after ' + esc(x.rateBefore) + ' req/s — the server down or restarting, or its logging stopped?') + '</div>').join('')));
 } else if (silences.length > 3) {
   const all = silences.reduce((a, x) => a + x.seconds, 0);
   app.appendChild(el('div', {class: 'card failing', id: 'silences'}, 'log silent ' + fmt(silences.length) + ' times, ' + fmt(all) + ' s in all: a log with gaps (sampled or filtered?), or a server often down; each in the JSON report'));

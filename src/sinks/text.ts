@@ -103,7 +103,11 @@ export function renderText(r: Report, o: TextOptions): string {
   );
   if (i.silences.length <= SHOWN_SILENCES) {
     for (const x of i.silences) {
-      out.push(c('33', `Silent   ${when(x.start)} → ${span(x.start, x.end)} ${i.timeZone} (${duration(x.seconds)}): nothing logged after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`));
+      const rate = `${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s`;
+      const why = x.between
+        ? `nothing logged between the end of ${printable(x.between[0])} and the start of ${printable(x.between[1])}, after ${rate} — a rotated file missing, or the server down?`
+        : `nothing logged after ${rate} — the server down or restarting, or its logging stopped?`;
+      out.push(c('33', `Silent   ${when(x.start)} → ${span(x.start, x.end)} ${i.timeZone} (${duration(x.seconds)}): ${why}`));
     }
   } else {
     // Many: a log with gaps by nature (sampled, filtered), or a server often down — one line.

@@ -69,6 +69,20 @@ describe('a log that falls silent (the server down, or not logging)', () => {
     expect(text.stdout).toContain('  under way when the log resumes after 20m 0s of silence (02:20:00 → 02:39:59): it began then or earlier');
   });
 
+  it('says which inputs a silence falls between (a rotated file missing?)', async () => {
+    const text = silentLog(t0, [1200, 2400]);
+    const cut = text.indexOf(`[${clf(t0 + 2400)}]`);
+    const at = text.lastIndexOf('\n', cut) + 1;
+    const d = tmp();
+    const [older, newer] = [join(d, 'access.log.1'), join(d, 'access.log')];
+    writeFileSync(older, text.slice(0, at));
+    writeFileSync(newer, text.slice(at));
+    const r = await analyzeLogs({ inputs: [newer, older], threads: 2 });
+    expect(r.input.silences).toEqual([{ start: '2026-11-20T02:20:00+00:00', end: '2026-11-20T02:39:59+00:00', seconds: 1200, rateBefore: 82, between: [older, newer] }]);
+    const out = await run(['-q', older, newer]);
+    expect(out.stdout).toContain(`(20m 0s): nothing logged between the end of ${older} and the start of ${newer}, after 82 req/s — a rotated file missing, or the server down?`);
+  });
+
   it('a short silence inside an attack is said on it; quiet hours of a quiet log and the log\'s ends are no silence', async () => {
     const p = join(tmp(), 'blip.log');
     writeFileSync(p, silentLog(t0, [1200, 1290]));
