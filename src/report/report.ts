@@ -208,7 +208,7 @@ export interface Report extends ReportGeo {
     malformedByReason: Record<string, number>;
     warnings: string[];
     errors: string[];
-    /** Runs of a minute or more in which nothing was logged, improbable at the rate before (see Silence). */
+    /** Runs of a window (a minute) or more in which nothing was logged, improbable at the rate before (see Silence). */
     silences: SilenceReport[];
     /** Live `--shed`: chunks and lines skipped under overload, and the share analyzed. */
     shed?: ShedReport;
@@ -594,7 +594,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const warnings = outliers === null ? [...stats.warnings] : [...stats.warnings, outlierWarning(outliers, 'request', zone, engine.timing.window)];
   // Silences within the span (a stray line stamped far ahead or back makes none).
   const silences = has ? engine.silences.filter((x) => x.start > span.start && x.end < span.end) : [];
-  if (engine.silencesNotKept > 0) warnings.push(`the log is silent ${engine.silencesNotKept} more times than the ${silences.length} listed (a minute or more each, improbable at the rate before)`);
+  if (engine.silencesNotKept > 0) warnings.push(`the log is silent ${engine.silencesNotKept} more times than the ${silences.length} listed (a window or more each, improbable at the rate before)`);
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
   const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: logsProxies(forwarded, settings.clientIp) };

@@ -9,7 +9,7 @@ import type { LiveEvent } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
 import { bps } from './packet-text.js';
-import { clip, duration, fmt, when } from './text.js';
+import { clip, duration, fmt, rateBefore, when } from './text.js';
 
 const VERB = { 'alert.open': 'open', 'alert.update': 'update', 'alert.close': 'closed' } as const;
 
@@ -20,7 +20,7 @@ const zoneOf = (iso: string) => iso.slice(19).replace(':', '') || '+0000';
 export function silenceEventText(e: Extract<LiveEvent, { type: 'log.silent' | 'log.resumed' }>): string {
   const x = e.silence;
   return e.type === 'log.silent'
-    ? `log silent since ${when(x.start).slice(11)} (${duration(x.seconds)} so far) after ${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s — the server down or restarting, or its logging stopped?`
+    ? `log silent since ${when(x.start).slice(11)} (${duration(x.seconds)} so far) after ${rateBefore(x)} — the server down or restarting, or its logging stopped?`
     : `log resumed after ${duration(x.seconds)} of silence (${when(x.start).slice(11)} → ${when(x.end).slice(11)})`;
 }
 

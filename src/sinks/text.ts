@@ -50,6 +50,11 @@ export function underWayLine(a: { start: string; underWay?: { atStart: boolean; 
   return `  still under way when the ${input} ends: it may go on`;
 }
 
+/** A rate before a silence: "82 req/s", "0.19 req/s". */
+export function rateBefore(x: { rateBefore: number }): string {
+  return `${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s`;
+}
+
 /** Silences listed one per line; more are summed up in one. */
 const SHOWN_SILENCES = 3;
 
@@ -103,7 +108,7 @@ export function renderText(r: Report, o: TextOptions): string {
   );
   if (i.silences.length <= SHOWN_SILENCES) {
     for (const x of i.silences) {
-      const rate = `${x.rateBefore >= 10 ? fmt(x.rateBefore) : x.rateBefore} req/s`;
+      const rate = rateBefore(x);
       const why = x.between
         ? `nothing logged between the end of ${printable(x.between[0])} and the start of ${printable(x.between[1])}, after ${rate} — a rotated file missing, or the server down?`
         : `nothing logged after ${rate} — the server down or restarting, or its logging stopped?`;

@@ -34,7 +34,10 @@ export interface Silence {
   rateBefore: number;
 }
 
-/** A silence lasts a window (a minute) or more, where the rate before it would have logged this many requests (none by chance, nor by a quiet night), */
+/**
+ * A silence lasts a window (a minute) or more, where the rate before it would have logged this
+ * many requests (none by chance, nor by a quiet night),
+ */
 const SILENCE_MIN_EXPECTED = 200;
 /** and that rate was measured on this many requests at least, over the ten minutes before it. */
 const SILENCE_MIN_BEFORE = 30;
@@ -263,12 +266,16 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   private silence(from: number, to: number): Silence | null {
     const seconds = to - from + 1;
     if (seconds < this.cfg.window) return null;
-    // Whole minutes before it (the minute it begins in holds only earlier records: it lasts a
-    // minute or more), back to the lookback or the input's start.
-    const lo = Math.max(Math.floor((from - SILENCE_LOOKBACK) / 60) * 60, this.span()?.start ?? from);
+    // Requests per minute before it, back to the lookback or the input's start: up to the minute
+    // it begins in, which holds only records before it unless those after it fall in it too (a
+    // silence shorter than a minute, with a --window under one): then up to the minute before.
+    const shared = Math.floor((to + 1) / 60) === Math.floor((from - 1) / 60);
+    const last = Math.floor((from - 1) / 60) - (shared ? 1 : 0);
+    const until = shared ? (last + 1) * 60 : from;
+    const lo = Math.max(Math.floor((until - SILENCE_LOOKBACK) / 60) * 60, this.span()?.start ?? until);
     let n = 0;
-    for (let m = Math.floor(lo / 60); m <= Math.floor((from - 1) / 60); m++) n += this.perMinute.get(m) ?? 0;
-    const rate = n / Math.max(60, from - lo);
+    for (let m = Math.floor(lo / 60); m <= last; m++) n += this.perMinute.get(m) ?? 0;
+    const rate = n / Math.max(60, until - lo);
     if (n < SILENCE_MIN_BEFORE || rate * seconds < SILENCE_MIN_EXPECTED) return null;
     return { start: from, end: to, rateBefore: Math.round(rate * 100) / 100 };
   }

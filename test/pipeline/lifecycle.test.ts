@@ -95,6 +95,13 @@ describe('a log that falls silent (the server down, or not logging)', () => {
     const q = join(tmp(), 'two.log');
     writeFileSync(q, log(t0, [], 6 * 3600));
     expect((await analyzeLogs({ inputs: [q], threads: 1 })).input.silences.map((x) => x.seconds)).toEqual([6 * 3600 - 1499]);
+    // A window of 6 s: ten silent seconds inside a minute whose other records, after it, are no
+    // part of the rate before it (50 req/s).
+    const rows: string[] = [];
+    for (let sec = 0; sec < 120; sec++) if (sec < 80 || sec >= 90) for (let k = 0; k < 50; k++) rows.push(`198.51.100.${k + 1} - - [${clf(t0 + sec)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
+    writeFileSync(q, rows.join('\n') + '\n');
+    const short = await analyzeLogs({ inputs: [q], threads: 1, detect: { window: 6, step: 1 } });
+    expect(short.input.silences).toEqual([{ start: '2026-11-20T02:01:20+00:00', end: '2026-11-20T02:01:29+00:00', seconds: 10, rateBefore: 50 }]);
     const sparse = Array.from({ length: 30 }, (_, i) => `198.51.100.${i + 1} - - [${clf(t0 + i * 300)}] "GET /p HTTP/1.1" 200 10 "-" "Mozilla"`);
     const old = `198.51.100.9 - - [${clf(Date.UTC(1971, 2, 14) / 1000)}] "GET / HTTP/1.1" 200 10 "-" "Mozilla"`;
     writeFileSync(q, [old, ...sparse].join('\n') + '\n');
