@@ -14,7 +14,8 @@ import { addHist } from '../geo/country-code.js';
 
 const MAX_URLS = 48;
 const MAX_SOURCES = 32;
-const URL_SOURCES = 1024;
+/** Sources a folded LazySources summary holds. */
+const SOURCES_FOLDED = 1024;
 const PENDING_PARTS = 8;
 const MAX_TEXTS = 32;
 
@@ -44,6 +45,59 @@ export function addMapInto(into: Map<string, number>, from: Map<string, number>,
   );
 }
 
+/** An HLL sketch a worker did not send (no sources of that kind in the chunk). */
+export const NO_HLL = new Uint8Array(0);
+
+/**
+ * Source lists and their sketches from the chunks of one step, kept as the workers sent
+ * them and folded only when asked (an alert, a distinct count), or past PENDING_PARTS
+ * chunks, so the main thread does no per-source work for targets nobody looks at. With
+ * each list may come a second count per source: the part of its traffic a legitimate
+ * client's would be (requests with a referrer, completed handshakes).
+ */
+export class LazySources {
+  private pending: { words: Uint32Array; counts: Float64Array; hll: Uint8Array; legit: Float64Array | null }[] = [];
+  private folded: SpaceSaving | null = null;
+  private foldedLegit: SpaceSaving | null = null;
+  private foldedHll: HyperLogLog | null = null;
+
+  /** `hllP`: the precision of the workers' sketches (and of the folded one). */
+  constructor(private readonly hllP = 14) {}
+
+  /** `legit`: of each source's count, the part a legitimate client's would be. */
+  push(words: Uint32Array, counts: Float64Array, hll: Uint8Array, legit: Float64Array | null = null): void {
+    this.pending.push({ words, counts, hll, legit });
+    if (this.pending.length > PENDING_PARTS) this.fold();
+  }
+
+  private fold(): void {
+    this.folded ??= new SpaceSaving(SOURCES_FOLDED);
+    this.foldedHll ??= new HyperLogLog(this.hllP);
+    for (const p of this.pending) {
+      addList(this.folded, p.words, p.counts);
+      if (p.legit !== null) addList((this.foldedLegit ??= new SpaceSaving(SOURCES_FOLDED)), p.words, p.legit);
+      if (p.hll.length > 0) this.foldedHll.mergeBytes(p.hll);
+    }
+    this.pending = [];
+  }
+
+  /** Add the sources and their counts into a summary, and (with `legit`) that part of them into another. */
+  addSourcesTo(into: SpaceSaving, legit?: SpaceSaving): void {
+    if (this.folded !== null) for (const e of this.folded.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    if (legit !== undefined && this.foldedLegit !== null) for (const e of this.foldedLegit.top()) legit.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    for (const p of this.pending) {
+      addList(into, p.words, p.counts);
+      if (legit !== undefined && p.legit !== null) addList(legit, p.words, p.legit);
+    }
+  }
+
+  /** Union the sources into `into` (an HLL of the same precision). */
+  mergeHllInto(into: HyperLogLog): void {
+    if (this.foldedHll !== null) into.merge(this.foldedHll);
+    for (const p of this.pending) if (p.hll.length > 0) into.mergeBytes(p.hll);
+  }
+}
+
 /**
  * One hot URL within one step. Counts are summed as chunks arrive; the heavier detail
  * (its sources, their HyperLogLog, user agents, referrers) is kept as the workers' lists
@@ -59,11 +113,10 @@ export class UrlAgg {
   emptyRef = 0;
   referred = 0;
   readonly perSecond: Float64Array;
+  /** Its sources; with each, its requests that carried a referrer. */
+  private readonly sources = new LazySources(12);
+  /** User agents and referrers, folded as lazily as the sources. */
   private pending: SubjectDetail[] = [];
-  private foldedSources: SpaceSaving | null = null;
-  /** Of each source's requests, those with a referrer (sources that sent any). */
-  private foldedReferred: SpaceSaving | null = null;
-  private foldedHll: HyperLogLog | null = null;
   private readonly foldedUas = new Map<string, number>();
   private readonly foldedRefs = new Map<string, number>();
   /** Requests by country code (geolocated in the workers). */
@@ -82,18 +135,13 @@ export class UrlAgg {
     this.referred += d.referred;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
     if (d.countries) addHist(this.countries, d.countries);
+    this.sources.push(d.srcWords, d.srcCounts, d.hll ?? NO_HLL, d.srcReferred ?? null);
     this.pending.push(d);
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
   private fold(): void {
-    this.foldedSources ??= new SpaceSaving(URL_SOURCES);
-    this.foldedReferred ??= new SpaceSaving(URL_SOURCES);
-    this.foldedHll ??= new HyperLogLog(12);
     for (const d of this.pending) {
-      addList(this.foldedSources, d.srcWords, d.srcCounts);
-      if (d.srcReferred !== undefined) addList(this.foldedReferred, d.srcWords, d.srcReferred);
-      if (d.hll !== null) this.foldedHll.mergeBytes(d.hll);
       addTexts(this.foldedUas, d.uas);
       addTexts(this.foldedRefs, d.refs);
     }
@@ -102,18 +150,12 @@ export class UrlAgg {
 
   /** Union this URL's sources into `into` (an HLL with p = 12). */
   mergeHllInto(into: HyperLogLog): void {
-    if (this.foldedHll !== null) into.merge(this.foldedHll);
-    for (const d of this.pending) if (d.hll !== null) into.mergeBytes(d.hll);
+    this.sources.mergeHllInto(into);
   }
 
   /** Add this URL's sources and their counts into a summary, and their requests with a referrer into another. */
   addSourcesTo(into: SpaceSaving, referred: SpaceSaving): void {
-    if (this.foldedSources !== null) for (const e of this.foldedSources.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    if (this.foldedReferred !== null) for (const e of this.foldedReferred.top()) referred.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    for (const d of this.pending) {
-      addList(into, d.srcWords, d.srcCounts);
-      if (d.srcReferred !== undefined) addList(referred, d.srcWords, d.srcReferred);
-    }
+    this.sources.addSourcesTo(into, referred);
   }
 
   addTextsTo(uas: Map<string, number>, refs: Map<string, number>): void {

@@ -5,62 +5,15 @@
  * MAX_SERVICES services are kept per step (the smallest are pruned).
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { SpaceSaving } from '../sketches/space-saving.js';
 import { PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
-import { addList, ipKey } from './bucket.js';
+import { ipKey, LazySources, NO_HLL } from './bucket.js';
 import { addHist } from '../geo/country-code.js';
 
 const MAX_VICTIMS = 64;
 const MAX_SERVICES = 64;
 
-const PENDING_PARTS = 8;
 const NO_WORDS = new Uint32Array(0);
 const NO_COUNTS = new Float64Array(0);
-const NO_HLL = new Uint8Array(0);
-
-/**
- * Source lists and their sketches from the chunks of one step, kept as the workers sent
- * them and folded only when asked (an alert, a distinct count), or past PENDING_PARTS
- * chunks, so the main thread does no per-source work for targets nobody looks at.
- */
-class LazySources {
-  private pending: { words: Uint32Array; counts: Float64Array; hll: Uint8Array; legit: Float64Array | null }[] = [];
-  private folded: SpaceSaving | null = null;
-  private foldedLegit: SpaceSaving | null = null;
-  private foldedHll: HyperLogLog | null = null;
-
-  /** `legit`: of each source's count, the part a legitimate client's would be (completed handshakes). */
-  push(words: Uint32Array, counts: Float64Array, hll: Uint8Array, legit: Float64Array | null = null): void {
-    this.pending.push({ words, counts, hll, legit });
-    if (this.pending.length > PENDING_PARTS) this.fold();
-  }
-
-  private fold(): void {
-    this.folded ??= new SpaceSaving(1024);
-    this.foldedHll ??= new HyperLogLog(14);
-    for (const p of this.pending) {
-      addList(this.folded, p.words, p.counts);
-      if (p.legit !== null) addList((this.foldedLegit ??= new SpaceSaving(1024)), p.words, p.legit);
-      if (p.hll.length > 0) this.foldedHll.mergeBytes(p.hll);
-    }
-    this.pending = [];
-  }
-
-  /** Add the sources and their counts into a summary, and (with `legit`) that part of them into another. */
-  addSourcesTo(into: SpaceSaving, legit?: SpaceSaving): void {
-    if (this.folded !== null) for (const e of this.folded.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    if (legit !== undefined && this.foldedLegit !== null) for (const e of this.foldedLegit.top()) legit.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    for (const p of this.pending) {
-      addList(into, p.words, p.counts);
-      if (legit !== undefined && p.legit !== null) addList(legit, p.words, p.legit);
-    }
-  }
-
-  mergeHllInto(into: HyperLogLog): void {
-    if (this.foldedHll !== null) into.merge(this.foldedHll);
-    for (const p of this.pending) if (p.hll.length > 0) into.mergeBytes(p.hll);
-  }
-}
 
 export class VictimAgg {
   readonly words: [number, number, number, number];
