@@ -60,16 +60,19 @@ const LISTS: Record<string, string[]> = {
 
 const RANGES: [Cidr, string][] = Object.entries(LISTS).flatMap(([name, list]) => list.map((c): [Cidr, string] => [parseCidr(c)!, name]));
 
+/** The published range that holds an address, with its CDN's name. */
+function rangeOf(w0: number, w1: number, w2: number, w3: number): [Cidr, string] | undefined {
+  return RANGES.find(([c]) => cidrContains(c, w0, w1, w2, w3));
+}
+
 /** The CDN whose edge servers an address belongs to, or null. */
 export function cdnOf(w0: number, w1: number, w2: number, w3: number): string | null {
-  for (const [c, name] of RANGES) if (cidrContains(c, w0, w1, w2, w3)) return name;
-  return null;
+  return rangeOf(w0, w1, w2, w3)?.[1] ?? null;
 }
 
 /** The published range of a CDN that holds an address ("162.158.0.0/15"), or null. */
 export function cdnRangeOf(w0: number, w1: number, w2: number, w3: number): string | null {
-  for (const [c] of RANGES) if (cidrContains(c, w0, w1, w2, w3)) return c.text;
-  return null;
+  return rangeOf(w0, w1, w2, w3)?.[0].text ?? null;
 }
 
 /** A site is behind a CDN when at least this share of its requests came from the CDN's addresses. */
