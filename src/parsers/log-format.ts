@@ -154,12 +154,15 @@ export function isNginxFormat(format: string): boolean {
   return /\$\{?[A-Za-z_]/.test(format) && !/%[<>!,0-9]*(\{[^}]*\})?[a-zA-Z]/.test(format);
 }
 
+/** Literal text of a format, to match as it is. */
+const literal = (text: string): Raw => ({ kind: 0, text, name: JSON.stringify(text), tf: null });
+
 /** Split an Apache LogFormat string into literals and fields. */
 function apacheRaw(format: string): Raw[] {
   const raw: Raw[] = [];
   let lit = '';
   const pushLit = () => {
-    if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
+    if (lit) raw.push(literal(lit));
     lit = '';
   };
   for (let i = 0; i < format.length; i++) {
@@ -241,14 +244,14 @@ function nginxRaw(format: string): Raw[] {
       i++;
       continue;
     }
-    if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
+    if (lit) raw.push(literal(lit));
     lit = '';
     const v = (m[1] ?? m[2]!).toLowerCase();
     const kind = NGINX[v] ?? F.IGNORE;
     raw.push({ kind, text: '', name: m[0], tf: kind === F.TIME_FMT ? compileIso8601() : null });
     i = re.lastIndex;
   }
-  if (lit) raw.push({ kind: 0, text: lit, name: JSON.stringify(lit), tf: null });
+  if (lit) raw.push(literal(lit));
   return raw;
 }
 
