@@ -11,7 +11,7 @@ import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import type { RegularSource } from '../detectors/regular.js';
 import type { TopEntry } from '../sketches/space-saving.js';
-import { alertHead, alertTail, outlierWarning, reportedSources, timelineFrame, underWay, underWaySuffix, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount, type UnderWay } from './report.js';
+import { alertHead, alertTail, attacksVerdict, outlierWarning, reportedSources, timelineFrame, underWay, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount, type UnderWay } from './report.js';
 
 export interface CaptureFileReport {
   name: string;
@@ -230,7 +230,7 @@ export function buildPacketReport(
           ? packets === 0
             ? 'no packets read'
             : 'no attack found'
-          : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}${underWaySuffix(top!.underWay)}`,
+          : attacksVerdict(nAttacks, top!),
     },
     timeline: { resolution: per * 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
     victims,

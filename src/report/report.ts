@@ -334,9 +334,14 @@ export function underWay(a: { start: number; end: number }, span: { start: numbe
 }
 
 /** For a verdict: " (under way when the input began …)", or "". */
-export function underWaySuffix(u: UnderWay | undefined): string {
+function underWaySuffix(u: UnderWay | undefined): string {
   if (u === undefined) return '';
   return u.atStart && u.atEnd ? ' (under way for the whole input)' : u.atStart ? ' (under way when the input began: it began then or earlier)' : ' (still under way when the input ended)';
+}
+
+/** A verdict naming `n` attack findings and the largest, `top` (logs and captures alike). */
+export function attacksVerdict(n: number, top: { signature: string; target: string; start: string; end: string; underWay?: UnderWay }): string {
+  return `${n} attack finding${n === 1 ? '' : 's'}; largest: ${top.signature} on ${top.target} from ${top.start} to ${top.end}${underWaySuffix(top.underWay)}`;
 }
 
 /** The fields every attack report starts with (the JSON keeps this order). */
@@ -633,7 +638,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       ? requests === 0
         ? 'no requests parsed'
         : `no attack found${unread}`
-      : `${nAttacks} attack finding${nAttacks === 1 ? '' : 's'}; largest: ${top!.signature} on ${top!.target} from ${top!.start} to ${top!.end}${underWaySuffix(top!.underWay)}`;
+      : attacksVerdict(nAttacks, top!);
   return {
     schema: REPORT_SCHEMA,
     kind: 'logs',
