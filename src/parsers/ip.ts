@@ -203,12 +203,15 @@ export function parseCidr(s: string): Cidr | null {
 }
 
 export function cidrContains(c: Cidr, w0: number, w1: number, w2: number, w3: number): boolean {
-  const ws = [w0, w1, w2, w3];
-  for (let w = 0; w < 4; w++) {
-    const keep = Math.max(0, Math.min(32, c.bits - w * 32));
-    if (keep === 0) return true;
-    const mask = keep === 32 ? 0xffffffff : 0xffffffff << (32 - keep);
-    if (((ws[w]! & mask) >>> 0) !== c.words[w]) return false;
-  }
-  return true;
+  // No array per call: the CDN and special-range checks run it over every top source.
+  const b = c.bits;
+  const cw = c.words;
+  return wordIn(w0, cw[0]!, b) && (b <= 32 || (wordIn(w1, cw[1]!, b - 32) && (b <= 64 || (wordIn(w2, cw[2]!, b - 64) && (b <= 96 || wordIn(w3, cw[3]!, b - 96))))));
+}
+
+/** Whether the first `keep` bits of one address word are a network word's. */
+function wordIn(w: number, net: number, keep: number): boolean {
+  if (keep <= 0) return true;
+  const mask = keep >= 32 ? 0xffffffff : 0xffffffff << (32 - keep);
+  return ((w & mask) >>> 0) === net;
 }

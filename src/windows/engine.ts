@@ -193,8 +193,13 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     if (this.cdnFixed !== undefined) return this.cdnFixed;
     const first = this.judgedBefore();
     if (first !== undefined) return (this.cdnFixed = cdnInFront(first.before, first.beforeRequests));
-    return cdnInFront(this.topSources.top(), this.totals[C.REQUESTS]!);
+    // Asked for every live alert event: judged again only when requests came in since.
+    const n = this.totals[C.REQUESTS]!;
+    if (this.cdnSoFar === undefined || this.cdnSoFar.at !== n) this.cdnSoFar = { at: n, cdn: cdnInFront(this.topSources.top(), n) };
+    return this.cdnSoFar.cdn;
   }
+
+  private cdnSoFar: { at: number; cdn: { name: string; share: number } | null } | undefined;
 
   protected emit(type: AlertEvent, a: Alert): void {
     this.hooks.onAlert?.(type, a);

@@ -160,6 +160,15 @@ describe('access-log line parser', () => {
     expect(cidrContains(c6, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(true);
     expect(cidrContains(c4, v6[0]!, v6[1]!, v6[2]!, v6[3]!)).toBe(false);
     expect(parseCidr('10.0.0.0/33')).toBeNull();
+    // Prefix lengths that end inside, at and past a 32-bit word, and the whole space.
+    const has = (cidr: string, ip: string) => {
+      const w = parseIpString(ip)!;
+      return cidrContains(parseCidr(cidr)!, w[0]!, w[1]!, w[2]!, w[3]!);
+    };
+    expect([has('10.0.0.1/32', '10.0.0.1'), has('10.0.0.1/32', '10.0.0.2'), has('10.0.0.0/31', '10.0.0.1')]).toEqual([true, false, true]);
+    expect([has('2001:db8::/33', '2001:db8:7fff::1'), has('2001:db8::/33', '2001:db8:8000::1')]).toEqual([true, false]);
+    expect([has('2001:db8::1/128', '2001:db8::1'), has('2001:db8::1/128', '2001:db8::2'), has('::/0', '192.0.2.1')]).toEqual([true, false, true]);
+    expect([has('2001:db8::/96', '2001:db8::ffff:ffff'), has('2001:db8::/96', '2001:db8::1:0:0')]).toEqual([true, false]);
   });
 });
 
