@@ -131,3 +131,37 @@ export function visitorsLog(): { path: string; visitors: Set<string>; bots: stri
   writeFileSync(path, rows.join('\n') + '\n');
   return { path, visitors, bots };
 }
+
+/**
+ * 30 minutes: 4 req/s of browsing from 100 addresses (pages and /list?page=1..5, with a
+ * referrer); from minute 10 to 20 a cache-busting flood on "/" (a new query string on every
+ * request) at 60 req/s from 1,500 addresses, and beside it 40 req/s of one and the same search,
+ * /search?q=same, from 800 others; neither sends a referrer.
+ */
+export function queryLog(): { path: string; busting: Set<string> } {
+  const t0 = Date.UTC(2026, 10, 20, 3) / 1000;
+  const rows: string[] = [];
+  const busting = new Set<string>();
+  let n = 0;
+  for (let s = 0; s < 1800; s++) {
+    const t = clf(t0 + s);
+    for (let k = 0; k < 4; k++) {
+      const url = k === 0 ? `/list?page=${(s % 5) + 1}` : `/page${(s + k) % 7}`;
+      rows.push(`198.51.100.${(n++ % 100) + 1} - - [${t}] "GET ${url} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0 Firefox/118.0"`);
+    }
+    if (s < 600 || s >= 1200) continue;
+    for (let k = 0; k < 60; k++) {
+      const i = n++;
+      const q = `${((i * 2654435761) >>> 0).toString(36)}=${i}`;
+      busting.add(q);
+      rows.push(`45.${10 + (i % 30)}.${Math.floor(i / 30) % 50}.${(i % 200) + 1} - - [${t}] "GET /?${q} HTTP/1.1" 200 5120 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
+    }
+    for (let k = 0; k < 40; k++) {
+      const i = n++ % 800;
+      rows.push(`62.${20 + (i % 20)}.${Math.floor(i / 20)}.${(i % 250) + 1} - - [${t}] "GET /search?q=same HTTP/1.1" 200 700 "-" "python-requests/2.31"`);
+    }
+  }
+  const path = join(tmp(), 'queries.log');
+  writeFileSync(path, rows.join('\n') + '\n');
+  return { path, busting };
+}

@@ -9,7 +9,7 @@ import { hash64, hashWords } from '../sketches/hash.js';
 import { AlertBase } from './alert-base.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
-import { addMapInto, addTexts, type StepBucket } from '../windows/bucket.js';
+import { addMapInto, addTexts, Queries, type StepBucket } from '../windows/bucket.js';
 import type { Finding, Signature, TargetKind } from './finding.js';
 import { prefixOf } from './prefix-rate.js';
 
@@ -26,6 +26,8 @@ export class Alert extends AlertBase<StepBucket> {
   readonly uas = new Map<string, number>();
   readonly urls = new Map<string, number>();
   readonly refs = new Map<string, number>();
+  /** URL alerts: the query strings on its requests (the URL is keyed without them). */
+  readonly queries = new Queries();
   readonly openedStep: number;
 
   constructor(id: number, f: Finding, step: number) {
@@ -45,6 +47,7 @@ export class Alert extends AlertBase<StepBucket> {
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
       this.referredRequests += u.referred;
+      this.queries.merge(u.queries);
       const step = new HyperLogLog(12);
       u.mergeHllInto(step);
       this.noteSources(b.start, Math.round(step.estimate()), b.step);

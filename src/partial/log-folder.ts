@@ -22,6 +22,7 @@ import type { CountryHist } from '../geo/country-code.js';
 import { SlotCountries } from './slot-countries.js';
 import { copyKey, KeyTable, PairCounter, SlotHll } from './tables.js';
 import { topPairs, topSlots } from './top.js';
+import { HyperLogLog } from '../sketches/hyperloglog.js';
 
 export interface FoldConfig {
   /** A preset name or an Apache LogFormat string. */
@@ -51,6 +52,11 @@ export const LIMITS = {
 export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
+const QUERY_SEED = 0x9e5;
+/** Precision of a hot URL's sketch of distinct query strings (3.3 %: one per request or a few is what it tells). */
+export const QUERY_HLL_P = 10;
+/** Query strings a hot URL's detail (and its summaries on the main thread) carry as examples. */
+export const QUERY_EXAMPLES = 3;
 
 /**
  * Records a chunk usually holds at most (a 4 MiB chunk of ~200-byte lines has ~20,000): the
@@ -94,6 +100,47 @@ class ChunkTally {
     this.bucketCounters.push(new Float64Array(N_COUNTERS));
     this.bucketRecs.push(0);
     return local;
+  }
+}
+
+/**
+ * The query strings on a bucket's ranked URLs: how many of its requests had one, a sketch of
+ * the distinct ones and the first few distinct as examples — one per request is a cache-busting
+ * flood (each request past any cache), a few is a page's own parameters.
+ */
+class QueryTally {
+  readonly queried: Float64Array;
+  readonly hll: (HyperLogLog | null)[];
+  /** Per URL rank, up to QUERY_EXAMPLES × (start, end, hash). */
+  private readonly ex: Int32Array;
+  private readonly exN: Int32Array;
+
+  constructor(n: number) {
+    this.queried = new Float64Array(n);
+    this.hll = new Array<HyperLogLog | null>(n).fill(null);
+    this.ex = new Int32Array(n * QUERY_EXAMPLES * 3);
+    this.exN = new Int32Array(n);
+  }
+
+  add(ur: number, b: Uint8Array, s: number, e: number): void {
+    this.queried[ur]!++;
+    const h = hashBytes32(b, s, e, QUERY_SEED);
+    (this.hll[ur] ??= new HyperLogLog(QUERY_HLL_P)).add(h, hash32(h, QUERY_SEED));
+    const k = this.exN[ur]!;
+    if (k === QUERY_EXAMPLES) return;
+    const o = ur * QUERY_EXAMPLES * 3;
+    for (let j = 0; j < k; j++) if (this.ex[o + j * 3 + 2] === (h | 0)) return;
+    this.ex[o + k * 3] = s;
+    this.ex[o + k * 3 + 1] = e;
+    this.ex[o + k * 3 + 2] = h;
+    this.exN[ur] = k + 1;
+  }
+
+  examples(ur: number, buf: Buffer): string[] {
+    const out: string[] = [];
+    const o = ur * QUERY_EXAMPLES * 3;
+    for (let j = 0; j < this.exN[ur]!; j++) out.push(buf.toString('utf8', this.ex[o + j * 3]!, this.ex[o + j * 3 + 1]!));
+    return out;
   }
 }
 
@@ -147,6 +194,9 @@ export class LogFolder {
   private readonly rUa = new GrowableI32(RECORDS_HINT);
   private readonly rRef = new GrowableI32(RECORDS_HINT);
   private readonly rFlags = new GrowableI32(RECORDS_HINT);
+  /** The record's query string (after "?"): start (-1 without one) and end. */
+  private readonly rQs = new GrowableI32(RECORDS_HINT);
+  private readonly rQe = new GrowableI32(RECORDS_HINT);
   private readonly order = new GrowableI32(RECORDS_HINT);
   private readonly hll = new SlotHll(SOURCES_HINT);
   // Per-bucket scratch.
@@ -325,6 +375,8 @@ export class LogFolder {
     let rUa = this.rUa.a;
     let rRef = this.rRef.a;
     let rFlags = this.rFlags.a;
+    let rQs = this.rQs.a;
+    let rQe = this.rQe.a;
     let n = 0;
     let pos = 0;
     while (pos < len) {
@@ -388,6 +440,8 @@ export class LogFolder {
         rUa = this.rUa.ensure(cap);
         rRef = this.rRef.ensure(cap);
         rFlags = this.rFlags.ensure(cap);
+        rQs = this.rQs.ensure(cap);
+        rQe = this.rQe.ensure(cap);
       }
       // Bucket of this record (records are nearly sorted: cache the last one).
       const bi = Math.floor(time / step);
@@ -459,6 +513,14 @@ export class LogFolder {
       rUa[n] = ua;
       rRef[n] = ref;
       rFlags[n] = emptyRef ? 1 : 0;
+      // Its query string (after "?"), kept apart from the URL: cache-busting floods vary it.
+      let qs = -1;
+      if (r.queryE > r.queryS) {
+        qs = b[r.queryS] === 63 ? r.queryS + 1 : r.queryS;
+        if (qs === r.queryE) qs = -1;
+      }
+      rQs[n] = qs;
+      rQe[n] = r.queryE;
       n++;
     }
 
@@ -547,7 +609,7 @@ export class LogFolder {
   }
 
   /** Pair counts and per-second counts of the ranked URLs and sources (one more walk). */
-  private detailWalk(from: number, to: number, step: number, urlSec: Float64Array, srcSec: Float64Array): void {
+  private detailWalk(from: number, to: number, step: number, urlSec: Float64Array, srcSec: Float64Array, b: Uint8Array, qt: QueryTally): void {
     const order = this.order.a;
     const rSrc = this.rSrc.a;
     const rUrl = this.rUrl.a;
@@ -557,6 +619,8 @@ export class LogFolder {
     const { pairUS, pairUA, pairUR, pairSU, pairSA, pairSR } = this;
     const rUa = this.rUa.a;
     const rSec = this.rSec.a;
+    const rQs = this.rQs.a;
+    const rQe = this.rQe.a;
     for (let j = from; j < to; j++) {
       const i = order[j]!;
       const u = rUrl[i]!;
@@ -568,6 +632,8 @@ export class LogFolder {
         pairUA.add(ur, rUa[i]!);
         if (ref >= 0) pairUR.add(ur, ref);
         urlSec[ur * step + rSec[i]!]!++;
+        const qs = rQs[i]!;
+        if (qs >= 0) qt.add(ur, b, qs, rQe[i]!);
       }
       const sr = srcRank[s]!;
       if (sr >= 0) {
@@ -642,7 +708,8 @@ export class LogFolder {
     pairSU.reset(ns, this.urlT.size);
     pairSA.reset(ns, this.uaT.size);
     pairSR.reset(ns, this.refT.size);
-    this.detailWalk(from, to, step, urlSec, srcSec);
+    const qt = new QueryTally(nu);
+    this.detailWalk(from, to, step, urlSec, srcSec, buf, qt);
 
     const urlUS = pairUS.grouped(nu);
     const urlUA = pairUA.grouped(nu);
@@ -680,6 +747,9 @@ export class LogFolder {
         srcCounts: counts,
         srcReferred: referred,
         hll,
+        queried: qt.queried[k]!,
+        queryHll: qt.hll[k]?.toBytes() ?? null,
+        queries: qt.examples(k, buf),
         urls: [],
         uas: this.texts(buf, urlUA[k]!, this.uaOff.a),
         refs: this.texts(buf, urlUR[k]!, this.refOff.a),
@@ -712,6 +782,9 @@ export class LogFolder {
         srcWords: new Uint32Array(0),
         srcCounts: new Float64Array(0),
         hll: null,
+        queried: 0,
+        queryHll: null,
+        queries: [],
         urls: urlList,
         uas: this.texts(buf, srcSA[k]!, this.uaOff.a),
         refs: this.texts(buf, sr, this.refOff.a),

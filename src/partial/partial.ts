@@ -59,6 +59,10 @@ export interface SubjectDetail {
   srcReferred?: Float64Array;
   /** URL subjects: serialized HyperLogLog of all its sources in this chunk-bucket. */
   hll: Uint8Array | null;
+  /** URL subjects: its requests with a query string, a serialized HyperLogLog (p = QUERY_HLL_P) of the distinct ones (null: none), and the first few distinct. */
+  queried: number;
+  queryHll: Uint8Array | null;
+  queries: string[];
   /** Source subjects: the URLs it requested. */
   urls: TextCount[];
   uas: TextCount[];
@@ -154,6 +158,7 @@ export function partialTransferList(p: Partial): ArrayBuffer[] {
       add(d.srcWords);
       add(d.srcCounts);
       add(d.hll);
+      add(d.queryHll);
     }
   }
   return out;

@@ -16,7 +16,7 @@ import type { Engine, Silence } from '../windows/engine.js';
 import { REGULAR_MIN_COUNT, type RegularSource } from '../detectors/regular.js';
 import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
-import { urlKey } from '../windows/bucket.js';
+import { urlKey, type Queries } from '../windows/bucket.js';
 import { cdnOf } from '../geo/cdn.js';
 
 export const REPORT_SCHEMA = 'floodscope.report/v1';
@@ -151,7 +151,32 @@ export interface AttackReport extends AttackGeo {
   topUserAgents: ValueCount[];
   topReferrers: ValueCount[];
   topUrls: ValueCount[];
+  /**
+   * URL alerts whose requests carried query strings (the URL is keyed without them): the share
+   * of its requests with one, the distinct ones (estimated), whether nearly every request had
+   * its own (cache-busting: each misses any cache and reaches the server) and the first few.
+   */
+  queries?: QueryStrings;
   evidence: Record<string, number | string>;
+}
+
+export interface QueryStrings {
+  share: number;
+  distinct: number;
+  cacheBusting: boolean;
+  examples: string[];
+}
+
+/**
+ * The query strings of an alert's requests, or null with none. Cache-busting: most requests
+ * carry one and at least half of those are distinct (the sketch's error is ~3 %; a page's own
+ * parameters give a handful, a link with a per-click id one per visitor, not per request).
+ */
+export function queryStrings(q: Queries, requests: number): QueryStrings | null {
+  if (q.requests === 0 || requests === 0) return null;
+  const share = Math.round((q.requests / requests) * 1000) / 1000;
+  const distinct = q.distinct;
+  return { share, distinct, cacheBusting: share >= 0.5 && distinct >= 0.5 * q.requests, examples: [...q.examples] };
 }
 
 export interface FileReport {
@@ -462,6 +487,7 @@ export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventA
   for (const e of entries) if (own.proxied || (own.cdn !== null && cdnOf(e.w0, e.w1, e.w2, e.w3) === own.cdn)) isRegular.add(formatIp(e.w0, e.w1, e.w2, e.w3));
   const topUrls = sortedTexts(a.urls, 10);
   const note = noteOf(a, topUrls);
+  const queries = a.kind === 'url' ? queryStrings(a.queries, a.requests) : null;
   return {
     ...alertHead(a, zone),
     // The log alert's narrower types (the keys keep their place from the head).
@@ -478,6 +504,7 @@ export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventA
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),
     topUrls,
+    ...(queries !== null ? { queries } : {}),
     ...alertTail(a, zone, ev),
   };
 }

@@ -2,7 +2,7 @@
  * The terminal report: what an operator reads first — input summary, a request-rate
  * timeline, then every finding with its time span, peak, sources and evidence.
  */
-import type { AttackReport, AttackSilence, Report, SourceCount } from '../report/report.js';
+import type { AttackReport, AttackSilence, QueryStrings, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
 
@@ -174,6 +174,7 @@ export function renderText(r: Report, o: TextOptions): string {
       const v = a.visitorSources.length;
       if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a visitor' : 'are visitors'} caught in the flood (requested it with a referrer; the flood sends none): not blocked`);
     }
+    if (a.queries !== undefined) out.push(queryLine(a.queries));
     if (a.topUrls.length > 0) out.push(`  top URLs: ${a.topUrls.slice(0, 5).map((u) => `${clip(u.value, 60)} (${fmt(u.count)})`).join(', ')}`);
     if (a.topUserAgents.length > 0) {
       out.push(`  top user agents:`);
@@ -205,6 +206,15 @@ export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s
   if (list.length > shown) out.push(dim(`    … ${fmt(list.length - shown)} more listed in --format json`));
   if (ranged) out.push(dim('    (a–b: more sources than the summary holds, so a count is known only as at least a, at most b)'));
   return out;
+}
+
+/** The query strings of a URL alert's requests (the URL is keyed without them). */
+export function queryLine(q: QueryStrings): string {
+  const what = q.cacheBusting
+    ? `: a different one on nearly every request — cache-busting, each misses any cache and reaches the server`
+    : '';
+  const eg = q.examples.length > 0 ? `; e.g. ${q.examples.map((e) => `?${clip(printable(e), 40)}`).join(', ')}` : '';
+  return `  query strings: on ${pct(q.share)} of its requests, ${q.distinct === 1 ? '1 distinct' : `~${fmt(q.distinct)} distinct`}${what}${eg}`;
 }
 
 /** Server-error shares below this are not printed (a few 5xx are any site's background). */

@@ -11,6 +11,7 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } from '../partial/partial.js';
 import { addHist } from '../geo/country-code.js';
+import { QUERY_EXAMPLES, QUERY_HLL_P } from '../partial/log-folder.js';
 
 const MAX_URLS = 48;
 const MAX_SOURCES = 32;
@@ -112,6 +113,8 @@ export class UrlAgg {
   count = 0;
   emptyRef = 0;
   referred = 0;
+  /** Requests with a query string, and the distinct query strings (see Queries). */
+  readonly queries = new Queries();
   readonly perSecond: Float64Array;
   /** Its sources; with each, its requests that carried a referrer. */
   private readonly sources = new LazySources(12);
@@ -135,6 +138,7 @@ export class UrlAgg {
     this.referred += d.referred;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
     if (d.countries) addHist(this.countries, d.countries);
+    this.queries.add(d.queried, d.queryHll, d.queries);
     this.sources.push(d.srcWords, d.srcCounts, d.hll ?? NO_HLL, d.srcReferred ?? null);
     this.pending.push(d);
     if (this.pending.length > PENDING_PARTS) this.fold();
@@ -165,6 +169,34 @@ export class UrlAgg {
       addTexts(uas, d.uas);
       addTexts(refs, d.refs);
     }
+  }
+}
+
+/**
+ * The query strings on one URL (URLs are keyed without them): how many requests carried one,
+ * how many distinct (a HyperLogLog, p = QUERY_HLL_P), and the first few distinct as examples.
+ * A distinct one on nearly every request is a cache-busting flood.
+ */
+export class Queries {
+  requests = 0;
+  private hll: HyperLogLog | null = null;
+  readonly examples: string[] = [];
+
+  add(requests: number, hll: Uint8Array | null, examples: readonly string[]): void {
+    this.requests += requests;
+    if (hll !== null) (this.hll ??= new HyperLogLog(QUERY_HLL_P)).mergeBytes(hll);
+    for (const e of examples) if (this.examples.length < QUERY_EXAMPLES && !this.examples.includes(e)) this.examples.push(e);
+  }
+
+  merge(o: Queries): void {
+    this.requests += o.requests;
+    if (o.hll !== null) (this.hll ??= new HyperLogLog(QUERY_HLL_P)).merge(o.hll);
+    for (const e of o.examples) if (this.examples.length < QUERY_EXAMPLES && !this.examples.includes(e)) this.examples.push(e);
+  }
+
+  /** Estimated distinct query strings (never more than the requests that carried one). */
+  get distinct(): number {
+    return this.hll === null ? 0 : Math.min(this.requests, Math.round(this.hll.estimate()));
   }
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { generateCapture, writePcap } from '../../dist/src/index.js';
-import { ROOT, generated, run, silentLog, tmp, visitorsLog } from '../helpers.js';
+import { ROOT, generated, queryLog, run, silentLog, tmp, visitorsLog } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -150,6 +150,21 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     const floods = page.locator('section.attack[data-signature="http.repeated-url"]');
     expect(await floods.nth(0).textContent()).toContain('the log falls silent at 2026-11-20T02:20:00+00:00 for 1,200 s: not seen to end');
     expect(await floods.nth(1).textContent()).toContain('under way when the log resumes after 1,200 s of silence');
+    await page.close();
+  });
+
+  it('says what the query strings of a URL under attack are: a new one on every request is cache-busting', async () => {
+    const { path, busting } = queryLog();
+    const html = join(tmp(), 'queries.html');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', join(tmp(), 'q.json'), path])).code).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    const floods = page.locator('section.attack[data-signature="http.repeated-url"] p.queries');
+    const [root, search] = [(await floods.nth(0).textContent())!, (await floods.nth(1).textContent())!];
+    expect(root).toMatch(/^query strings: on 100 % of its requests, ~3\d,\d{3} distinct: a different one on nearly every request — cache-busting/);
+    expect(busting.has(root.split('e.g. ?')[1]!.split(',')[0]!)).toBe(true);
+    expect(await floods.nth(0).getAttribute('class')).toBe('queries failing');
+    expect(search).toBe('query strings: on 100 % of its requests, 1 distinct; e.g. ?q=same');
     await page.close();
   });
 
