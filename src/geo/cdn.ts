@@ -6,7 +6,7 @@
  *  - Cloudflare: https://www.cloudflare.com/ips/ (ips-v4, ips-v6)
  *  - Fastly: https://api.fastly.com/public-ip-list
  */
-import { cidrContains, parseCidr, type Cidr } from '../parsers/ip.js';
+import { cidrContains, isV4, parseCidr, type Cidr } from '../parsers/ip.js';
 
 const LISTS: Record<string, string[]> = {
   Cloudflare: [
@@ -60,9 +60,24 @@ const LISTS: Record<string, string[]> = {
 
 const RANGES: [Cidr, string][] = Object.entries(LISTS).flatMap(([name, list]) => list.map((c): [Cidr, string] => [parseCidr(c)!, name]));
 
+/**
+ * The IPv4 ranges by their first octet (each is a /8 or longer), the IPv6 ones in a list: an
+ * address is checked against the few that can hold it (a live alert event judges every top
+ * source of the site).
+ */
+const V4_BY_OCTET = new Map<number, [Cidr, string][]>();
+const V6: [Cidr, string][] = [];
+for (const r of RANGES) {
+  const w = r[0].words;
+  if (!isV4(w[0]!, w[1]!, w[2]!)) V6.push(r);
+  else if (r[0].bits < 104) throw new Error(`cdn: ${r[0].text} is wider than a /8`);
+  else V4_BY_OCTET.set(w[3]! >>> 24, [...(V4_BY_OCTET.get(w[3]! >>> 24) ?? []), r]);
+}
+
 /** The published range that holds an address, with its CDN's name. */
 function rangeOf(w0: number, w1: number, w2: number, w3: number): [Cidr, string] | undefined {
-  return RANGES.find(([c]) => cidrContains(c, w0, w1, w2, w3));
+  const list = isV4(w0, w1, w2) ? V4_BY_OCTET.get(w3 >>> 24) : V6;
+  return list?.find(([c]) => cidrContains(c, w0, w1, w2, w3));
 }
 
 /** The CDN whose edge servers an address belongs to, or null. */

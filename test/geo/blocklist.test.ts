@@ -6,6 +6,7 @@ import { analyzeLogs, type GroundTruth, type Report } from '../../dist/src/index
 import { parseAllow } from '../../dist/src/geo/blocklist.js';
 import { renderBlocklist, BLOCKLIST_FORMATS } from '../../dist/src/sinks/blocklist.js';
 import { cidrContains, parseCidr, parseIpString } from '../../dist/src/parsers/ip.js';
+import { cdnOf, cdnRangeOf } from '../../dist/src/geo/cdn.js';
 import { generated, run, tmp, visitorsLog } from '../helpers.js';
 
 let truth: GroundTruth;
@@ -100,6 +101,21 @@ describe('block list from the generated flood log', () => {
     expect(report.attacks.flatMap((a) => a.regularSources)).toEqual([]);
     const cli = await run(['--block-regular', '--blocklist', 'plain=-', '-q', p]);
     expect(cli.stdout.match(/^\d[^\s#]*/gm)?.sort()).toEqual(['81.200.90.11/32', '81.200.90.12/32', '94.130.47.3/32']);
+  });
+
+  it("knows the CDNs' published ranges, at their edges and in IPv6", () => {
+    const of = (ip: string) => {
+      const w = parseIpString(ip)!;
+      return [cdnOf(w[0]!, w[1]!, w[2]!, w[3]!), cdnRangeOf(w[0]!, w[1]!, w[2]!, w[3]!)];
+    };
+    expect(of('104.23.255.255')).toEqual(['Cloudflare', '104.16.0.0/13']);
+    expect(of('104.24.0.0')).toEqual(['Cloudflare', '104.24.0.0/14']);
+    expect(of('104.15.255.255')).toEqual([null, null]);
+    expect(of('151.101.7.1')).toEqual(['Fastly', '151.101.0.0/16']);
+    expect(of('2a06:98c7:ffff::1')).toEqual(['Cloudflare', '2a06:98c0::/29']);
+    expect(of('2a06:98c8::1')).toEqual([null, null]);
+    expect(of('2a04:4e42:400::1')).toEqual(['Fastly', '2a04:4e42::/32']);
+    expect(of('::ffff:0:0')).toEqual([null, null]);
   });
 
   it("never blocks the edge servers of the CDN the site is behind, however many, and says so; a flood from a CDN's ranges to a site not behind it is blocked", async () => {
