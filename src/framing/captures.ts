@@ -11,8 +11,10 @@
  *   Section Header Blocks set the byte order (magic 1a2b3c4d) and reset the interfaces;
  *   Interface Description Blocks add an interface (link type, snaplen, if_tsresol,
  *   if_tsoffset). Packet blocks (EPB 6, SPB 3, obsolete PB 2) go into chunks verbatim;
- *   the chunk's context is the section's byte order and interface table. Other blocks
- *   (name resolution, statistics, custom, unknown) are skipped.
+ *   the chunk's context is the section's byte order and interface table. Interface
+ *   Statistics Blocks (5) give what the capturing tool counted — packets received and
+ *   dropped while capturing — kept in `issues.drops`. Other blocks (name resolution,
+ *   custom, unknown) are skipped.
  *
  * Damage never throws: a truncated last record or block is reported with its byte offset
  * and everything before it is kept; garbage (an impossible length) stops the file with a
@@ -43,6 +45,8 @@ export interface InterfaceInfo {
   unitsPerSec: number;
   /** if_tsoffset, seconds added to every timestamp. */
   tsOffset: number;
+  /** if_name ("eth0"), when given. */
+  name?: string;
 }
 
 export interface CaptureContext {
@@ -68,6 +72,26 @@ export interface CaptureIssues {
   warnings: string[];
   /** Set when the file could not be read to its end: what and where. */
   error: string | null;
+  /** pcapng: each interface's capture statistics (its last Interface Statistics Block). */
+  drops?: CaptureDrops[];
+}
+
+/**
+ * What the capturing tool (dumpcap, Wireshark …) counted on one interface while it captured,
+ * from the Interface Statistics Block it wrote (cumulative: the last one holds the totals).
+ * During a flood the kernel's buffer fills and packets are dropped: the capture misses them.
+ */
+export interface CaptureDrops {
+  /** The pcapng section (0-based) and the interface's id in it, with its if_name (null: none). */
+  section: number;
+  interface: number;
+  name: string | null;
+  /** isb_ifrecv: packets the interface received since the capture began (null: not given). */
+  received: number | null;
+  /** isb_ifdrop: packets dropped by the interface (lack of resources). */
+  droppedByInterface: number | null;
+  /** isb_osdrop: packets dropped by the operating system or the capture software (a full buffer). */
+  droppedByOs: number | null;
 }
 
 /** Largest record/block length believed; anything longer is garbage, not a packet. */
@@ -254,6 +278,8 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
 async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen): AsyncGenerator<CaptureChunk> {
   let le = true;
   let context: CaptureContext | null = null;
+  /** Sections begun (an Interface Statistics Block names an interface of the current one). */
+  let section = -1;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let pendingRecords = 0;
@@ -299,6 +325,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
         break;
       }
       yield* flush();
+      section++;
       context = seen.context = { format: 'pcapng', littleEndian: le, interfaces: [] };
     }
     const len = u32(w.buf, w.start + 4, le);
@@ -315,7 +342,13 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
       issues.error = `${name}: pcapng block before any section header at byte offset ${w.offset}`;
       break;
     }
-    if (bt === 1) {
+    if (bt === 5 && len >= 24) {
+      const d = parseIsb(w.buf, w.start, len, le, section, context.interfaces);
+      const all = (issues.drops ??= []);
+      const at = all.findIndex((x) => x.section === d.section && x.interface === d.interface);
+      if (at >= 0) all[at] = d;
+      else all.push(d);
+    } else if (bt === 1) {
       // Interface Description Block: a new interface changes the context for later chunks.
       yield* flush();
       context = seen.context = { ...context, interfaces: [...context.interfaces, parseIdb(w.buf, w.start, len, le)] };
@@ -326,7 +359,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
       pendingRecords++;
       if (pendingBytes >= chunkSize) yield* flush();
     }
-    // Anything else (NRB 4, ISB 5, custom, unknown) is skipped.
+    // Anything else (NRB 4, custom, unknown) is skipped.
     w.start += len;
   }
   yield* flush();
@@ -346,11 +379,39 @@ function parseIdb(b: Uint8Array, s: number, len: number, le: boolean): Interface
       const r = b[v]!;
       info.unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
     } else if (code === 14 && olen >= 8) {
-      const lo = u32(b, le ? v : v + 4, le);
-      const hi = u32(b, le ? v + 4 : v, le);
-      info.tsOffset = hi * 4294967296 + lo;
+      info.tsOffset = u64(b, v, le);
+    } else if (code === 2 && olen > 0) {
+      info.name = new TextDecoder().decode(b.subarray(v, v + olen)).replace(/\0+$/, '');
     }
     o = v + ((olen + 3) & ~3);
   }
   return info;
+}
+
+/** An unsigned 64-bit option value (exact up to 2^53). */
+function u64(b: Uint8Array, i: number, le: boolean): number {
+  const lo = u32(b, le ? i : i + 4, le);
+  const hi = u32(b, le ? i + 4 : i, le);
+  return hi * 4294967296 + lo;
+}
+
+/** Interface Statistics Block → its interface and the counts it gives. */
+function parseIsb(b: Uint8Array, s: number, len: number, le: boolean, section: number, interfaces: readonly InterfaceInfo[]): CaptureDrops {
+  const id = u32(b, s + 8, le);
+  const d: CaptureDrops = { section, interface: id, name: interfaces[id]?.name ?? null, received: null, droppedByInterface: null, droppedByOs: null };
+  let o = s + 20;
+  const end = s + len - 4;
+  while (o + 4 <= end) {
+    const code = u16(b, o, le);
+    const olen = u16(b, o + 2, le);
+    if (code === 0) break;
+    const v = o + 4;
+    if (olen >= 8 && v + 8 <= end) {
+      if (code === 4) d.received = u64(b, v, le);
+      else if (code === 5) d.droppedByInterface = u64(b, v, le);
+      else if (code === 7) d.droppedByOs = u64(b, v, le);
+    }
+    o = v + ((olen + 3) & ~3);
+  }
+  return d;
 }

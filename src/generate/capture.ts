@@ -63,6 +63,13 @@ export interface PcapngInterface {
   linkType: number;
   /** if_tsresol exponent of 10 (6 = µs, 9 = ns). */
   tsresol: number;
+  /** if_name. */
+  name?: string;
+  /**
+   * Interface Statistics Blocks written after the packets, in this order, as a capturing tool
+   * writes them (isb_ifrecv, isb_ifdrop, isb_osdrop; each optional).
+   */
+  stats?: { received?: number; ifDrop?: number; osDrop?: number }[];
 }
 
 export function writePcapng(packets: readonly Packet[], interfaces: readonly PcapngInterface[], littleEndian = true): Buffer {
@@ -83,21 +90,32 @@ export function writePcapng(packets: readonly Packet[], interfaces: readonly Pca
   else shb.writeUInt16BE(1, 4);
   shb.fill(0xff, 8, 16); // section length unknown
   block(0x0a0d0d0a, shb);
-  for (const i of interfaces) {
-    const idb = Buffer.alloc(8 + 8 + 4);
-    if (le) idb.writeUInt16LE(i.linkType, 0);
-    else idb.writeUInt16BE(i.linkType, 0);
-    put32(idb, 262144, 4, le);
-    // option if_tsresol (9), length 1, padded; then opt_endofopt.
-    if (le) {
-      idb.writeUInt16LE(9, 8);
-      idb.writeUInt16LE(1, 10);
-    } else {
-      idb.writeUInt16BE(9, 8);
-      idb.writeUInt16BE(1, 10);
+  const put16 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  /** Options (code, value), padded to 4 bytes each, then opt_endofopt. */
+  const options = (opts: [number, Buffer][]) => {
+    const out: Buffer[] = [];
+    for (const [code, v] of opts) {
+      const h = Buffer.alloc(4);
+      put16(h, code, 0);
+      put16(h, v.length, 2);
+      out.push(h, v, Buffer.alloc((4 - (v.length % 4)) % 4));
     }
-    idb[12] = i.tsresol;
-    block(1, idb);
+    out.push(Buffer.alloc(4));
+    return Buffer.concat(out);
+  };
+  const u64 = (x: number) => {
+    const v = Buffer.alloc(8);
+    put32(v, x % 4294967296, le ? 0 : 4, le);
+    put32(v, Math.floor(x / 4294967296), le ? 4 : 0, le);
+    return v;
+  };
+  for (const i of interfaces) {
+    const head = Buffer.alloc(8);
+    put16(head, i.linkType, 0);
+    put32(head, 262144, 4, le);
+    const opts: [number, Buffer][] = [[9, Buffer.from([i.tsresol])]];
+    if (i.name !== undefined) opts.push([2, Buffer.from(i.name)]);
+    block(1, Buffer.concat([head, options(opts)]));
   }
   for (const p of packets) {
     const iface = p.iface ?? 0;
@@ -113,6 +131,17 @@ export function writePcapng(packets: readonly Packet[], interfaces: readonly Pca
     body.set(p.data, 20);
     block(6, body);
   }
+  interfaces.forEach((i, id) => {
+    for (const st of i.stats ?? []) {
+      const head = Buffer.alloc(12);
+      put32(head, id, 0, le);
+      const opts: [number, Buffer][] = [];
+      if (st.received !== undefined) opts.push([4, u64(st.received)]);
+      if (st.ifDrop !== undefined) opts.push([5, u64(st.ifDrop)]);
+      if (st.osDrop !== undefined) opts.push([7, u64(st.osDrop)]);
+      block(5, Buffer.concat([head, options(opts)]));
+    }
+  });
   return Buffer.concat(parts);
 }
 

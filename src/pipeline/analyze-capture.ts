@@ -8,7 +8,7 @@ import { frameCapture, type CaptureChunk, type CaptureIssues } from '../framing/
 import { firstRecordTime } from '../parsers/packet/records.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
-import { buildPacketReport, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
+import { buildPacketReport, dropsWarning, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
 import { overlapWarning } from '../report/report.js';
 import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import type { GeoIp } from '../geo/geoip.js';
@@ -119,7 +119,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     }
     const runs: Run[] = sources.map((src, i) => {
       const issues: CaptureIssues = { warnings: [], error: null };
-      const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, late: 0, warnings: issues.warnings, damage: null };
+      const file: CaptureFileReport = { name: src.name, compressed: false, bytes: 0, format: null, linkTypes: [], packets: 0, late: 0, warnings: issues.warnings, damage: null, drops: [] };
       files.push(file);
       return { src, file, issues, links: new Set<number>(), state: 'waiting', chunks: null, next: null, nextTime: o.firstTimes?.[i] ?? -Infinity, queued: [], seq: 0, clock: -Infinity, merged: false };
     });
@@ -151,6 +151,11 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       file.bytes = src.bytes;
       file.compressed = src.compressed;
       file.linkTypes = [...run.links].sort((a, b) => a - b);
+      file.drops = issues.drops ?? [];
+      for (const d of file.drops) {
+        const w = dropsWarning(src.name, d);
+        if (w !== null) issues.warnings.push(w);
+      }
       for (const w of [...issues.warnings, ...src.notes]) {
         warn(w);
       }

@@ -7,6 +7,7 @@
 import { formatIp } from '../parsers/ip.js';
 import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import { PC } from '../partial/packet-partial.js';
+import type { CaptureDrops } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import type { RegularSource } from '../detectors/regular.js';
@@ -24,6 +25,22 @@ export interface CaptureFileReport {
   late: number;
   warnings: string[];
   damage: string | null;
+  /** pcapng: what the capturing tool counted per interface, packets dropped while capturing among it ([] for pcap: it has no such record). */
+  drops: CaptureDrops[];
+}
+
+/**
+ * The warning for packets a capture's interface or OS dropped while capturing (its pcapng
+ * statistics), or null when none were.
+ */
+export function dropsWarning(file: string, d: CaptureDrops): string | null {
+  const lost = (d.droppedByInterface ?? 0) + (d.droppedByOs ?? 0);
+  if (lost === 0) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const where = d.name !== null ? `interface ${d.name}` : `interface ${d.interface}`;
+  const parts = [d.droppedByInterface ? `${n(d.droppedByInterface)} by the interface` : '', d.droppedByOs ? `${n(d.droppedByOs)} by the OS or capture buffer` : ''].filter((x) => x !== '');
+  const of = d.received !== null && d.received > 0 ? ` of the ${n(d.received)} it received (${Math.min(100, (lost / d.received) * 100).toFixed(1)} %;` : ' (';
+  return `${file}: the capture on ${where} dropped ${n(lost)} packets${of} ${parts.join(', ')}, by the capturing tool's own count): it misses them, so the rates and counts here are lower bounds`;
 }
 
 export interface PacketAttackReport extends AttackGeo {

@@ -62,6 +62,12 @@ describe.skipIf(!HAVE_CORPUS)('corpus captures: containers, link layers and deco
     const { floodscope, why, ...tshark } = e;
     expect(counts, why).toEqual({ ...tshark, ...floodscope });
   });
+
+  it('reads the capture statistics a real pcapng ends with (zeek ldap: 38 received on "any", none dropped)', async () => {
+    const { issues } = await countCapture(join(CORPUS, 'pcaps', 'zeek_ldap_issue-32.pcapng'));
+    expect(issues.drops).toEqual([{ section: 0, interface: 0, name: 'any', received: 38, droppedByInterface: 0, droppedByOs: null }]);
+    expect(issues.warnings).toEqual([]);
+  });
 });
 
 if (!HAVE_CORPUS) {

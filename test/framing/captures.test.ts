@@ -58,6 +58,23 @@ describe('capture containers', () => {
     expect(seen[9]!.time).toBeCloseTo(pkts[9]!.time, 5);
   });
 
+  it.each([true, false])('keeps the capture statistics a pcapng file ends with (little-endian %s): packets dropped while capturing', async (le) => {
+    const two = pkts.map((p, i) => ({ ...p, iface: i % 2 }));
+    const file = writePcapng(two, [
+      // dumpcap writes one at each rotation and one at the end: the counts are totals so far.
+      { linkType: 1, tsresol: 6, name: 'eth0', stats: [{ received: 1000, ifDrop: 10 }, { received: 6_000_000_000, ifDrop: 40, osDrop: 5_000_000_001 }] },
+      { linkType: 1, tsresol: 9, stats: [{ received: 150, ifDrop: 0, osDrop: 0 }] },
+    ], le);
+    const { seen, issues } = await walk(file);
+    expect(seen).toHaveLength(300);
+    expect(issues.drops).toEqual([
+      { section: 0, interface: 0, name: 'eth0', received: 6_000_000_000, droppedByInterface: 40, droppedByOs: 5_000_000_001 },
+      { section: 0, interface: 1, name: null, received: 150, droppedByInterface: 0, droppedByOs: 0 },
+    ]);
+    // A pcap has no such record.
+    expect((await walk(writePcap(pkts))).issues.drops).toBeUndefined();
+  });
+
   it('keeps what was read before a truncated last record and says where it stopped', async () => {
     const file = writePcap(pkts);
     const cut = file.subarray(0, file.length - 30);

@@ -170,6 +170,23 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     expect(r.stdout).toMatch(/[^\n]\n$/);
   });
 
+  it('says how many packets the capture dropped while capturing (its pcapng statistics): the counts are lower bounds', async () => {
+    const g = generateCapture(42, 0.25);
+    const f = join(tmp(), 'dropped.pcapng');
+    writeFileSync(f, writePcapng(g.packets, [{ linkType: 1, tsresol: 6, name: 'eth0', stats: [{ received: truth.packets + 52_000, ifDrop: 0, osDrop: 52_000 }] }]));
+    const r = await run(['--format', 'json', f]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as PacketReport;
+    expect(j.input.files[0]!.drops).toEqual([{ section: 0, interface: 0, name: 'eth0', received: truth.packets + 52_000, droppedByInterface: 0, droppedByOs: 52_000 }]);
+    const said = `dropped.pcapng: the capture on interface eth0 dropped 52,000 packets of the ${(truth.packets + 52_000).toLocaleString('en-US')} it received (50.4 %; 52,000 by the OS or capture buffer, by the capturing tool's own count): it misses them, so the rates and counts here are lower bounds`;
+    expect(j.input.warnings).toEqual([expect.stringContaining(said)]);
+    expect(r.stderr).toContain(said);
+    // The same findings as the pcap's (a pcapng's blocks cut other chunks: top lists may differ by ties).
+    const key = (a: PacketReport['attacks'][number]) => [a.signature, a.target, a.start, a.end, a.packets];
+    expect(j.attacks.map(key)).toEqual(report.attacks.map(key));
+    expect(report.input.files[0]!.drops).toEqual([]);
+  });
+
   it('keeps what was read from a truncated capture and says where it stopped (exit 0, warning); garbage is an error (exit 4)', async () => {
     const cut = join(tmp(), 'cut.pcap');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 20));
