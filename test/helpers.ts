@@ -135,7 +135,7 @@ export function visitorsLog(): { path: string; visitors: Set<string>; bots: stri
 /**
  * 30 minutes: 4 req/s of browsing from 100 addresses (pages and /list?page=1..5, with a
  * referrer); from minute 10 to 20 a cache-busting flood on "/" (a new query string on every
- * request) at 60 req/s from 1,500 addresses, and beside it 40 req/s of one and the same search,
+ * request; every fourth answered 503) at 60 req/s from 1,500 addresses, and beside it 40 req/s of one and the same search,
  * /search?q=same, from 800 others; neither sends a referrer.
  */
 export function queryLog(): { path: string; busting: Set<string> } {
@@ -154,7 +154,7 @@ export function queryLog(): { path: string; busting: Set<string> } {
       const i = n++;
       const q = `${((i * 2654435761) >>> 0).toString(36)}=${i}`;
       busting.add(q);
-      rows.push(`45.${10 + (i % 30)}.${Math.floor(i / 30) % 50}.${(i % 200) + 1} - - [${t}] "GET /?${q} HTTP/1.1" 200 5120 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
+      rows.push(`45.${10 + (i % 30)}.${Math.floor(i / 30) % 50}.${(i % 200) + 1} - - [${t}] "GET /?${q} HTTP/1.1" ${i % 4 === 0 ? 503 : 200} 5120 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`);
     }
     for (let k = 0; k < 40; k++) {
       const i = n++ % 800;

@@ -23,6 +23,8 @@ export class Alert extends AlertBase<StepBucket> {
   requests = 0;
   /** Of them, those that carried a referrer (URL alerts). */
   referredRequests = 0;
+  /** Of them, those answered 5xx (URL alerts). */
+  errorRequests = 0;
   readonly uas = new Map<string, number>();
   readonly urls = new Map<string, number>();
   readonly refs = new Map<string, number>();
@@ -47,6 +49,7 @@ export class Alert extends AlertBase<StepBucket> {
       if (u === undefined || !this.activeSeconds(b.start, u.perSecond)) return;
       this.requests += u.count;
       this.referredRequests += u.referred;
+      this.errorRequests += u.errors;
       this.queries.merge(u.queries);
       const step = new HyperLogLog(12);
       u.mergeHllInto(step);

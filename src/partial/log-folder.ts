@@ -53,6 +53,9 @@ export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
 const QUERY_SEED = 0x9e5;
+/** rFlags bits: the record carried no referrer; it was answered 5xx. */
+const FLAG_EMPTY_REF = 1;
+const FLAG_5XX = 2;
 /** Precision of a hot URL's sketch of distinct query strings (3.3 %: one per request or a few is what it tells). */
 export const QUERY_HLL_P = 10;
 /** Query strings a hot URL's detail (and its summaries on the main thread) carry as examples. */
@@ -205,6 +208,7 @@ export class LogFolder {
   private readonly urlCnt = new GrowableF64(4096);
   private readonly urlEmpty = new GrowableF64(4096);
   private readonly urlRef = new GrowableF64(4096);
+  private readonly urlErr = new GrowableF64(4096);
   private readonly pfxCnt = new GrowableF64(SOURCES_HINT);
   private readonly pfxSrc = new GrowableF64(SOURCES_HINT);
   private readonly urlRank = new GrowableI32(4096, -1);
@@ -512,7 +516,7 @@ export class LogFolder {
       rUrl[n] = url;
       rUa[n] = ua;
       rRef[n] = ref;
-      rFlags[n] = emptyRef ? 1 : 0;
+      rFlags[n] = (emptyRef ? FLAG_EMPTY_REF : 0) | (sc === 5 ? FLAG_5XX : 0);
       // Its query string (after "?"), kept apart from the URL: cache-busting floods vary it.
       let qs = -1;
       if (r.queryE > r.queryS) {
@@ -550,6 +554,7 @@ export class LogFolder {
     const urlCnt = this.urlCnt.ensure(this.urlT.size);
     const urlEmpty = this.urlEmpty.ensure(this.urlT.size);
     const urlRef = this.urlRef.ensure(this.urlT.size);
+    const urlErr = this.urlErr.ensure(this.urlT.size);
     const touchedSrc = this.touchedSrc.ensure(to - from);
     const touchedUrl = this.touchedUrl.ensure(to - from);
     let nSrc = 0;
@@ -562,8 +567,10 @@ export class LogFolder {
       const u = rUrl[i]!;
       if (urlCnt[u] === 0) touchedUrl[nUrl++] = u;
       urlCnt[u]!++;
-      if (rFlags[i] === 1) urlEmpty[u]!++;
+      const f = rFlags[i]!;
+      if ((f & FLAG_EMPTY_REF) !== 0) urlEmpty[u]!++;
       else if (rRef[i]! >= 0) urlRef[u]!++;
+      if ((f & FLAG_5XX) !== 0) urlErr[u]!++;
     }
     this.nSrc = nSrc;
     this.nUrl = nUrl;
@@ -673,6 +680,7 @@ export class LogFolder {
     const urlCnt = this.urlCnt.a;
     const urlEmpty = this.urlEmpty.a;
     const urlRef = this.urlRef.a;
+    const urlErr = this.urlErr.a;
     const touchedSrc = this.touchedSrc.a;
     const touchedUrl = this.touchedUrl.a;
 
@@ -742,6 +750,7 @@ export class LogFolder {
         count: urlCnt[u]!,
         emptyRef: urlEmpty[u]!,
         referred: urlRef[u]!,
+        errors: urlErr[u]!,
         perSecond: urlSec.slice(k * step, (k + 1) * step),
         srcWords: words,
         srcCounts: counts,
@@ -778,6 +787,7 @@ export class LogFolder {
         count: srcCnt[s]!,
         emptyRef: empty,
         referred,
+        errors: 0,
         perSecond: srcSec.slice(k * step, (k + 1) * step),
         srcWords: new Uint32Array(0),
         srcCounts: new Float64Array(0),
@@ -799,6 +809,7 @@ export class LogFolder {
       urlCnt[u] = 0;
       urlEmpty[u] = 0;
       urlRef[u] = 0;
+      urlErr[u] = 0;
     }
     for (const u of urlOrder) urlRank[u] = -1;
     for (const s of detailSrc) srcRank[s] = -1;

@@ -48,6 +48,8 @@ export interface SubjectDetail {
   count: number;
   emptyRef: number;
   referred: number;
+  /** URL subjects: its requests answered 5xx (0 for a source subject). */
+  errors: number;
   perSecond: Float64Array;
   /** URL subjects: its sources (4 words each) and their counts, the largest first. */
   srcWords: Uint32Array;

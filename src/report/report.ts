@@ -143,7 +143,13 @@ export interface AttackReport extends AttackGeo {
    * in the minutes of the attack and in the hour before it (null: no requests then). Report only,
    * not in live events.
    */
-  serverErrors?: { share: number; before: number | null };
+  serverErrors?: {
+    share: number;
+    before: number | null;
+    /** URL alerts: of its own requests, those answered 5xx; and of the rest of the site's meanwhile (null: none). */
+    target?: number | null;
+    rest?: number | null;
+  };
   /** Report only: under way when the input began or still when it ended (see UnderWay). */
   underWay?: UnderWay;
   /** Report only: the log's silences during the attack or at its edges (see SilenceReport). */
@@ -510,10 +516,10 @@ export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventA
 }
 
 /**
- * Share of `part` in `all` (per-minute counts) over minutes from..to, rounded to 0.001, or
- * null with no requests there; prefix sums over first..last, so each call is O(1).
+ * Sums of `all` and of `part` (per-minute counts) over minutes from..to; prefix sums over
+ * first..last, so each call is O(1).
  */
-function minuteShares(all: ReadonlyMap<number, number>, part: ReadonlyMap<number, number>, first: number, last: number): (from: number, to: number) => number | null {
+function minuteSums(all: ReadonlyMap<number, number>, part: ReadonlyMap<number, number>, first: number, last: number): (from: number, to: number) => [number, number] {
   const n = Math.max(0, last - first + 1);
   const a = new Float64Array(n + 1);
   const p = new Float64Array(n + 1);
@@ -524,9 +530,33 @@ function minuteShares(all: ReadonlyMap<number, number>, part: ReadonlyMap<number
   return (from, to) => {
     const lo = Math.max(0, from - first);
     const hi = Math.min(n, to - first + 1);
-    if (hi <= lo || a[hi]! - a[lo]! <= 0) return null;
-    return Math.round(((p[hi]! - p[lo]!) / (a[hi]! - a[lo]!)) * 1000) / 1000;
+    return hi <= lo ? [0, 0] : [a[hi]! - a[lo]!, p[hi]! - p[lo]!];
   };
+}
+
+/** part / all rounded to 0.001, or null when all is 0. */
+function share(part: number, all: number): number | null {
+  return all > 0 ? Math.round((Math.max(0, part) / all) * 1000) / 1000 : null;
+}
+
+/**
+ * The site's requests answered 5xx during an alert's minutes and in the hour before; for a URL
+ * alert also its own requests' share and the rest of the site's (is the flood failing alone, or
+ * the whole server with it?).
+ */
+function serverErrorsOf(a: Alert, start: number, end: number, sums: (from: number, to: number) => [number, number]): AttackReport['serverErrors'] {
+  const from = Math.floor(start / 60);
+  const to = Math.floor(end / 60);
+  const [n, e] = sums(from, to);
+  const all = share(e, n);
+  if (all === null) return undefined;
+  const [bn, be] = sums(from - 60, from - 1);
+  const out: NonNullable<AttackReport['serverErrors']> = { share: all, before: share(be, bn) };
+  if (a.kind === 'url' && a.requests > 0) {
+    out.target = share(a.errorRequests, a.requests);
+    out.rest = share(e - a.errorRequests, n - a.requests);
+  }
+  return out;
 }
 
 /** Most counts a report's timeline holds: a week of minutes; longer spans count whole minutes more. */
@@ -630,10 +660,13 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
   const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: logsProxies(forwarded, settings.clientIp) };
+  const errorSums = minuteSums(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
   const attacks = [...engine.alerts]
     .sort((a, b) => a.start - b.start || a.id - b.id)
     .map((a) => {
       const r = alertReport(a, zone, own);
+      const se = serverErrorsOf(a, a.start, a.end, errorSums);
+      if (se !== undefined) r.serverErrors = se;
       const u = underWay(a, span);
       if (u !== undefined) r.underWay = u;
       const quiet = attackSilences(a, silences, settings.step, zone, stats.spans);
@@ -646,13 +679,6 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   if (cdn !== null) warnings.push(cdnWarning(cdn));
   else if (own.proxied) warnings.push(proxiedWarning(forwarded!));
   else if (few !== null) warnings.push(few);
-  const errorShare = minuteShares(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
-  for (const r of attacks) {
-    const from = Math.floor(Date.parse(r.start) / 60_000);
-    const to = Math.floor(Date.parse(r.end) / 60_000);
-    const share = errorShare(from, to);
-    if (share !== null) r.serverErrors = { share, before: errorShare(from - 60, from - 1) };
-  }
   const nAttacks = attacks.filter((a) => a.attack).length;
   const top = attacks.filter((a) => a.attack).sort((a, b) => b.requests - a.requests)[0];
   const lines = sum('lines');

@@ -186,7 +186,7 @@ attacks.forEach((a) => {
   const q = a.queries;
   if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + Math.round(q.share * 1000) / 10 + ' % of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
   const se = a.serverErrors;
-  if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));
+  if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + Math.round(se.target * 1000) / 10 + ' % of its own, ' + Math.round(se.rest * 1000) / 10 + ' % of the rest of the site\'s)' : '') + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));
   const grid = el('div', {class: 'grid'});
   if (a.sourcesOverTime && a.sourcesOverTime.length > 0) {
     const box = el('div', {class: 'card sources-over-time'}, '<div class="muted">distinct sources over time</div>');

@@ -165,7 +165,8 @@ export function renderText(r: Report, o: TextOptions): string {
     if (a.note !== undefined) out.push(`  note: ${a.note}`);
     const se = a.serverErrors;
     if (se !== undefined && (se.share >= SHOWN_ERROR_SHARE || (se.before ?? 0) >= SHOWN_ERROR_SHARE)) {
-      out.push(`  server errors (5xx): ${pct(se.share)} of all requests meanwhile${se.before !== null ? `, ${pct(se.before)} in the hour before` : ''}`);
+      const split = se.target != null && se.rest != null ? ` (${pct(se.target)} of its own, ${pct(se.rest)} of the rest of the site's)` : '';
+      out.push(`  server errors (5xx): ${pct(se.share)} of all requests meanwhile${split}${se.before !== null ? `, ${pct(se.before)} in the hour before` : ''}`);
     }
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {

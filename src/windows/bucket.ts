@@ -113,6 +113,8 @@ export class UrlAgg {
   count = 0;
   emptyRef = 0;
   referred = 0;
+  /** Requests answered 5xx. */
+  errors = 0;
   /** Requests with a query string, and the distinct query strings (see Queries). */
   readonly queries = new Queries();
   readonly perSecond: Float64Array;
@@ -136,6 +138,7 @@ export class UrlAgg {
     this.count += d.count;
     this.emptyRef += d.emptyRef;
     this.referred += d.referred;
+    this.errors += d.errors;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
     if (d.countries) addHist(this.countries, d.countries);
     this.queries.add(d.queried, d.queryHll, d.queries);

@@ -153,7 +153,7 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await page.close();
   });
 
-  it('says what the query strings of a URL under attack are: a new one on every request is cache-busting', async () => {
+  it('says what the query strings of a URL under attack are (a new one on every request is cache-busting), and its 5xx apart from the rest of the site\'s', async () => {
     const { path, busting } = queryLog();
     const html = join(tmp(), 'queries.html');
     expect((await run(['-q', '--html', html, '--format', 'json', '-o', join(tmp(), 'q.json'), path])).code).toBe(0);
@@ -165,6 +165,10 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     expect(busting.has(root.split('e.g. ?')[1]!.split(',')[0]!)).toBe(true);
     expect(await floods.nth(0).getAttribute('class')).toBe('queries failing');
     expect(search).toBe('query strings: on 100 % of its requests, 1 distinct; e.g. ?q=same');
+    // Its 5xx answers apart from the rest of the site's.
+    expect(await page.locator('section.attack[data-signature="http.repeated-url"]').nth(0).textContent()).toContain(
+      "server errors (5xx): 14.4 % of all requests meanwhile (25 % of its own, 0 % of the rest of the site's), 0 % in the hour before",
+    );
     await page.close();
   });
 
