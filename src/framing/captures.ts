@@ -368,13 +368,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
 /** Interface Description Block → link type, snaplen, timestamp resolution and offset. */
 function parseIdb(b: Uint8Array, s: number, len: number, le: boolean): InterfaceInfo {
   const info: InterfaceInfo = { linkType: u16(b, s + 8, le), snaplen: u32(b, s + 12, le), unitsPerSec: 1e6, tsOffset: 0 };
-  let o = s + 16;
-  const end = s + len - 4;
-  while (o + 4 <= end) {
-    const code = u16(b, o, le);
-    const olen = u16(b, o + 2, le);
-    if (code === 0) break;
-    const v = o + 4;
+  eachOption(b, s + 16, s + len - 4, le, (code, v, olen) => {
     if (code === 9 && olen >= 1) {
       const r = b[v]!;
       info.unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
@@ -383,9 +377,20 @@ function parseIdb(b: Uint8Array, s: number, len: number, le: boolean): Interface
     } else if (code === 2 && olen > 0) {
       info.name = new TextDecoder().decode(b.subarray(v, v + olen)).replace(/\0+$/, '');
     }
-    o = v + ((olen + 3) & ~3);
-  }
+  });
   return info;
+}
+
+/** A pcapng block's options from `o` to `end`: each code with its value's offset and length, up to opt_endofopt. */
+function eachOption(b: Uint8Array, o: number, end: number, le: boolean, f: (code: number, v: number, olen: number) => void): void {
+  while (o + 4 <= end) {
+    const code = u16(b, o, le);
+    const olen = u16(b, o + 2, le);
+    if (code === 0) break;
+    // A value that runs past its block is not read.
+    if (o + 4 + olen <= end) f(code, o + 4, olen);
+    o += 4 + ((olen + 3) & ~3);
+  }
 }
 
 /** An unsigned 64-bit option value (exact up to 2^53). */
@@ -399,19 +404,11 @@ function u64(b: Uint8Array, i: number, le: boolean): number {
 function parseIsb(b: Uint8Array, s: number, len: number, le: boolean, section: number, interfaces: readonly InterfaceInfo[]): CaptureDrops {
   const id = u32(b, s + 8, le);
   const d: CaptureDrops = { section, interface: id, name: interfaces[id]?.name ?? null, received: null, droppedByInterface: null, droppedByOs: null };
-  let o = s + 20;
-  const end = s + len - 4;
-  while (o + 4 <= end) {
-    const code = u16(b, o, le);
-    const olen = u16(b, o + 2, le);
-    if (code === 0) break;
-    const v = o + 4;
-    if (olen >= 8 && v + 8 <= end) {
-      if (code === 4) d.received = u64(b, v, le);
-      else if (code === 5) d.droppedByInterface = u64(b, v, le);
-      else if (code === 7) d.droppedByOs = u64(b, v, le);
-    }
-    o = v + ((olen + 3) & ~3);
-  }
+  eachOption(b, s + 20, s + len - 4, le, (code, v, olen) => {
+    if (olen < 8) return;
+    if (code === 4) d.received = u64(b, v, le);
+    else if (code === 5) d.droppedByInterface = u64(b, v, le);
+    else if (code === 7) d.droppedByOs = u64(b, v, le);
+  });
   return d;
 }

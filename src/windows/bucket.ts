@@ -185,16 +185,21 @@ export class Queries {
   private hll: HyperLogLog | null = null;
   readonly examples: string[] = [];
 
+  /** A worker's counts for the URL (its sketch serialized). */
   add(requests: number, hll: Uint8Array | null, examples: readonly string[]): void {
     this.requests += requests;
     if (hll !== null) (this.hll ??= new HyperLogLog(QUERY_HLL_P)).mergeBytes(hll);
-    for (const e of examples) if (this.examples.length < QUERY_EXAMPLES && !this.examples.includes(e)) this.examples.push(e);
+    this.keep(examples);
   }
 
   merge(o: Queries): void {
     this.requests += o.requests;
     if (o.hll !== null) (this.hll ??= new HyperLogLog(QUERY_HLL_P)).merge(o.hll);
-    for (const e of o.examples) if (this.examples.length < QUERY_EXAMPLES && !this.examples.includes(e)) this.examples.push(e);
+    this.keep(o.examples);
+  }
+
+  private keep(examples: readonly string[]): void {
+    for (const e of examples) if (this.examples.length < QUERY_EXAMPLES && !this.examples.includes(e)) this.examples.push(e);
   }
 
   /** Estimated distinct query strings (never more than the requests that carried one). */
