@@ -223,8 +223,16 @@ function apacheRaw(format: string): Raw[] {
   return raw;
 }
 
+/**
+ * `$uri$is_args$args` (also with $document_uri or $query_string): the path, then "?" and the
+ * query when there is one — written as $request_uri is, so read as one such field (three
+ * variables with nothing between them could not be told apart otherwise).
+ */
+const URI_WITH_ARGS = /\$\{?(?:uri|document_uri)\}?\$\{?is_args\}?\$\{?(?:args|query_string)\}?(?![A-Za-z0-9_])/g;
+
 /** Split an nginx log_format string (`$name` or `${name}` variables) into literals and fields. */
-function nginxRaw(format: string): Raw[] {
+function nginxRaw(given: string): Raw[] {
+  const format = given.replace(URI_WITH_ARGS, '$request_uri');
   const raw: Raw[] = [];
   let lit = '';
   const re = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/y;

@@ -103,6 +103,14 @@ describe('access-log line parser', () => {
     expect(c.ok).toBe(true);
     expect(rec.time).toBe(1_741_936_500);
     expect(str(c.b, rec.vhostS, rec.vhostE)).toBe('shop.example');
+    // $uri$is_args$args: the path and, when there is one, "?" and the query — read as $request_uri.
+    const args = '$remote_addr - - [$time_local] "$request_method $uri$is_args$args $server_protocol" $status';
+    const q = parse(args, '10.0.0.3 - - [14/Mar/2025:09:15:00 +0000] "GET /s?q=x&p=2 HTTP/1.1" 200');
+    expect(q.ok).toBe(true);
+    expect([str(q.b, rec.pathS, rec.pathE), str(q.b, rec.queryS, rec.queryE)]).toEqual(['/s', '?q=x&p=2']);
+    const d = parse(args.replace('$uri$is_args$args', '${document_uri}${is_args}${query_string}'), '10.0.0.3 - - [14/Mar/2025:09:15:00 +0000] "HEAD /doc HTTP/1.1" 200');
+    expect(d.ok).toBe(true);
+    expect([str(d.b, rec.pathS, rec.pathE), rec.queryE - rec.queryS]).toEqual(['/doc', 0]);
     // nginx's combined, and Debian's Apache combined (%O), read as the stock layout or not.
     expect(compileLogFormat(PRESETS.combined.replace('%b', '%O')).stock).toBeGreaterThan(0);
     expect(() => compileLogFormat('$remote_user [$time_local] "$request"')).toThrow(/no client address \(\$remote_addr\)/);
