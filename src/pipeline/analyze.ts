@@ -437,7 +437,10 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
               if (!throttle!.pass(type, a)) return;
               live.onEvent(alertEvent(type, alertReport(a, zoneNow(), ownTraffic(), eventAlert)));
             },
-            onSilence: (x, resumed) => live.onEvent(resumed ? { type: 'log.resumed', silence: silenceReport(x, zoneNow()) } : { type: 'log.silent', silence: silenceReport(x, zoneNow()) }),
+            onSilence: (x, resumed) => {
+              const silence = silenceReport(x, zoneNow());
+              live.onEvent(resumed ? { type: 'log.resumed', silence } : { type: 'log.silent', silence });
+            },
             onWindow: (view, open) => {
               if (!live.windowEvents) return;
               const e = windowEvent(view.end, zoneNow(), 'requests', view.requests, view.seconds, open.length);

@@ -8,7 +8,7 @@ import { formatIp } from '../parsers/ip.js';
 import { isoWithOffset, zoneLabel } from '../parsers/timestamp.js';
 import type { Alert } from '../detectors/alert.js';
 import type { AlertBase } from '../detectors/alert-base.js';
-import type { Severity, Signature, TargetKind } from '../detectors/finding.js';
+import { round, type Severity, type Signature, type TargetKind } from '../detectors/finding.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { C } from '../partial/partial.js';
 import { decodeCountry } from '../geo/country-code.js';
@@ -179,10 +179,10 @@ export interface QueryStrings {
  * parameters give a handful, a link with a per-click id one per visitor, not per request).
  */
 export function queryStrings(q: Queries, requests: number): QueryStrings | null {
-  if (q.requests === 0 || requests === 0) return null;
-  const share = Math.round((q.requests / requests) * 1000) / 1000;
+  const s = share(q.requests, requests);
+  if (q.requests === 0 || s === null) return null;
   const distinct = q.distinct;
-  return { share, distinct, cacheBusting: share >= 0.5 && distinct >= 0.5 * q.requests, examples: [...q.examples] };
+  return { share: s, distinct, cacheBusting: s >= 0.5 && distinct >= 0.5 * q.requests, examples: [...q.examples] };
 }
 
 export interface FileReport {
@@ -536,7 +536,7 @@ function minuteSums(all: ReadonlyMap<number, number>, part: ReadonlyMap<number, 
 
 /** part / all rounded to 0.001, or null when all is 0. */
 function share(part: number, all: number): number | null {
-  return all > 0 ? Math.round((Math.max(0, part) / all) * 1000) / 1000 : null;
+  return all > 0 ? round(Math.max(0, part) / all, 3) : null;
 }
 
 /**
@@ -544,9 +544,9 @@ function share(part: number, all: number): number | null {
  * alert also its own requests' share and the rest of the site's (is the flood failing alone, or
  * the whole server with it?).
  */
-function serverErrorsOf(a: Alert, start: number, end: number, sums: (from: number, to: number) => [number, number]): AttackReport['serverErrors'] {
-  const from = Math.floor(start / 60);
-  const to = Math.floor(end / 60);
+function serverErrorsOf(a: Alert, sums: (from: number, to: number) => [number, number]): AttackReport['serverErrors'] {
+  const from = Math.floor(a.start / 60);
+  const to = Math.floor(a.end / 60);
   const [n, e] = sums(from, to);
   const all = share(e, n);
   if (all === null) return undefined;
@@ -665,7 +665,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
     .sort((a, b) => a.start - b.start || a.id - b.id)
     .map((a) => {
       const r = alertReport(a, zone, own);
-      const se = serverErrorsOf(a, a.start, a.end, errorSums);
+      const se = serverErrorsOf(a, errorSums);
       if (se !== undefined) r.serverErrors = se;
       const u = underWay(a, span);
       if (u !== undefined) r.underWay = u;
@@ -725,7 +725,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       peakAt: has && engine.peakSecondRate > 0 ? isoWithOffset(engine.peakSecondAt, zone) : null,
       averageRate: duration > 0 ? Math.round((requests / duration) * 100) / 100 : 0,
       status: { '1xx': t[C.S1XX]!, '2xx': t[C.S2XX]!, '3xx': t[C.S3XX]!, '4xx': t[C.S4XX]!, '5xx': t[C.S5XX]!, other: t[C.SOTHER]! },
-      emptyReferrerShare: !settings.referrers ? null : requests > 0 ? Math.round((t[C.EMPTY_REF]! / requests) * 1000) / 1000 : 0,
+      emptyReferrerShare: !settings.referrers ? null : (share(t[C.EMPTY_REF]!, requests) ?? 0),
       topUrls: engine.topUrls.top(10).map((e) => ({ value: engine.urlText.get(urlKey(e.w0, e.w1)) ?? '?', count: e.count })),
       topSources: reportedSources(engine.topSources.top(10)),
       regularSources: engine.regularSources(),

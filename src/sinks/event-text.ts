@@ -9,7 +9,7 @@ import type { LiveEvent } from '../pipeline/analyze.js';
 import type { AttackReport } from '../report/report.js';
 import type { PacketAttackReport } from '../report/packet-report.js';
 import { bps } from './packet-text.js';
-import { clip, duration, fmt, rateBefore, when } from './text.js';
+import { clip, countText, duration, fmt, rateBefore, when } from './text.js';
 
 const VERB = { 'alert.open': 'open', 'alert.update': 'update', 'alert.close': 'closed' } as const;
 
@@ -35,7 +35,7 @@ export function eventLine(e: LiveEvent): string | null {
   const span = e.type === 'alert.close' ? `${when(a.start).slice(11)} → ${when(a.end).slice(11)} (${duration(a.durationSeconds)})` : `since ${when(a.start).slice(11)}`;
   const top = a.topSources
     .slice(0, 3)
-    .map((s) => `${s.ip} (${s.minCount !== undefined ? `${fmt(s.minCount)}–${fmt(s.count)}` : fmt(s.count)})`)
+    .map((s) => `${s.ip} (${countText(s)})`)
     .join(', ');
   const head = `${when(a.end)} ${zoneOf(a.end)}  ${VERB[e.type].padEnd(7)} ${`#${a.id}`.padEnd(4)} ${a.severity.toUpperCase().padEnd(6)} ${a.signature}  ${clip(a.target || '""', 80)}`;
   return `${head}  ${span}, peak ${peak}, ${fmt(count)} ${unit} from ~${fmt(a.distinctSources)} sources${top ? `; top ${top}` : ''}${a.attack ? '' : ' (not an attack)'}`;

@@ -58,6 +58,8 @@ const R = JSON.parse(document.getElementById('report').textContent);
 const app = document.getElementById('app');
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+/** A share (0..1) as "12.3 %". */
+const pct = (x) => Math.round(x * 1000) / 10 + ' %';
 const el = (tag, attrs, html) => { const e = document.createElement(tag); for (const k in attrs||{}) e.setAttribute(k, attrs[k]); if (html != null) e.innerHTML = html; return e; };
 const isCap = R.kind === 'capture';
 const unit = isCap ? 'packets' : 'requests';
@@ -184,9 +186,9 @@ attacks.forEach((a) => {
   (a.silences || []).forEach((x) => sec.appendChild(el('p', {class: 'failing'}, x.where === 'after' ? 'the log falls silent at ' + esc(x.start) + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + esc(x.start) + ' → ' + esc(x.end) + '): it began then or earlier' : 'the log is silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included')));
   if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
   const q = a.queries;
-  if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + Math.round(q.share * 1000) / 10 + ' % of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
+  if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + pct(q.share) + ' of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
   const se = a.serverErrors;
-  if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + Math.round(se.share * 1000) / 10 + ' % of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + Math.round(se.target * 1000) / 10 + ' % of its own, ' + Math.round(se.rest * 1000) / 10 + ' % of the rest of the site\'s)' : '') + (se.before != null ? ', ' + Math.round(se.before * 1000) / 10 + ' % in the hour before' : '')));
+  if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + pct(se.share) + ' of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + pct(se.target) + ' of its own, ' + pct(se.rest) + ' of the rest of the site\'s)' : '') + (se.before != null ? ', ' + pct(se.before) + ' in the hour before' : '')));
   const grid = el('div', {class: 'grid'});
   if (a.sourcesOverTime && a.sourcesOverTime.length > 0) {
     const box = el('div', {class: 'card sources-over-time'}, '<div class="muted">distinct sources over time</div>');

@@ -201,12 +201,16 @@ export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s
   const out: string[] = [];
   const ranged = list.slice(0, shown).some((t) => t.minCount !== undefined);
   for (const t of list.slice(0, shown)) {
-    const n = t.minCount !== undefined ? `${fmt(t.minCount)}–${fmt(t.count)}` : fmt(t.count);
-    out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${n.padStart(ranged ? 15 : 9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
+    out.push(`    ${t.ip.padEnd(39)} ${clip(`${t.country ?? ''}${t.city ? ` ${t.city}` : ''}`, 24).padEnd(24)} ${countText(t).padStart(ranged ? 15 : 9)}${t.asn !== undefined ? `  AS${t.asn} ${clip(t.asOrg ?? '', 40)}` : ''}`);
   }
   if (list.length > shown) out.push(dim(`    … ${fmt(list.length - shown)} more listed in --format json`));
   if (ranged) out.push(dim('    (a–b: more sources than the summary holds, so a count is known only as at least a, at most b)'));
   return out;
+}
+
+/** A source's count, "min–max" when the summary had to evict (see SourceCount.minCount). */
+export function countText(t: SourceCount): string {
+  return t.minCount !== undefined ? `${fmt(t.minCount)}–${fmt(t.count)}` : fmt(t.count);
 }
 
 /** The query strings of a URL alert's requests (the URL is keyed without them). */
@@ -214,7 +218,7 @@ export function queryLine(q: QueryStrings): string {
   const what = q.cacheBusting
     ? `: a different one on nearly every request — cache-busting, each misses any cache and reaches the server`
     : '';
-  const eg = q.examples.length > 0 ? `; e.g. ${q.examples.map((e) => `?${clip(printable(e), 40)}`).join(', ')}` : '';
+  const eg = q.examples.length > 0 ? `; e.g. ${q.examples.map((e) => `?${clip(e, 40)}`).join(', ')}` : '';
   return `  query strings: on ${pct(q.share)} of its requests, ${q.distinct === 1 ? '1 distinct' : `~${fmt(q.distinct)} distinct`}${what}${eg}`;
 }
 
