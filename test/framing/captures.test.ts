@@ -75,6 +75,24 @@ describe('capture containers', () => {
     expect((await walk(writePcap(pkts))).issues.drops).toBeUndefined();
   });
 
+  it('reads no count from a statistics block whose option runs past its end, and keeps the packets of one cut inside it', async () => {
+    const file = writePcapng(pkts.slice(0, 10), [{ linkType: 1, tsresol: 6, stats: [{ received: 100, ifDrop: 7 }] }]);
+    // The ISB is the last block (52 bytes): type, length, interface, timestamp (8), two 12-byte
+    // options, opt_endofopt, length.
+    const isb = file.length - 52;
+    expect(file.readUInt32LE(isb)).toBe(5);
+    const bad = Buffer.from(file);
+    bad.writeUInt16LE(0xfff0, isb + 20 + 2); // isb_ifrecv claims 65,520 bytes
+    const { seen, issues } = await walk(bad);
+    expect(seen).toHaveLength(10);
+    expect(issues.drops).toEqual([{ section: 0, interface: 0, name: null, received: null, droppedByInterface: null, droppedByOs: null }]);
+    expect(issues.error).toBeNull();
+    const cut = await walk(file.subarray(0, file.length - 10));
+    expect(cut.seen).toHaveLength(10);
+    expect(cut.issues.drops).toBeUndefined();
+    expect(cut.issues.warnings).toEqual([expect.stringMatching(/^x\.pcap: truncated last block at byte offset \d+ \(\d+ of \d+ bytes\); the packets before it are kept$/)]);
+  });
+
   it('keeps what was read before a truncated last record and says where it stopped', async () => {
     const file = writePcap(pkts);
     const cut = file.subarray(0, file.length - 30);
