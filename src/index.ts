@@ -3,6 +3,7 @@ export { analyze, analyzeLogs, resolveInputs, defaultThreads, type AnalyzeOption
 export { InputError } from './sources/errors.js';
 export { DEFAULT_DETECT, type DetectConfig } from './detectors/config.js';
 export type { Report, AttackReport, FileReport, MalformedSample, SourceCount, ValueCount } from './report/report.js';
+export type { Episode, FindingLinks } from './report/groups.js';
 export { REPORT_SCHEMA } from './report/report.js';
 export type { PacketReport, PacketAttackReport, VictimReport, CaptureFileReport } from './report/packet-report.js';
 export { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from './detectors/packet.js';

@@ -165,3 +165,27 @@ export function queryLog(): { path: string; busting: Set<string> } {
   writeFileSync(path, rows.join('\n') + '\n');
   return { path, busting };
 }
+
+const P0 = Date.UTC(2026, 10, 20, 2) / 1000;
+
+/**
+ * Half an hour of log: visitors at 2 req/s; a poller, 203.0.113.7, asking GET /feed 10 times a
+ * second for the first minute of every five from minute 5 (over the 5 req/s source limit, then
+ * silent: five episodes); a flood of POST /x with no referrer from 2,000 addresses over minutes
+ * 10 to 15 (http.repeated-url and http.empty-referrer, the same requests).
+ */
+export function pollerLog(): string {
+  const out: string[] = [];
+  let n = 0;
+  for (let s = 0; s < 1800; s++) {
+    for (let k = 0; k < 2; k++) out.push(`198.51.100.${(n++ % 50) + 1} - - [${clf(P0 + s)}] "GET /page${n % 9} HTTP/1.1" 200 10 "https://ex.org/" "Mozilla"`);
+    if (s >= 300 && s % 300 < 60) for (let k = 0; k < 10; k++) out.push(`203.0.113.7 - - [${clf(P0 + s)}] "GET /feed?since=${s} HTTP/1.1" 200 10 "-" "poller/1.0"`);
+    if (s >= 600 && s < 900) {
+      for (let k = 0; k < 40; k++) {
+        const i = n++ % 2000;
+        out.push(`45.${10 + (i % 40)}.${Math.floor(i / 40)}.${(i % 200) + 1} - - [${clf(P0 + s)}] "POST /x HTTP/1.1" 200 10 "-" "bot"`);
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -12,6 +12,8 @@ import type { PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketAlert, PacketEngine } from '../windows/packet-engine.js';
 import type { RegularSource } from '../detectors/regular.js';
 import type { TopEntry } from '../sketches/space-saving.js';
+import type { Severity } from '../detectors/finding.js';
+import { attackTargets, linkFindings, type FindingLinks } from './groups.js';
 import { alertHead, alertTail, attacksVerdict, outlierWarning, reportedSources, timelineFrame, underWay, REPORT_SCHEMA, TOP_SOURCES_JSON, type AttackGeo, type EventAlertOptions, type ReportGeo, type SourceCount, type UnderWay } from './report.js';
 
 export interface CaptureFileReport {
@@ -43,10 +45,10 @@ export function dropsWarning(file: string, d: CaptureDrops): string | null {
   return `${file}: the capture on ${where} dropped ${n(lost)} packets${of} ${parts.join(', ')}, by the capturing tool's own count): it misses them, so the rates and counts here are lower bounds`;
 }
 
-export interface PacketAttackReport extends AttackGeo {
+export interface PacketAttackReport extends AttackGeo, FindingLinks {
   id: number;
   signature: string;
-  severity: string;
+  severity: Severity;
   attack: boolean;
   target: string;
   targetKind: string;
@@ -189,6 +191,7 @@ export function buildPacketReport(
       if (u !== undefined) r.underWay = u;
       return r;
     });
+  linkFindings(attacks, (a) => a.packets);
   const nAttacks = attacks.filter((a) => a.attack).length;
   const vs = [...engine.victims.values()];
   const byBytes = [...vs].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets);
@@ -247,7 +250,7 @@ export function buildPacketReport(
           ? packets === 0
             ? 'no packets read'
             : 'no attack found'
-          : attacksVerdict(nAttacks, top!),
+          : attacksVerdict(nAttacks, top!, attackTargets(attacks)),
     },
     timeline: { resolution: per * 60, start: has ? isoWithOffset(first * 60, zone) : null, packets: cols[0]!, bytes: cols[1]!, tcp: cols[2]!, udp: cols[3]!, icmp: cols[4]!, other: cols[5]! },
     victims,

@@ -18,6 +18,7 @@ import type { Outliers } from '../windows/windowed-engine.js';
 import type { TopEntry } from '../sketches/space-saving.js';
 import { urlKey, type Queries } from '../windows/bucket.js';
 import { cdnOf } from '../geo/cdn.js';
+import { attackTargets, linkFindings, type FindingLinks } from './groups.js';
 
 export const REPORT_SCHEMA = 'floodscope.report/v1';
 export const TOP_SOURCES_JSON = 1000;
@@ -107,7 +108,7 @@ export interface ValueCount {
   count: number;
 }
 
-export interface AttackReport extends AttackGeo {
+export interface AttackReport extends AttackGeo, FindingLinks {
   id: number;
   signature: Signature;
   severity: Severity;
@@ -370,9 +371,13 @@ function underWaySuffix(u: UnderWay | undefined): string {
   return u.atStart && u.atEnd ? ' (under way for the whole input)' : u.atStart ? ' (under way when the input began: it began then or earlier)' : ' (still under way when the input ended)';
 }
 
-/** A verdict naming `n` attack findings and the largest, `top` (logs and captures alike). */
-export function attacksVerdict(n: number, top: { signature: string; target: string; start: string; end: string; underWay?: UnderWay }): string {
-  return `${n} attack finding${n === 1 ? '' : 's'}; largest: ${top.signature} on ${top.target} from ${top.start} to ${top.end}${underWaySuffix(top.underWay)}`;
+/**
+ * A verdict naming `n` attack findings, the `targets` they are on when fewer (a source over its
+ * limit again and again, a URL flood found by two signatures), and the largest, `top` (logs and
+ * captures alike).
+ */
+export function attacksVerdict(n: number, top: { signature: string; target: string; start: string; end: string; underWay?: UnderWay }, targets = n): string {
+  return `${n} attack finding${n === 1 ? '' : 's'}${targets < n ? ` on ${targets} target${targets === 1 ? '' : 's'}` : ''}; largest: ${top.signature} on ${top.target} from ${top.start} to ${top.end}${underWaySuffix(top.underWay)}`;
 }
 
 /** The fields every attack report starts with (the JSON keeps this order). */
@@ -673,6 +678,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       if (quiet !== undefined) r.silences = quiet;
       return r;
     });
+  linkFindings(attacks, (a) => a.requests);
   // Addresses that came with an attack are its sources, which the findings name.
   const attackers = new Set(attacks.filter((a) => a.attack).flatMap((a) => a.topSources.filter((s) => !a.regularSources.includes(s.ip)).map((s) => s.ip)));
   const few = fewAddressesWarning(engine.topSources.top(5), requests, attackers);
@@ -691,7 +697,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
       ? requests === 0
         ? 'no requests parsed'
         : `no attack found${unread}`
-      : attacksVerdict(nAttacks, top!);
+      : attacksVerdict(nAttacks, top!, attackTargets(attacks));
   return {
     schema: REPORT_SCHEMA,
     kind: 'logs',

@@ -176,19 +176,45 @@ if (isCap && R.victims.length > 0) {
 // Attacks.
 app.appendChild(el('h2', {}, 'Findings (' + attacks.length + ')'));
 if (attacks.length === 0) app.appendChild(el('div', {class: 'card muted'}, 'No attack found.'));
+// Findings of one signature on one target (a rate going over its limit again and again) are one
+// card, their episodes a table; a finding on the same traffic as an earlier one points to it.
+const RANK = {info: 0, low: 1, medium: 2, high: 3};
+// What is known of a finding's edges: under way as the input began or ended, the log silent at them.
+function edges(a) {
+  const out = [];
+  if (a.underWay) out.push({cls: 'muted', text: a.underWay.atStart && a.underWay.atEnd ? 'under way for the whole input: it began at its start or earlier, and may go on past its end' : a.underWay.atStart ? 'under way when the input begins: it began then or earlier' : 'still under way when the input ends: it may go on'});
+  (a.silences || []).forEach((x) => out.push({cls: 'failing', text: x.where === 'after' ? 'the log falls silent at ' + x.start + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + x.start + ' → ' + x.end + '): it began then or earlier' : 'the log is silent ' + x.start + ' → ' + x.end + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included'}));
+  return out;
+}
 attacks.forEach((a) => {
+  if (a.episodeOf != null) return;
+  const eps = a.episodes || [];
+  const sev = eps.reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
   const sec = el('section', {class: 'card attack', id: 'attack-' + a.id, 'data-signature': a.signature});
-  sec.appendChild(el('h3', {}, '<span class="sev sev-' + esc(a.severity) + '">' + esc(a.severity.toUpperCase()) + '</span>' + esc(a.signature) + ' — ' + esc(a.target) + (a.attack ? '' : ' <span class="muted">(not an attack)</span>')));
+  sec.appendChild(el('h3', {}, '<span class="sev sev-' + esc(sev) + '">' + esc(sev.toUpperCase()) + '</span>' + esc(a.signature) + ' — ' + esc(a.target) + (a.attack ? '' : ' <span class="muted">(not an attack)</span>')));
+  if (eps.length > 0) {
+    sec.appendChild(el('p', {class: 'episodes'}, fmt(eps.length) + ' episodes, ' + fmt(eps.reduce((n, e) => n + e.count, 0)) + ' ' + unit + ' in all; the first in detail below'));
+    // Each later episode's edges beside it (the first's are in its detail below).
+    const notes = eps.map((e, k) => (k === 0 ? '' : edges(attacks.find((x) => x.id === e.id) || {}).map((x) => x.text).join('; ')));
+    const noted = notes.some((n) => n !== '');
+    sec.appendChild(table([{label: 'start'}, {label: 'end'}, {label: 'seconds', num: 1}, {label: unit, num: 1}, {label: 'severity'}].concat(noted ? [{label: 'note'}] : []), eps.map((e, k) => [e.start, e.end, e.durationSeconds, e.count, e.severity].concat(noted ? [notes[k]] : []))));
+  }
   const count = isCap ? a.packets : a.requests;
   sec.appendChild(el('p', {}, esc(a.start) + ' → ' + esc(a.end) + ' (' + fmt(a.durationSeconds) + ' s) · peak ' + fmt(a.peakRate) + ' ' + unit + '/s at ' + esc(a.peakAt) + ' · ' + fmt(count) + ' ' + unit + ' from ~' + fmt(a.distinctSources) + ' sources'));
   sec.appendChild(el('p', {class: 'muted'}, Object.keys(a.evidence).map((k) => esc(k) + '=' + esc(a.evidence[k])).join(' · ')));
-  if (a.underWay) sec.appendChild(el('p', {class: 'muted'}, a.underWay.atStart && a.underWay.atEnd ? 'under way for the whole input: it began at its start or earlier, and may go on past its end' : a.underWay.atStart ? 'under way when the input begins: it began then or earlier' : 'still under way when the input ends: it may go on'));
-  (a.silences || []).forEach((x) => sec.appendChild(el('p', {class: 'failing'}, x.where === 'after' ? 'the log falls silent at ' + esc(x.start) + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + esc(x.start) + ' → ' + esc(x.end) + '): it began then or earlier' : 'the log is silent ' + esc(x.start) + ' → ' + esc(x.end) + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included')));
+  edges(a).forEach((x) => sec.appendChild(el('p', {class: x.cls}, esc(x.text))));
   if (a.note) sec.appendChild(el('p', {}, esc(a.note)));
   const q = a.queries;
   if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + pct(q.share) + ' of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
   const se = a.serverErrors;
   if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + pct(se.share) + ' of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + pct(se.target) + ' of its own, ' + pct(se.rest) + ' of the rest of the site\'s)' : '') + (se.before != null ? ', ' + pct(se.before) + ' in the hour before' : '')));
+  // On the same traffic as a finding above: its sources and texts are there, not listed again.
+  const same = a.sameTrafficAs != null ? attacks.find((x) => x.id === a.sameTrafficAs) : undefined;
+  if (same) {
+    sec.appendChild(el('p', {class: 'same-traffic'}, 'the same traffic as <a href="#attack-' + same.id + '">' + esc(same.signature) + ' on ' + esc(same.target) + '</a>: its sources, countries and texts are listed there'));
+    app.appendChild(sec);
+    return;
+  }
   const grid = el('div', {class: 'grid'});
   if (a.sourcesOverTime && a.sourcesOverTime.length > 0) {
     const box = el('div', {class: 'card sources-over-time'}, '<div class="muted">distinct sources over time</div>');

@@ -4,7 +4,8 @@
  */
 import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
-import { bytes, clip, duration, fmt, endLine, footerLines, geoLines, sourceLines, timelineRows, underWayLine, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, edgeLines, episodeLines, fmt, endLine, footerLines, geoLines, sameTrafficLine, severityTag, sourceLines, timelineRows, when, type TextOptions } from './text.js';
+import { groupSeverity } from '../report/groups.js';
 
 export function bps(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} Gbit/s` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} Mbit/s` : `${(n / 1e3).toFixed(1)} kbit/s`;
@@ -50,16 +51,21 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
   for (const a of r.attacks) {
-    const sev = a.severity === 'high' ? c('1;31', 'HIGH  ') : a.severity === 'medium' ? c('1;33', 'MEDIUM') : a.severity === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');
+    if (a.episodeOf !== undefined) continue;
     out.push('');
-    out.push(`${sev} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(...episodeLines(a, r.attacks, i.timeZone, 'capture', dim));
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
-    const uw = underWayLine(a, 'capture');
-    if (uw !== null) out.push(uw);
+    out.push(...edgeLines(a, 'capture'));
     // net.bandwidth measures bytes: its peak is in bits per second (peakRate holds bytes).
     const peak = a.signature === 'net.bandwidth' ? bps(a.peakBps) : `${fmt(a.peakRate)} packets/s`;
     out.push(`  peak ${peak} at ${when(a.peakAt).slice(11)}${a.peakBps && a.signature !== 'net.bandwidth' ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
     out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+    const same = sameTrafficLine(a, r.attacks);
+    if (same !== null) {
+      out.push(same);
+      continue;
+    }
     out.push(...geoLines(a));
     if (a.topSources.length > 0) {
       out.push('  top sources:');

@@ -2,9 +2,11 @@
  * The terminal report: what an operator reads first — input summary, a request-rate
  * timeline, then every finding with its time span, peak, sources and evidence.
  */
-import type { AttackReport, AttackSilence, QueryStrings, Report, SourceCount } from '../report/report.js';
+import type { AttackSilence, QueryStrings, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
+import { groupSeverity, type Linked } from '../report/groups.js';
+import type { Severity } from '../detectors/finding.js';
 
 export interface TextOptions {
   color: boolean;
@@ -71,9 +73,27 @@ function silenceLine(x: AttackSilence): string {
   return `  the log is silent ${when(x.start).slice(11)} → ${span(x.start, x.end)} (${d}) during it: nothing logged, the attack's requests included`;
 }
 
+/** What the reports know of a finding's edges: under way as the input began or ended, the log silent at them. */
+export interface Edges {
+  start: string;
+  underWay?: { atStart: boolean; atEnd: boolean };
+  silences?: AttackSilence[];
+}
+
+/** A finding's lines on its edges (see Edges). */
+export function edgeLines(a: Edges, input: 'log' | 'capture'): string[] {
+  const uw = underWayLine(a, input);
+  return [...(uw === null ? [] : [uw]), ...(a.silences ?? []).map(silenceLine)];
+}
+
 /** "2025-03-14T09:15:00+02:00" → "2025-03-14 09:15:00". */
 export function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
+}
+
+/** A finding's severity as the reports' column: "HIGH  ", "MEDIUM", coloured by `c`. */
+export function severityTag(x: Severity, c: (code: string, s: string) => string): string {
+  return x === 'high' ? c('1;31', 'HIGH  ') : x === 'medium' ? c('1;33', 'MEDIUM') : x === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');
 }
 
 export function clip(s: string, n: number): string {
@@ -86,8 +106,6 @@ export function renderText(r: Report, o: TextOptions): string {
   const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const bold = (s: string) => c('1', s);
   const dim = (s: string) => c('2', s);
-  const sev = (a: AttackReport) =>
-    a.severity === 'high' ? c('1;31', 'HIGH  ') : a.severity === 'medium' ? c('1;33', 'MEDIUM') : a.severity === 'low' ? c('33', 'LOW   ') : c('36', 'INFO  ');
   const out: string[] = [];
   const i = r.input;
   out.push(bold(`floodscope ${r.tool.version}`) + dim(' — access-log analysis'));
@@ -151,31 +169,35 @@ export function renderText(r: Report, o: TextOptions): string {
   out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
   r.attacks.forEach((a) => {
+    if (a.episodeOf !== undefined) return;
     out.push('');
-    out.push(`${sev(a)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
+    out.push(...episodeLines(a, r.attacks, i.timeZone, 'log', dim));
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
-    const uw = underWayLine(a, 'log');
-    if (uw !== null) out.push(uw);
-    for (const x of a.silences ?? []) out.push(silenceLine(x));
+    out.push(...edgeLines(a, 'log'));
     out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
     const ev = Object.entries(a.evidence)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     out.push(dim(`  evidence: ${ev}`));
+    // On the same traffic as a finding above: its sources and texts are there, not listed again.
+    const same = sameTrafficLine(a, r.attacks);
+    if (same !== null) out.push(same);
     if (a.note !== undefined) out.push(`  note: ${a.note}`);
     const se = a.serverErrors;
     if (se !== undefined && (se.share >= SHOWN_ERROR_SHARE || (se.before ?? 0) >= SHOWN_ERROR_SHARE)) {
       const split = se.target != null && se.rest != null ? ` (${pct(se.target)} of its own, ${pct(se.rest)} of the rest of the site's)` : '';
       out.push(`  server errors (5xx): ${pct(se.share)} of all requests meanwhile${split}${se.before !== null ? `, ${pct(se.before)} in the hour before` : ''}`);
     }
-    out.push(...geoLines(a));
-    if (a.topSources.length > 0) {
+    if (same === null) out.push(...geoLines(a));
+    if (same === null && a.topSources.length > 0) {
       out.push(`  top sources:`);
       out.push(...sourceLines(a.topSources, shown, dim));
       const v = a.visitorSources.length;
       if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a visitor' : 'are visitors'} caught in the flood (requested it with a referrer; the flood sends none): not blocked`);
     }
     if (a.queries !== undefined) out.push(queryLine(a.queries));
+    if (same !== null) return;
     if (a.topUrls.length > 0) out.push(`  top URLs: ${a.topUrls.slice(0, 5).map((u) => `${clip(u.value, 60)} (${fmt(u.count)})`).join(', ')}`);
     if (a.topUserAgents.length > 0) {
       out.push(`  top user agents:`);
@@ -206,6 +228,42 @@ export function sourceLines(list: readonly SourceCount[], shown: number, dim: (s
   if (list.length > shown) out.push(dim(`    … ${fmt(list.length - shown)} more listed in --format json`));
   if (ranged) out.push(dim('    (a–b: more sources than the summary holds, so a count is known only as at least a, at most b)'));
   return out;
+}
+
+/** Episodes listed under a finding; more are counted in one line. */
+const SHOWN_EPISODES = 12;
+
+/**
+ * Under the first of several findings of one signature on one target (see report/groups.ts):
+ * each, one line, and that the detail below is the first's. Nothing for a finding alone.
+ */
+export function episodeLines<T extends Linked & Edges>(a: T, all: readonly T[], zone: string, input: 'log' | 'capture', dim: (s: string) => string): string[] {
+  const eps = a.episodes;
+  if (eps === undefined) return [];
+  const last = eps.reduce((m, e) => (e.end > m ? e.end : m), eps[0]!.end);
+  const total = eps.reduce((n, e) => n + e.count, 0);
+  const out = [`  ${eps.length} episodes, ${when(a.start)} → ${span(a.start, last)} ${zone}, ${fmt(total)} ${input === 'log' ? 'requests' : 'packets'} in all:`];
+  const mixed = eps.some((e) => e.severity !== eps[0]!.severity);
+  eps.slice(0, SHOWN_EPISODES).forEach((e, k) => {
+    out.push(`    ${when(e.start).slice(11)} → ${span(e.start, e.end).padEnd(8)} ${`(${duration(e.durationSeconds)})`.padEnd(12)} ${fmt(e.count).padStart(9)}${mixed ? `  ${e.severity}` : ''}`);
+    // What is known of its edges (the log silent before or after it): the first's are in its detail.
+    const x = k > 0 ? all.find((f) => f.id === e.id) : undefined;
+    if (x !== undefined) out.push(...edgeLines(x, input).map((l) => `    ${l}`));
+  });
+  if (eps.length > SHOWN_EPISODES) out.push(dim(`    … ${fmt(eps.length - SHOWN_EPISODES)} more listed in --format json`));
+  out.push(dim('  the first in detail (each in --format json):'));
+  return out;
+}
+
+/**
+ * A finding on the same traffic as an earlier one (see report/groups.ts): the line that points
+ * there instead of listing its sources and texts again; null for any other.
+ */
+export function sameTrafficLine(a: Linked, all: readonly Linked[]): string | null {
+  if (a.sameTrafficAs === undefined) return null;
+  const first = all.find((x) => x.id === a.sameTrafficAs);
+  if (first === undefined) return null;
+  return `  the same traffic as ${first.signature} on ${clip(first.target, 60)} above: its sources, countries and texts are listed there`;
 }
 
 /** A source's count, "min–max" when the summary had to evict (see SourceCount.minCount). */

@@ -2,12 +2,12 @@
  * The HTML report in a real browser: Debian's Chromium driven by playwright-core. Skips,
  * saying why, only where Chromium is not installed (.ci/run installs it).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { generateCapture, writePcap } from '../../dist/src/index.js';
-import { ROOT, generated, queryLog, run, silentLog, tmp, visitorsLog } from '../helpers.js';
+import { ROOT, generated, pollerLog, queryLog, run, silentLog, tmp, visitorsLog } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -56,10 +56,11 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     const box = await page.locator('#timeline canvas').first().boundingBox();
     expect(box!.width).toBeGreaterThan(200);
     expect(box!.height).toBeGreaterThan(100);
-    const report = JSON.parse((await page.locator('#report').textContent())!) as { attacks: { id: number; attack: boolean; signature: string }[] };
+    const report = JSON.parse((await page.locator('#report').textContent())!) as { attacks: { id: number; attack: boolean; signature: string; episodeOf?: number }[] };
     expect(report.attacks.length).toBeGreaterThan(0);
     for (const a of report.attacks) {
-      await expect(page.locator(`#attack-${a.id}`).count()).resolves.toBe(1);
+      // A later episode of a finding is a row of the first's section.
+      await expect(page.locator(`#attack-${a.episodeOf ?? a.id}`).count()).resolves.toBe(1);
       if (a.attack) {
         const span = await page.locator(`.span[data-attack="${a.id}"]`).boundingBox();
         expect(span!.width).toBeGreaterThan(1);
@@ -147,9 +148,13 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     expect(await page.locator('#silences').textContent()).toBe(
       'log silent 2026-11-20T02:20:00+00:00 → 2026-11-20T02:39:59+00:00 (1,200 s): nothing logged after 82 req/s — the server down or restarting, or its logging stopped?',
     );
+    // The flood before and after the silence: two episodes of one finding, in one section; the
+    // second's edge beside it in the episodes table.
     const floods = page.locator('section.attack[data-signature="http.repeated-url"]');
-    expect(await floods.nth(0).textContent()).toContain('the log falls silent at 2026-11-20T02:20:00+00:00 for 1,200 s: not seen to end');
-    expect(await floods.nth(1).textContent()).toContain('under way when the log resumes after 1,200 s of silence');
+    expect(await floods.count()).toBe(1);
+    expect(await floods.locator('p.failing').first().textContent()).toBe('the log falls silent at 2026-11-20T02:20:00+00:00 for 1,200 s: not seen to end');
+    const second = floods.locator('table').first().locator('tbody tr').nth(1);
+    expect(await second.locator('td').last().textContent()).toBe('under way when the log resumes after 1,200 s of silence (2026-11-20T02:20:00+00:00 → 2026-11-20T02:39:59+00:00): it began then or earlier');
     await page.close();
   });
 
@@ -169,6 +174,31 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     expect(await page.locator('section.attack[data-signature="http.repeated-url"]').nth(0).textContent()).toContain(
       "server errors (5xx): 14.4 % of all requests meanwhile (25 % of its own, 0 % of the rest of the site's), 0 % in the hour before",
     );
+    await page.close();
+  });
+
+  it('shows the episodes of a finding as a table in one section, and points a finding on the same traffic to the first', async () => {
+    const log = join(tmp(), 'poller.log');
+    writeFileSync(log, pollerLog());
+    const html = join(tmp(), 'poller.html');
+    const json = join(tmp(), 'poller.json');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', json, log])).code).toBe(0);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as { attacks: { id: number; signature: string; target: string; episodeOf?: number }[] };
+    const ids = (sig: string, target: string) => r.attacks.filter((a) => a.signature === sig && a.target === target).map((a) => a.id);
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    const [first, ...later] = ids('http.source-rate', '203.0.113.7');
+    const poller = page.locator(`#attack-${first}`);
+    expect(await poller.locator('p.episodes').textContent()).toBe('5 episodes, 3,000 requests in all; the first in detail below');
+    expect(await poller.locator('table').first().locator('tbody tr').count()).toBe(5);
+    for (const id of later) expect(await page.locator(`#attack-${id}`).count()).toBe(0);
+    const [flood] = ids('http.repeated-url', '/x');
+    const [same] = ids('http.empty-referrer', '/x');
+    const sec = page.locator(`#attack-${same}`);
+    expect(await sec.locator('p.same-traffic').textContent()).toBe('the same traffic as http.repeated-url on /x: its sources, countries and texts are listed there');
+    expect(await sec.locator('p.same-traffic a').getAttribute('href')).toBe(`#attack-${flood}`);
+    expect(await sec.locator('table').count()).toBe(0);
+    expect(await page.locator(`#attack-${flood} table`).count()).toBe(1);
     await page.close();
   });
 

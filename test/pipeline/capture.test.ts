@@ -114,6 +114,22 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     ]);
   });
 
+  it('lists a SYN flood that comes back again and again as one finding with its episodes', async () => {
+    // Two bursts of 30 s, 2,000 spoofed SYNs a second, four minutes apart: two findings of
+    // tcp.syn-flood on one service, which the report links and prints as one.
+    const f = serverCapture('syn-bursts.pcap', 600, 0, (s, add) => {
+      if (s >= 60 && s % 240 < 30) for (let k = 0; k < 2000; k++) add(s + k / 2000, { src: ip(100 + (k % 50), (s * 7 + k) % 256, k >> 8, (k % 250) + 1), dst: SERVER, proto: 'tcp', sport: 1024 + k, dport: 443, flags: TCP_SYN });
+    });
+    const r = await capture([f]);
+    const syn = r.attacks.filter((a) => a.signature === 'tcp.syn-flood');
+    expect(syn.map((a) => a.start.slice(11, 19))).toEqual(['10:04:00', '10:08:00']);
+    expect(syn[0]!.episodes!.map((e) => [e.id, e.count])).toEqual(syn.map((a) => [a.id, a.packets]));
+    expect(syn[1]!.episodeOf).toBe(syn[0]!.id);
+    const text = await run([f]);
+    expect(text.stdout.match(/tcp\.syn-flood {2}198\.51\.100\.10:443$/gm)).toHaveLength(1);
+    expect(text.stdout).toMatch(/^ {2}2 episodes, 2026-11-20 10:04:00 → 10:08:29 \+0000, [\d,]+ packets in all:$/m);
+  });
+
   it("names a UDP bandwidth flood's senders as its sources, not the HTTPS clients downloading meanwhile", async () => {
     // The clients download 20 segments a connection; in the middle minute 20 bots send 1,000 UDP
     // datagrams a second of 1,442 bytes on the wire (captured short, as with tcpdump -s): 11.5
