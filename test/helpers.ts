@@ -172,7 +172,8 @@ const P0 = Date.UTC(2026, 10, 20, 2) / 1000;
  * Half an hour of log: visitors at 2 req/s; a poller, 203.0.113.7, asking GET /feed 10 times a
  * second for the first minute of every five from minute 5 (over the 5 req/s source limit, then
  * silent: five episodes); a flood of POST /x with no referrer from 2,000 addresses over minutes
- * 10 to 15 (http.repeated-url and http.empty-referrer, the same requests).
+ * 10 to 15 (http.repeated-url and http.empty-referrer, the same requests), and from 203.0.113.50 at
+ * 7.5 req/s (an http.source-rate finding, part of the flood).
  */
 export function pollerLog(): string {
   const out: string[] = [];
@@ -181,6 +182,7 @@ export function pollerLog(): string {
     for (let k = 0; k < 2; k++) out.push(`198.51.100.${(n++ % 50) + 1} - - [${clf(P0 + s)}] "GET /page${n % 9} HTTP/1.1" 200 10 "https://ex.org/" "Mozilla"`);
     if (s >= 300 && s % 300 < 60) for (let k = 0; k < 10; k++) out.push(`203.0.113.7 - - [${clf(P0 + s)}] "GET /feed?since=${s} HTTP/1.1" 200 10 "-" "poller/1.0"`);
     if (s >= 600 && s < 900) {
+      if (s % 2 === 0) for (let k = 0; k < 15; k++) out.push(`203.0.113.50 - - [${clf(P0 + s)}] "POST /x HTTP/1.1" 200 10 "-" "bot"`);
       for (let k = 0; k < 40; k++) {
         const i = n++ % 2000;
         out.push(`45.${10 + (i % 40)}.${Math.floor(i / 40)}.${(i % 200) + 1} - - [${clf(P0 + s)}] "POST /x HTTP/1.1" 200 10 "-" "bot"`);

@@ -9,6 +9,10 @@
  *   minutes describe the same requests, as do `http.source-rate` on an address and a URL finding
  *   whose one source it is: the later finding points to the earlier (`sameTrafficAs`), and
  *   readers show its sources, countries and texts once.
+ * - **Part of it.** An address over its rate limit while it is one of a URL flood's heaviest
+ *   sources is not another attack: it says so (`partOf`), and how much of the flood's traffic it
+ *   sent. (Prefix findings are not linked: a flood's source list holds its top thousand, too few
+ *   to say how much of a prefix's traffic went to it; the URL finding lists its prefixes.)
  *
  * Every finding stays in `attacks[]` with its own detail; this only links them. Logs and
  * captures alike (a count is requests or packets).
@@ -33,6 +37,11 @@ export interface FindingLinks {
   episodeOf?: number;
   /** The first finding of another signature on the same target over overlapping time: the same traffic. */
   sameTrafficAs?: number;
+  /**
+   * A source finding whose requests (packets) were mostly part of a URL's (a service's) finding
+   * over the same time: its id, and how many of that finding's requests (packets) came from here.
+   */
+  partOf?: { id: number; count: number };
 }
 
 export interface Linked extends FindingLinks {
@@ -46,7 +55,9 @@ export interface Linked extends FindingLinks {
   severity: Severity;
   attack: boolean;
   distinctSources: number;
-  topSources: readonly { ip: string }[];
+  topSources: readonly { ip: string; count: number }[];
+  /** Source findings of logs: the URLs it asked for. */
+  topUrls?: readonly { value: string; count: number }[];
 }
 
 const targetOf = (a: Linked) => `${a.targetKind ?? ''}|${a.target}`;
@@ -75,6 +86,19 @@ export function linkFindings<T extends Linked>(attacks: T[], count: (a: T) => nu
     const first = heads.slice(0, i).find((e) => e.head.sameTrafficAs === undefined && e.from <= h.to && h.from <= e.to && (targetOf(e.head) === targetOf(h.head) || oneSource(e.head, h.head) || oneSource(h.head, e.head)));
     if (first !== undefined) h.head.sameTrafficAs = first.head.id;
   });
+  // An address that sent most of its traffic as one of a URL's (a service's) sources meanwhile.
+  for (const h of heads) {
+    if (h.head.sameTrafficAs !== undefined || h.head.targetKind !== 'source') continue;
+    let best: { id: number; count: number } | undefined;
+    for (const u of heads) {
+      if (u === h || u.head.sameTrafficAs !== undefined || u.head.targetKind === 'source' || u.head.targetKind === 'prefix' || u.from > h.to || h.from > u.to) continue;
+      // Its requests to the URL (its own top URLs), or its count among the URL's top sources.
+      const asked = h.head.topUrls?.find((x) => x.value === u.head.target)?.count ?? 0;
+      const n = Math.max(asked, u.head.topSources.find((x) => x.ip === h.head.target)?.count ?? 0);
+      if (n * 2 >= count(h.head) && n > (best?.count ?? 0)) best = { id: u.head.id, count: n };
+    }
+    if (best !== undefined) h.head.partOf = best;
+  }
 }
 
 /** `of` is on one address (a source finding) and `b`'s traffic all came from it (one poller hammering a URL). */

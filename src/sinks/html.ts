@@ -208,6 +208,8 @@ attacks.forEach((a) => {
   if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + pct(q.share) + ' of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
   const se = a.serverErrors;
   if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + pct(se.share) + ' of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + pct(se.target) + ' of its own, ' + pct(se.rest) + ' of the rest of the site\'s)' : '') + (se.before != null ? ', ' + pct(se.before) + ' in the hour before' : '')));
+  const part = a.partOf ? attacks.find((x) => x.id === a.partOf.id) : undefined;
+  if (part) sec.appendChild(el('p', {class: 'part-of'}, 'part of <a href="#attack-' + part.id + '">' + esc(part.signature) + ' on ' + esc(part.target) + '</a>: ' + fmt(a.partOf.count) + ' of its ' + fmt(isCap ? part.packets : part.requests) + ' ' + unit + ' came from this address'));
   // On the same traffic as a finding above: its sources and texts are there, not listed again.
   const same = a.sameTrafficAs != null ? attacks.find((x) => x.id === a.sameTrafficAs) : undefined;
   if (same) {

@@ -4,7 +4,7 @@
  */
 import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
-import { bytes, clip, duration, edgeLines, episodeLines, fmt, endLine, footerLines, geoLines, sameTrafficLine, severityTag, sourceLines, timelineRows, when, type TextOptions } from './text.js';
+import { bytes, clip, duration, edgeLines, episodeLines, fmt, endLine, footerLines, geoLines, partOfLine, sameTrafficLine, severityTag, sourceLines, timelineRows, when, type TextOptions } from './text.js';
 import { groupSeverity } from '../report/groups.js';
 
 export function bps(n: number): string {
@@ -61,6 +61,8 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
     const peak = a.signature === 'net.bandwidth' ? bps(a.peakBps) : `${fmt(a.peakRate)} packets/s`;
     out.push(`  peak ${peak} at ${when(a.peakAt).slice(11)}${a.peakBps && a.signature !== 'net.bandwidth' ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
     out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+    const part = partOfLine(a, r.attacks, 'packets');
+    if (part !== null) out.push(part);
     const same = sameTrafficLine(a, r.attacks);
     if (same !== null) {
       out.push(same);

@@ -183,6 +183,8 @@ export function renderText(r: Report, o: TextOptions): string {
     // On the same traffic as a finding above: its sources and texts are there, not listed again.
     const same = sameTrafficLine(a, r.attacks);
     if (same !== null) out.push(same);
+    const part = partOfLine(a, r.attacks, 'requests');
+    if (part !== null) out.push(part);
     if (a.note !== undefined) out.push(`  note: ${a.note}`);
     const se = a.serverErrors;
     if (se !== undefined && (se.share >= SHOWN_ERROR_SHARE || (se.before ?? 0) >= SHOWN_ERROR_SHARE)) {
@@ -264,6 +266,15 @@ export function sameTrafficLine(a: Linked, all: readonly Linked[]): string | nul
   const first = all.find((x) => x.id === a.sameTrafficAs);
   if (first === undefined) return null;
   return `  the same traffic as ${first.signature} on ${clip(first.target, 60)} above: its sources, countries and texts are listed there`;
+}
+
+/** A source finding that was part of a URL's (a service's) finding (see report/groups.ts): the line saying so; null for any other. */
+export function partOfLine(a: Linked, all: readonly (Linked & { requests?: number; packets?: number })[], unit: 'requests' | 'packets'): string | null {
+  const p = a.partOf;
+  const of = p === undefined ? undefined : all.find((x) => x.id === p.id);
+  if (p === undefined || of === undefined) return null;
+  const total = of[unit];
+  return `  part of ${of.signature} on ${clip(of.target, 60)}: ${fmt(p.count)}${total !== undefined ? ` of its ${fmt(total)}` : ''} ${unit} came from this address`;
 }
 
 /** A source's count, "min–max" when the summary had to evict (see SourceCount.minCount). */

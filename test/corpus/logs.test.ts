@@ -84,6 +84,13 @@ describe.skipIf(!HAVE_CORPUS)('corpus logs', () => {
     expect(src.target).toBe('192.236.195.162');
     expect(src.requests).toBe(655);
     expect(src.start).toBe('2023-07-18T13:44:16+00:00');
+    // Its heaviest source, not another attack: linked to the flood on / it sent most of.
+    const flood = rep.attacks.find((a) => a.signature === 'http.empty-referrer' && a.target === '/')!;
+    expect(rep.attacks.filter((a) => a.signature === 'http.source-rate').map((a) => [a.target, a.partOf])).toEqual([
+      ['192.236.195.162', { id: flood.id, count: 655 }],
+      ['192.236.195.112', { id: flood.id, count: 102 }],
+      ['192.236.194.162', { id: flood.id, count: 99 }],
+    ]);
   });
 
   it("CrowdSec's HTTP DoS fixtures, a second or two of a flood each, are found (rates over the part of the window they cover)", async () => {

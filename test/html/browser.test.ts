@@ -177,7 +177,7 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     await page.close();
   });
 
-  it('shows the episodes of a finding as a table in one section, and points a finding on the same traffic to the first', async () => {
+  it('shows the episodes of a finding as a table in one section, and points a finding on the same traffic, or part of it, to the first', async () => {
     const log = join(tmp(), 'poller.log');
     writeFileSync(log, pollerLog());
     const html = join(tmp(), 'poller.html');
@@ -199,6 +199,10 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     expect(await sec.locator('p.same-traffic a').getAttribute('href')).toBe(`#attack-${flood}`);
     expect(await sec.locator('table').count()).toBe(0);
     expect(await page.locator(`#attack-${flood} table`).count()).toBe(1);
+    const [bot] = ids('http.source-rate', '203.0.113.50');
+    const part = page.locator(`#attack-${bot} p.part-of`);
+    expect(await part.textContent()).toBe('part of http.repeated-url on /x: 2,250 of its 14,250 requests came from this address');
+    expect(await part.locator('a').getAttribute('href')).toBe(`#attack-${flood}`);
     await page.close();
   });
 

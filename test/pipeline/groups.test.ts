@@ -44,7 +44,16 @@ describe('findings that belong together', () => {
     const feed = find('http.empty-referrer', '/feed');
     expect(feed[0]!.sameTrafficAs).toBe(poller!.id);
     expect(feed[0]!.episodes!.length).toBe(feed.length);
-    expect(report.summary.verdict).toBe('11 attack findings on 3 targets; largest: http.repeated-url on /x from 2026-11-20T02:10:00+00:00 to 2026-11-20T02:14:59+00:00');
+    expect(report.summary.verdict).toBe('12 attack findings on 4 targets; largest: http.repeated-url on /x from 2026-11-20T02:10:00+00:00 to 2026-11-20T02:14:59+00:00');
+  });
+
+  it('says of an address over its limit that it was one of a flood\'s sources, and how much of it it sent', () => {
+    const [flood] = find('http.repeated-url', '/x');
+    const bot = find('http.source-rate', '203.0.113.50');
+    expect(bot.map((a) => [a.requests, a.partOf])).toEqual([[2250, { id: flood!.id, count: 2250 }]]);
+    // Linked once: the poller's address is the /feed finding's same traffic, not a part of it.
+    expect(find('http.source-rate', '203.0.113.7')[0]!.partOf).toBeUndefined();
+    expect(report.attacks.filter((a) => a.partOf !== undefined)).toHaveLength(1);
   });
 
   it('gives the same links for any thread count', async () => {
@@ -73,6 +82,7 @@ describe('findings that belong together', () => {
     expect(feed).toContain('  the same traffic as http.source-rate on 203.0.113.7 above');
     // What is its own stays: the poller's query strings are on the URL finding alone.
     expect(feed).toContain('  query strings: on 100 % of its requests, ~60 distinct');
-    expect(out.match(/^ {2}top sources:$/gm)).toHaveLength(2);
+    expect(out.match(/^ {2}top sources:$/gm)).toHaveLength(3);
+    expect(block(/^\w+ +http\.source-rate {2}203\.0\.113\.50$/m)).toContain('  part of http.repeated-url on /x: 2,250 of its 14,250 requests came from this address');
   });
 });
