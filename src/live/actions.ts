@@ -126,6 +126,8 @@ export class AlertActions {
           FLOODSCOPE_TARGET: e.alert.target,
           FLOODSCOPE_SEVERITY: e.alert.severity,
           FLOODSCOPE_START: e.alert.start,
+          // The same signature on the same target again: the first alert's id ('' for a first).
+          FLOODSCOPE_EPISODE_OF: e.alert.episodeOf === undefined ? '' : String(e.alert.episodeOf),
         },
       });
       let timedOut = false;

@@ -12,6 +12,23 @@ export function alertEvent(type: 'alert.open' | 'alert.update' | 'alert.close', 
   return { type, alert };
 }
 
+/**
+ * Live alerts of one signature on one target after the first (a rate over its limit again, a
+ * flood back after a pause): marked with the first's id, as the final report's `episodeOf`, so
+ * a receiver of the events (a blocking script, a chat hook) knows it is the same thing again.
+ */
+export class EpisodeIndex {
+  private readonly first = new Map<string, number>();
+
+  mark<T extends { id: number; signature: string; target: string; targetKind?: string; episodeOf?: number }>(a: T): T {
+    const k = `${a.signature}|${a.targetKind ?? ''}|${a.target}`;
+    const f = this.first.get(k);
+    if (f === undefined) this.first.set(k, a.id);
+    else if (f !== a.id) a.episodeOf = f;
+    return a;
+  }
+}
+
 /** Live alerts' sources get their country from the numeric lookup (no strings parsed back). */
 export function eventAlertOptions(geo: GeoIp | null): EventAlertOptions {
   return { country: geo === null ? null : (w0, w1, w2, w3) => decodeCountry(geo.code(w0, w1, w2, w3)) };

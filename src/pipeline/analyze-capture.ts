@@ -10,7 +10,7 @@ import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/pac
 import type { PacketPartial } from '../partial/packet-partial.js';
 import { buildPacketReport, dropsWarning, packetAlertReport, type CaptureFileReport, type PacketReport } from '../report/packet-report.js';
 import { overlapWarning } from '../report/report.js';
-import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
+import { alertEvent, DEFAULT_UPDATE_INTERVAL, EpisodeIndex, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import type { GeoIp } from '../geo/geoip.js';
 import type { InputSource } from '../sources/byte-source.js';
 import { InputError } from '../sources/errors.js';
@@ -63,12 +63,13 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
   const zone = o.zone ?? 0;
   const throttle = live === undefined ? null : new UpdateThrottle(live.updateInterval ?? DEFAULT_UPDATE_INTERVAL);
   const eventAlert = eventAlertOptions(o.geoIp ?? null);
+  const episodes = new EpisodeIndex();
   const hooks: PacketEngineHooks | undefined =
     live === undefined
       ? undefined
       : {
           onAlert: (type, a) => {
-            if (throttle!.pass(type, a)) live.onEvent(alertEvent(type, packetAlertReport(a, zone, engine.regularSources(), eventAlert)));
+            if (throttle!.pass(type, a)) live.onEvent(alertEvent(type, episodes.mark(packetAlertReport(a, zone, engine.regularSources(), eventAlert))));
           },
           onWindow: (end, packets, seconds, openAlerts) => {
             if (live.windowEvents) live.onEvent(windowEvent(end, zone, 'packets', packets, seconds, openAlerts));

@@ -25,7 +25,7 @@ import { READ_FAILED } from '../sources/file-range.js';
 import { Interruption } from './interrupted.js';
 import { notAnalyzed, noteMerged, pickOldest, watermarkBound, type SideBySide } from './side-by-side.js';
 import { FollowSource } from '../sources/follow.js';
-import { alertEvent, DEFAULT_UPDATE_INTERVAL, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
+import { alertEvent, DEFAULT_UPDATE_INTERVAL, EpisodeIndex, eventAlertOptions, UpdateThrottle, windowEvent } from '../live/events.js';
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
 import type { LogTask } from './task.js';
@@ -429,13 +429,14 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const zoneNow = (): number => zone ?? 0;
     const throttle = live === undefined ? null : new UpdateThrottle(live.updateInterval ?? DEFAULT_UPDATE_INTERVAL);
     const eventAlert = eventAlertOptions(geo);
+    const episodes = new EpisodeIndex();
     const liveHooks: EngineHooks | undefined =
       live === undefined
         ? undefined
         : {
             onAlert: (type, a) => {
               if (!throttle!.pass(type, a)) return;
-              live.onEvent(alertEvent(type, alertReport(a, zoneNow(), ownTraffic(), eventAlert)));
+              live.onEvent(alertEvent(type, episodes.mark(alertReport(a, zoneNow(), ownTraffic(), eventAlert))));
             },
             onSilence: (x, resumed) => {
               const silence = silenceReport(x, zoneNow());

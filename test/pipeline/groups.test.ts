@@ -4,7 +4,7 @@
  * same traffic (a URL flood found by two signatures; a poller's requests found on its address and
  * on the URL it polls).
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, type AttackReport, type Report } from '../../dist/src/index.js';
@@ -59,6 +59,21 @@ describe('findings that belong together', () => {
   it('gives the same links for any thread count', async () => {
     const one = await analyzeLogs({ inputs: [path], threads: 1 });
     expect(one.attacks).toEqual(report.attacks);
+  });
+
+  it('marks a live alert that is the same signature on the same target again, as the final report does, and tells --on-alert', async () => {
+    const d = tmp();
+    const r = await run(['-q', '--no-window-events', '--on-alert', `echo "$FLOODSCOPE_TARGET $FLOODSCOPE_EPISODE_OF" > "${d}/$$.env"`], { stdin: readFileSync(path) });
+    expect(r.code).toBe(0);
+    type Ev = { type: string; alert?: AttackReport; report?: Report };
+    const evs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+    const opened = evs.filter((e) => e.type === 'alert.open' && e.alert!.signature === 'http.source-rate' && e.alert!.target === '203.0.113.7').map((e) => e.alert!);
+    expect(opened).toHaveLength(5);
+    expect(opened.map((a) => a.episodeOf)).toEqual([undefined, ...Array(4).fill(opened[0]!.id)]);
+    const final = evs.find((e) => e.type === 'report')!.report!;
+    expect(final.attacks.filter((a) => a.signature === 'http.source-rate' && a.target === '203.0.113.7').map((a) => a.episodeOf)).toEqual(opened.map((a) => a.episodeOf));
+    const env = readdirSync(d).map((f) => readFileSync(join(d, f), 'utf8').trim()).filter((l) => l.startsWith('203.0.113.7'));
+    expect(env.sort()).toEqual(['203.0.113.7', ...Array(4).fill(`203.0.113.7 ${opened[0]!.id}`)]);
   });
 
   it('prints one block per group, the episodes as lines, and the sources of the same traffic once', async () => {
