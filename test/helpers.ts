@@ -40,8 +40,9 @@ export function silentLog(t0: number, silent: [number, number]): string {
   return out.join('\n') + '\n';
 }
 
+/** A new temp dir, under the run's root (removed when the run ends: test/global-setup.ts). */
 export function tmp(prefix = 'floodscope-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return mkdtempSync(join(process.env.FLOODSCOPE_TEST_TMP ?? tmpdir(), prefix));
 }
 
 /** Write a generated log into a temp dir; returns its path and the ground truth. */
