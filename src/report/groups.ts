@@ -62,48 +62,84 @@ export interface Linked extends FindingLinks {
 
 const targetOf = (a: Linked) => `${a.targetKind ?? ''}|${a.target}`;
 
-/** Link `attacks` (in report order: by start) in place; `count` gives a finding's requests or packets. */
+/**
+ * Link `attacks` (in report order: by start) in place; `count` gives a finding's requests or
+ * packets. Indexed by target and address, not pair by pair: a botnet's sources can each make a
+ * finding, thousands of them.
+ */
 export function linkFindings<T extends Linked>(attacks: T[], count: (a: T) => number): void {
+  const order = new Map(attacks.map((a, i) => [a, i]));
   const groups = new Map<string, T[]>();
-  for (const a of attacks) {
-    const k = `${a.signature}|${targetOf(a)}`;
-    const g = groups.get(k);
-    if (g === undefined) groups.set(k, [a]);
-    else g.push(a);
-  }
-  const heads: { head: T; from: number; to: number }[] = [];
+  for (const a of attacks) push(groups, `${a.signature}|${targetOf(a)}`, a);
+  // Each group's first (in report order), with the span of all its episodes.
+  const heads: Head<T>[] = [];
   for (const g of groups.values()) {
     const head = g[0]!;
     if (g.length > 1) {
       head.episodes = g.map((a) => ({ id: a.id, start: a.start, end: a.end, durationSeconds: a.durationSeconds, severity: a.severity, count: count(a) }));
       for (const a of g.slice(1)) a.episodeOf = head.id;
     }
-    heads.push({ head, from: Date.parse(head.start), to: Math.max(...g.map((a) => Date.parse(a.end))) });
+    heads.push({ head, order: order.get(head)!, from: Date.parse(head.start), to: g.reduce((m, a) => Math.max(m, Date.parse(a.end)), -Infinity) });
   }
-  // Heads in report order; a later one on an earlier one's target over overlapping time is its traffic.
-  heads.sort((x, y) => attacks.indexOf(x.head) - attacks.indexOf(y.head));
-  heads.forEach((h, i) => {
-    const first = heads.slice(0, i).find((e) => e.head.sameTrafficAs === undefined && e.from <= h.to && h.from <= e.to && (targetOf(e.head) === targetOf(h.head) || oneSource(e.head, h.head) || oneSource(h.head, e.head)));
-    if (first !== undefined) h.head.sameTrafficAs = first.head.id;
-  });
-  // An address that sent most of its traffic as one of a URL's (a service's) sources meanwhile.
+  heads.sort((x, y) => x.order - y.order);
+  const overlap = (x: Head<T>, y: Head<T>) => x.from <= y.to && y.from <= x.to;
+
+  // The same traffic: an earlier head on the same target, or (one way or the other) a source
+  // finding and a finding whose one source it is.
+  const byTarget = new Map<string, Head<T>[]>();
+  const bySource = new Map<string, Head<T>[]>();
+  const byOnlySource = new Map<string, Head<T>[]>();
+  const only = (a: T) => (a.targetKind !== 'source' && a.distinctSources === 1 && a.topSources.length === 1 ? a.topSources[0]!.ip : undefined);
   for (const h of heads) {
-    if (h.head.sameTrafficAs !== undefined || h.head.targetKind !== 'source') continue;
-    let best: { id: number; count: number } | undefined;
-    for (const u of heads) {
-      if (u === h || u.head.sameTrafficAs !== undefined || u.head.targetKind === 'source' || u.head.targetKind === 'prefix' || u.from > h.to || h.from > u.to) continue;
-      // Its requests to the URL (its own top URLs), or its count among the URL's top sources.
-      const asked = h.head.topUrls?.find((x) => x.value === u.head.target)?.count ?? 0;
-      const n = Math.max(asked, u.head.topSources.find((x) => x.ip === h.head.target)?.count ?? 0);
-      if (n * 2 >= count(h.head) && n > (best?.count ?? 0)) best = { id: u.head.id, count: n };
+    push(byTarget, targetOf(h.head), h);
+    if (h.head.targetKind === 'source') push(bySource, h.head.target, h);
+    const ip = only(h.head);
+    if (ip !== undefined) push(byOnlySource, ip, h);
+  }
+  for (const h of heads) {
+    const a = h.head;
+    const ip = only(a);
+    const pool = [...(byTarget.get(targetOf(a)) ?? []), ...(a.targetKind === 'source' ? (byOnlySource.get(a.target) ?? []) : []), ...(ip !== undefined ? (bySource.get(ip) ?? []) : [])];
+    let first: Head<T> | undefined;
+    for (const e of pool) if (e.order < h.order && e.head.sameTrafficAs === undefined && overlap(e, h) && (first === undefined || e.order < first.order)) first = e;
+    if (first !== undefined) a.sameTrafficAs = first.head.id;
+  }
+
+  // Part of it: an address that sent most of its traffic to a URL (a service) found meanwhile —
+  // its requests to it (its own top URLs), or its count among that finding's top sources.
+  const byUrl = new Map<string, Head<T>[]>();
+  const byMember = new Map<string, Head<T>[]>();
+  for (const u of heads) {
+    if (u.head.sameTrafficAs !== undefined || u.head.targetKind === 'source' || u.head.targetKind === 'prefix') continue;
+    push(byUrl, u.head.target, u);
+    for (const x of u.head.topSources) push(byMember, x.ip, u);
+  }
+  for (const h of heads) {
+    const a = h.head;
+    if (a.sameTrafficAs !== undefined || a.targetKind !== 'source') continue;
+    const pool = new Set([...(byMember.get(a.target) ?? []), ...(a.topUrls ?? []).flatMap((x) => byUrl.get(x.value) ?? [])]);
+    let best: { head: Head<T>; count: number } | undefined;
+    for (const u of pool) {
+      if (!overlap(u, h)) continue;
+      const asked = a.topUrls?.find((x) => x.value === u.head.target)?.count ?? 0;
+      const n = Math.max(asked, u.head.topSources.find((x) => x.ip === a.target)?.count ?? 0);
+      if (n * 2 >= count(a) && (best === undefined || n > best.count || (n === best.count && u.order < best.head.order))) best = { head: u, count: n };
     }
-    if (best !== undefined) h.head.partOf = best;
+    if (best !== undefined) a.partOf = { id: best.head.head.id, count: best.count };
   }
 }
 
-/** `of` is on one address (a source finding) and `b`'s traffic all came from it (one poller hammering a URL). */
-function oneSource(of: Linked, b: Linked): boolean {
-  return of.targetKind === 'source' && b.targetKind !== 'source' && b.distinctSources === 1 && b.topSources.length === 1 && b.topSources[0]!.ip === of.target;
+interface Head<T> {
+  head: T;
+  order: number;
+  from: number;
+  to: number;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l === undefined) m.set(k, [v]);
+  else l.push(v);
 }
 
 /** The strongest severity of a finding's episodes (its own without any). */

@@ -247,7 +247,8 @@ export function episodeLines<T extends Linked & Edges>(a: T, all: readonly T[], 
   const out = [`  ${eps.length} episodes, ${when(a.start)} → ${span(a.start, last)} ${zone}, ${fmt(total)} ${input === 'log' ? 'requests' : 'packets'} in all:`];
   const mixed = eps.some((e) => e.severity !== eps[0]!.severity);
   eps.slice(0, SHOWN_EPISODES).forEach((e, k) => {
-    out.push(`    ${when(e.start).slice(11)} → ${span(e.start, e.end).padEnd(8)} ${`(${duration(e.durationSeconds)})`.padEnd(12)} ${fmt(e.count).padStart(9)}${mixed ? `  ${e.severity}` : ''}`);
+    // Times of day; a date where an episode is on another day than the first's start.
+    out.push(`    ${span(a.start, e.start)} → ${span(e.start, e.end).padEnd(8)} ${`(${duration(e.durationSeconds)})`.padEnd(12)} ${fmt(e.count).padStart(9)}${mixed ? `  ${e.severity}` : ''}`);
     // What is known of its edges (the log silent before or after it): the first's are in its detail.
     const x = k > 0 ? all.find((f) => f.id === e.id) : undefined;
     if (x !== undefined) out.push(...edgeLines(x, input).map((l) => `    ${l}`));
