@@ -176,8 +176,6 @@ if (isCap && R.victims.length > 0) {
 // Attacks.
 app.appendChild(el('h2', {}, 'Findings (' + attacks.length + ')'));
 if (attacks.length === 0) app.appendChild(el('div', {class: 'card muted'}, 'No attack found.'));
-// Findings of one signature on one target (a rate going over its limit again and again) are one
-// card, their episodes a table; a finding on the same traffic as an earlier one points to it.
 const RANK = {info: 0, low: 1, medium: 2, high: 3};
 // What is known of a finding's edges: under way as the input began or ended, the log silent at them.
 function edges(a) {
@@ -186,6 +184,8 @@ function edges(a) {
   (a.silences || []).forEach((x) => out.push({cls: 'failing', text: x.where === 'after' ? 'the log falls silent at ' + x.start + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + x.start + ' → ' + x.end + '): it began then or earlier' : 'the log is silent ' + x.start + ' → ' + x.end + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included'}));
   return out;
 }
+// Findings of one signature on one target (a rate going over its limit again and again) are one
+// card, their episodes a table; a finding on the same traffic as an earlier one points to it.
 attacks.forEach((a) => {
   if (a.episodeOf != null) return;
   const eps = a.episodes || [];
