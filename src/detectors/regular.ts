@@ -21,6 +21,7 @@ import { formatIp } from '../parsers/ip.js';
 import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
 import { ipKey } from '../windows/bucket.js';
 import type { AlertBase } from './alert-base.js';
+import { round } from './finding.js';
 
 /** A regular source carried at least this share of the requests (packets) before the attack … */
 export const REGULAR_MIN_SHARE = 0.1;
@@ -105,7 +106,7 @@ export class RegularSources {
     const earlyCount = new Map(early.sources.map((e) => [ipKey(e.w0, e.w1, e.w2, e.w3), e.count]));
     this.fixed = first.before
       .filter((e) => e.count >= REGULAR_MIN_SHARE * total && (earlyCount.get(ipKey(e.w0, e.w1, e.w2, e.w3)) ?? 0) >= REGULAR_MIN_EARLY_SHARE * early.requests)
-      .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: Math.round((e.count / total) * 1000) / 1000 }));
+      .map((e) => ({ ip: formatIp(e.w0, e.w1, e.w2, e.w3), count: e.count, share: round(e.count / total, 3) }));
     return this.fixed;
   }
 }

@@ -7,6 +7,7 @@
  *  - Fastly: https://api.fastly.com/public-ip-list
  */
 import { cidrContains, isV4, parseCidr, type Cidr } from '../parsers/ip.js';
+import { round } from '../detectors/finding.js';
 
 const LISTS: Record<string, string[]> = {
   Cloudflare: [
@@ -108,7 +109,7 @@ export function cdnInFront(sources: readonly { w0: number; w1: number; w2: numbe
   }
   let best: { name: string; share: number } | null = null;
   for (const [name, count] of by) {
-    const share = Math.round((count / requests) * 1000) / 1000;
+    const share = round(count / requests, 3);
     if (share >= CDN_MIN_SHARE && (best === null || share > best.share)) best = { name, share };
   }
   return best;

@@ -32,7 +32,7 @@ import type { LogTask } from './task.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, logsProxies, overlapWarning, silenceReport, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type OwnTraffic, type Report, type SilenceReport } from '../report/report.js';
+import { alertReport, buildReport, overlapWarning, ownTrafficOf, silenceReport, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type Report, type SilenceReport } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -453,11 +453,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     detect.referrers = plan.has.has(F.REFERER);
     const engine = new Engine(detect, { ...opts.hooks, ...liveHooks });
     // What a live alert's sources must not be blocked for (report.ts OwnTraffic).
-    const ownTraffic = (): OwnTraffic => ({
-      regular: engine.regularSources(),
-      cdn: engine.cdn()?.name ?? null,
-      proxied: logsProxies(plan.has.has(F.XFF) ? engine.forwardedShare() : null, fold.clientIp),
-    });
+    const ownTraffic = () => ownTrafficOf(engine, plan.has.has(F.XFF), fold.clientIp);
     const samples: MalformedSample[] = [];
     const reasons: Record<string, number> = {};
     const warnings: string[] = [];

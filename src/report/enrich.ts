@@ -11,6 +11,7 @@ import type { GeoIp } from '../geo/geoip.js';
 import { planBlocklist, type BlockOptions, type BlockPlan } from '../geo/blocklist.js';
 import { logsProxies, type CountryShare, type PrefixShare, type Report } from './report.js';
 import type { PacketReport } from './packet-report.js';
+import { round } from '../detectors/finding.js';
 
 export interface Enrichment {
   geo: GeoIp | null;
@@ -37,7 +38,7 @@ function prefixShares(sources: readonly { ip: string; count: number }[], total: 
   }
   return [...m.values()]
     .filter((e) => e.members >= min)
-    .map((e) => ({ ...e, share: total > 0 ? Math.round((e.count / total) * 1000) / 1000 : 0 }))
+    .map((e) => ({ ...e, share: total > 0 ? round(e.count / total, 3) : 0 }))
     .sort((a, b) => b.count - a.count || (a.prefix < b.prefix ? -1 : 1))
     .slice(0, 20);
 }
@@ -98,8 +99,8 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
       ext.countries = [...by.values()]
         .map((x) => ({
           ...x,
-          share: countTotal > 0 ? Math.round((x.count / countTotal) * 1000) / 1000 : 0,
-          ...(beforeTotal > 0 ? { before: Math.round(((before.get(x.country) ?? 0) / beforeTotal) * 1000) / 1000 } : {}),
+          share: countTotal > 0 ? round(x.count / countTotal, 3) : 0,
+          ...(beforeTotal > 0 ? { before: round((before.get(x.country) ?? 0) / beforeTotal, 3) } : {}),
         }))
         .sort((x, y) => y.count - x.count || (x.country < y.country ? -1 : 1));
       if (e.geo.asnDb !== null) {
@@ -112,7 +113,7 @@ export function enrichReport<R extends Report | PacketReport>(report: R, e: Enri
           asns.set(s.asn, x);
         }
         ext.asns = [...asns.values()]
-          .map((x) => ({ ...x, share: total > 0 ? Math.round((x.count / total) * 1000) / 1000 : 0 }))
+          .map((x) => ({ ...x, share: total > 0 ? round(x.count / total, 3) : 0 }))
           .sort((x, y) => y.count - x.count || x.asn - y.asn)
           .slice(0, 20);
       }

@@ -490,6 +490,14 @@ export interface OwnTraffic {
   proxied: boolean;
 }
 
+/**
+ * The site's own traffic by an engine's judgements so far: for the report at the end and for
+ * every live alert event (`forwardedField`: the format logs X-Forwarded-For).
+ */
+export function ownTrafficOf(engine: Engine, forwardedField: boolean, clientIp: 'remote' | 'xff'): OwnTraffic {
+  return { regular: engine.regularSources(), cdn: engine.cdn()?.name ?? null, proxied: logsProxies(forwardedField ? engine.forwardedShare() : null, clientIp) };
+}
+
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventAlertOptions): AttackReport {
   const entries = a.topSources(TOP_SOURCES_JSON);
@@ -664,7 +672,7 @@ export function buildReport(engine: Engine, stats: InputStats, settings: Report[
   if (engine.silencesNotKept > 0) warnings.push(`the log is silent ${engine.silencesNotKept} more times than the ${silences.length} listed (a window or more each, improbable at the rate before)`);
   const cdn = engine.cdn();
   const forwarded = stats.forwardedField ? engine.forwardedShare() : null;
-  const own: OwnTraffic = { regular: engine.regularSources(), cdn: cdn?.name ?? null, proxied: logsProxies(forwarded, settings.clientIp) };
+  const own = ownTrafficOf(engine, stats.forwardedField, settings.clientIp);
   const errorSums = minuteSums(engine.perMinute, engine.perMinuteErrors, firstMinute, lastMinute);
   const attacks = [...engine.alerts]
     .sort((a, b) => a.start - b.start || a.id - b.id)

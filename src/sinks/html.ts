@@ -177,6 +177,7 @@ if (isCap && R.victims.length > 0) {
 app.appendChild(el('h2', {}, 'Findings (' + attacks.length + ')'));
 if (attacks.length === 0) app.appendChild(el('div', {class: 'card muted'}, 'No attack found.'));
 const RANK = {info: 0, low: 1, medium: 2, high: 3};
+const byId = new Map(attacks.map((a) => [a.id, a]));
 // What is known of a finding's edges: under way as the input began or ended, the log silent at them.
 function edges(a) {
   const out = [];
@@ -195,7 +196,7 @@ attacks.forEach((a) => {
   if (eps.length > 0) {
     sec.appendChild(el('p', {class: 'episodes'}, fmt(eps.length) + ' episodes, ' + fmt(eps.reduce((n, e) => n + e.count, 0)) + ' ' + unit + ' in all; the first in detail below'));
     // Each later episode's edges beside it (the first's are in its detail below).
-    const notes = eps.map((e, k) => (k === 0 ? '' : edges(attacks.find((x) => x.id === e.id) || {}).map((x) => x.text).join('; ')));
+    const notes = eps.map((e, k) => (k === 0 ? '' : edges(byId.get(e.id) || {}).map((x) => x.text).join('; ')));
     const noted = notes.some((n) => n !== '');
     sec.appendChild(table([{label: 'start'}, {label: 'end'}, {label: 'seconds', num: 1}, {label: unit, num: 1}, {label: 'severity'}].concat(noted ? [{label: 'note'}] : []), eps.map((e, k) => [e.start, e.end, e.durationSeconds, e.count, e.severity].concat(noted ? [notes[k]] : []))));
   }
@@ -208,10 +209,10 @@ attacks.forEach((a) => {
   if (q) sec.appendChild(el('p', {class: 'queries' + (q.cacheBusting ? ' failing' : '')}, 'query strings: on ' + pct(q.share) + ' of its requests, ' + (q.distinct === 1 ? '1' : '~' + fmt(q.distinct)) + ' distinct' + (q.cacheBusting ? ': a different one on nearly every request — cache-busting, each misses any cache and reaches the server' : '') + (q.examples.length > 0 ? '; e.g. ' + q.examples.map((e) => '?' + esc(e)).join(', ') : '')));
   const se = a.serverErrors;
   if (se && (se.share >= 0.01 || (se.before || 0) >= 0.01)) sec.appendChild(el('p', {class: 'failing'}, 'server errors (5xx): ' + pct(se.share) + ' of all requests meanwhile' + (se.target != null && se.rest != null ? ' (' + pct(se.target) + ' of its own, ' + pct(se.rest) + ' of the rest of the site\'s)' : '') + (se.before != null ? ', ' + pct(se.before) + ' in the hour before' : '')));
-  const part = a.partOf ? attacks.find((x) => x.id === a.partOf.id) : undefined;
+  const part = a.partOf ? byId.get(a.partOf.id) : undefined;
   if (part) sec.appendChild(el('p', {class: 'part-of'}, 'part of <a href="#attack-' + part.id + '">' + esc(part.signature) + ' on ' + esc(part.target) + '</a>: ' + fmt(a.partOf.count) + ' of its ' + fmt(isCap ? part.packets : part.requests) + ' ' + unit + ' came from this address'));
   // On the same traffic as a finding above: its sources and texts are there, not listed again.
-  const same = a.sameTrafficAs != null ? attacks.find((x) => x.id === a.sameTrafficAs) : undefined;
+  const same = a.sameTrafficAs != null ? byId.get(a.sameTrafficAs) : undefined;
   if (same) {
     sec.appendChild(el('p', {class: 'same-traffic'}, 'the same traffic as <a href="#attack-' + same.id + '">' + esc(same.signature) + ' on ' + esc(same.target) + '</a>: its sources, countries and texts are listed there'));
     app.appendChild(sec);

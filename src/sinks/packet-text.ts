@@ -50,20 +50,21 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   out.push('');
   out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
+  const byId = new Map(r.attacks.map((a) => [a.id, a]));
   for (const a of r.attacks) {
     if (a.episodeOf !== undefined) continue;
     out.push('');
     out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
-    out.push(...episodeLines(a, r.attacks, i.timeZone, 'capture', dim));
+    out.push(...episodeLines(a, byId, i.timeZone, 'capture', dim));
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
     out.push(...edgeLines(a, 'capture'));
     // net.bandwidth measures bytes: its peak is in bits per second (peakRate holds bytes).
     const peak = a.signature === 'net.bandwidth' ? bps(a.peakBps) : `${fmt(a.peakRate)} packets/s`;
     out.push(`  peak ${peak} at ${when(a.peakAt).slice(11)}${a.peakBps && a.signature !== 'net.bandwidth' ? `, ${bps(a.peakBps)}` : ''}, ${fmt(a.packets)} packets, ${bytes(a.bytes)}, ~${fmt(a.distinctSources)} sources`);
     out.push(dim(`  evidence: ${Object.entries(a.evidence).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-    const part = partOfLine(a, r.attacks, 'packets');
+    const part = partOfLine(a, byId, 'packets');
     if (part !== null) out.push(part);
-    const same = sameTrafficLine(a, r.attacks);
+    const same = sameTrafficLine(a, byId);
     if (same !== null) {
       out.push(same);
       continue;

@@ -168,11 +168,13 @@ export function renderText(r: Report, o: TextOptions): string {
   out.push('');
   out.push(bold(`Verdict: ${printable(s.verdict)}`));
   const shown = o.topSources ?? 10;
+  // Findings by id, for the links between them (report/groups.ts).
+  const byId = new Map(r.attacks.map((a) => [a.id, a]));
   r.attacks.forEach((a) => {
     if (a.episodeOf !== undefined) return;
     out.push('');
     out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
-    out.push(...episodeLines(a, r.attacks, i.timeZone, 'log', dim));
+    out.push(...episodeLines(a, byId, i.timeZone, 'log', dim));
     out.push(`  ${when(a.start)} → ${when(a.end).slice(11)} ${i.timeZone}  (${duration(a.durationSeconds)})`);
     out.push(...edgeLines(a, 'log'));
     out.push(`  peak ${fmt(a.peakRate)} req/s at ${when(a.peakAt).slice(11)}, window rate ${a.windowRate} req/s, ${fmt(a.requests)} requests from ${a.distinctSources === 1 ? '1 source' : `~${fmt(a.distinctSources)} sources`}`);
@@ -181,9 +183,9 @@ export function renderText(r: Report, o: TextOptions): string {
       .join(' ');
     out.push(dim(`  evidence: ${ev}`));
     // On the same traffic as a finding above: its sources and texts are there, not listed again.
-    const same = sameTrafficLine(a, r.attacks);
+    const same = sameTrafficLine(a, byId);
     if (same !== null) out.push(same);
-    const part = partOfLine(a, r.attacks, 'requests');
+    const part = partOfLine(a, byId, 'requests');
     if (part !== null) out.push(part);
     if (a.note !== undefined) out.push(`  note: ${a.note}`);
     const se = a.serverErrors;
@@ -239,7 +241,7 @@ const SHOWN_EPISODES = 12;
  * Under the first of several findings of one signature on one target (see report/groups.ts):
  * each, one line, and that the detail below is the first's. Nothing for a finding alone.
  */
-export function episodeLines<T extends Linked & Edges>(a: T, all: readonly T[], zone: string, input: 'log' | 'capture', dim: (s: string) => string): string[] {
+export function episodeLines<T extends Linked & Edges>(a: T, byId: ReadonlyMap<number, T>, zone: string, input: 'log' | 'capture', dim: (s: string) => string): string[] {
   const eps = a.episodes;
   if (eps === undefined) return [];
   const last = eps.reduce((m, e) => (e.end > m ? e.end : m), eps[0]!.end);
@@ -250,7 +252,7 @@ export function episodeLines<T extends Linked & Edges>(a: T, all: readonly T[], 
     // Times of day; a date where an episode is on another day than the first's start.
     out.push(`    ${span(a.start, e.start)} → ${span(e.start, e.end).padEnd(8)} ${`(${duration(e.durationSeconds)})`.padEnd(12)} ${fmt(e.count).padStart(9)}${mixed ? `  ${e.severity}` : ''}`);
     // What is known of its edges (the log silent before or after it): the first's are in its detail.
-    const x = k > 0 ? all.find((f) => f.id === e.id) : undefined;
+    const x = k > 0 ? byId.get(e.id) : undefined;
     if (x !== undefined) out.push(...edgeLines(x, input).map((l) => `    ${l}`));
   });
   if (eps.length > SHOWN_EPISODES) out.push(dim(`    … ${fmt(eps.length - SHOWN_EPISODES)} more listed in --format json`));
@@ -262,17 +264,17 @@ export function episodeLines<T extends Linked & Edges>(a: T, all: readonly T[], 
  * A finding on the same traffic as an earlier one (see report/groups.ts): the line that points
  * there instead of listing its sources and texts again; null for any other.
  */
-export function sameTrafficLine(a: Linked, all: readonly Linked[]): string | null {
+export function sameTrafficLine(a: Linked, byId: ReadonlyMap<number, Linked>): string | null {
   if (a.sameTrafficAs === undefined) return null;
-  const first = all.find((x) => x.id === a.sameTrafficAs);
+  const first = byId.get(a.sameTrafficAs);
   if (first === undefined) return null;
   return `  the same traffic as ${first.signature} on ${clip(first.target, 60)} above: its sources, countries and texts are listed there`;
 }
 
 /** A source finding that was part of a URL's (a service's) finding (see report/groups.ts): the line saying so; null for any other. */
-export function partOfLine(a: Linked, all: readonly (Linked & { requests?: number; packets?: number })[], unit: 'requests' | 'packets'): string | null {
+export function partOfLine(a: Linked, byId: ReadonlyMap<number, Linked & { requests?: number; packets?: number }>, unit: 'requests' | 'packets'): string | null {
   const p = a.partOf;
-  const of = p === undefined ? undefined : all.find((x) => x.id === p.id);
+  const of = p === undefined ? undefined : byId.get(p.id);
   if (p === undefined || of === undefined) return null;
   const total = of[unit];
   return `  part of ${of.signature} on ${clip(of.target, 60)}: ${fmt(p.count)}${total !== undefined ? ` of its ${fmt(total)}` : ''} ${unit} came from this address`;

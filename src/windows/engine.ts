@@ -10,7 +10,7 @@ import { SpaceSaving } from '../sketches/space-saving.js';
 import { C, N_COUNTERS, type BucketPartial } from '../partial/partial.js';
 import { Alert } from '../detectors/alert.js';
 import type { DetectConfig } from '../detectors/config.js';
-import type { Finding } from '../detectors/finding.js';
+import { round, type Finding } from '../detectors/finding.js';
 import { detectHttp } from '../detectors/index.js';
 import { Baseline } from './baseline.js';
 import { StepBucket, urlKey } from './bucket.js';
@@ -173,7 +173,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   forwardedShare(): number {
     const first = this.judgedBefore();
     const [f, n] = first !== undefined ? [first.beforeForwarded, first.beforeRequests] : [this.totals[C.XFF]!, this.totals[C.REQUESTS]!];
-    return n > 0 ? Math.round((f / n) * 1000) / 1000 : 0;
+    return n > 0 ? round(f / n, 3) : 0;
   }
 
   /** The first attack alert, when enough traffic came before it to judge the site's own by. */
@@ -282,7 +282,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     for (let m = Math.floor(lo / 60); m <= last; m++) n += this.perMinute.get(m) ?? 0;
     const rate = n / Math.max(60, until - lo);
     if (n < SILENCE_MIN_BEFORE || rate * seconds < SILENCE_MIN_EXPECTED) return null;
-    return { start: from, end: to, rateBefore: Math.round(rate * 100) / 100 };
+    return { start: from, end: to, rateBefore: round(rate) };
   }
 
   private foldTotals(b: StepBucket): void {
