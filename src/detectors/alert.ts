@@ -67,7 +67,9 @@ export class Alert extends AlertBase<StepBucket> {
       this.requests += b.requests;
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
-      for (const e of b.topSources()) this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+      const top = b.sortedSources();
+      const w = top.words;
+      for (let i = 0; i < top.length; i++) this.sources.summary.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
       addTexts(this.urls, [...b.urls.values()].map((u) => ({ text: u.text, count: u.count })));
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
       for (const d of b.sourceDetail.values()) {
@@ -104,11 +106,14 @@ export class Alert extends AlertBase<StepBucket> {
     if (c / b.step < this.level) return;
     this.bucketSpan(b, c);
     this.requests += c;
-    for (const e of b.topSources()) {
-      const p = prefixOf([e.w0, e.w1, e.w2, e.w3]);
+    const top = b.sortedSources();
+    const w = top.words;
+    for (let i = 0; i < top.length; i++) {
+      const [s0, s1, s2, s3] = [w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!];
+      const p = prefixOf([s0, s1, s2, s3]);
       if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
-      this.sources.summary.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-      hashWords(e.w0, e.w1, e.w2, e.w3, SOURCE_SEED);
+      this.sources.summary.add(s0, s1, s2, s3, top.counts[i]!, top.errors[i]!);
+      hashWords(s0, s1, s2, s3, SOURCE_SEED);
       this.hll.add(hash64[0]!, hash64[1]!);
     }
   }

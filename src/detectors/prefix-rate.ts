@@ -37,12 +37,18 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
     else byV6.set(`${p0}:${p1}`, m);
   }
   for (const b of view.buckets) {
-    for (const e of b.topSources()) {
-      const v4 = isV4(e.w0, e.w1, e.w2);
-      const m = v4 ? byV4.get((e.w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${e.w0}:${e.w1}`) : undefined;
+    const top = b.sortedSources();
+    const w = top.words;
+    for (let i = 0; i < top.length; i++) {
+      const w0 = w[i * 4]!;
+      const w1 = w[i * 4 + 1]!;
+      const w2 = w[i * 4 + 2]!;
+      const w3 = w[i * 4 + 3]!;
+      const v4 = isV4(w0, w1, w2);
+      const m = v4 ? byV4.get((w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${w0}:${w1}`) : undefined;
       if (m === undefined) continue;
-      const sk = v4 ? e.w3 : `${e.w0}:${e.w1}:${e.w2}:${e.w3}`;
-      m.set(sk, (m.get(sk) ?? 0) + e.count);
+      const sk = v4 ? w3 : `${w0}:${w1}:${w2}:${w3}`;
+      m.set(sk, (m.get(sk) ?? 0) + top.counts[i]!);
     }
   }
   for (const p of heavy) {

@@ -33,6 +33,30 @@ export interface TopEntry {
 }
 
 
+/** A summary's entries in top() order, in typed arrays (see SpaceSaving.sorted). */
+export class TopList {
+  constructor(
+    /** Four key words per entry. */
+    readonly words: Uint32Array,
+    readonly counts: Float64Array,
+    readonly errors: Float64Array,
+  ) {}
+
+  get length(): number {
+    return this.counts.length;
+  }
+
+  /** As objects, for the few readers that keep or pass them on. */
+  entries(): TopEntry[] {
+    const w = this.words;
+    const out = new Array<TopEntry>(this.length);
+    for (let i = 0; i < out.length; i++) {
+      out[i] = { w0: w[i * 4]!, w1: w[i * 4 + 1]!, w2: w[i * 4 + 2]!, w3: w[i * 4 + 3]!, count: this.counts[i]!, error: this.errors[i]! };
+    }
+    return out;
+  }
+}
+
 export class SpaceSaving {
   readonly capacity: number;
   private readonly keys: Uint32Array;
@@ -269,20 +293,36 @@ export class SpaceSaving {
 
   /** Entries sorted by count descending, ties by key (deterministic). */
   top(limit = this.capacity): TopEntry[] {
-    const out: TopEntry[] = [];
-    for (let s = 0; s < this.n; s++) {
-      const k = s * 4;
-      out.push({
-        w0: this.keys[k]!,
-        w1: this.keys[k + 1]!,
-        w2: this.keys[k + 2]!,
-        w3: this.keys[k + 3]!,
-        count: this.counts[s]!,
-        error: this.errors[s]!,
-      });
+    return this.sorted(limit).entries();
+  }
+
+  /**
+   * The same entries in the same order as top(), in typed arrays: no object per entry. The
+   * main thread sorts every step bucket's sources once and reads them several times over the
+   * window (detectors, totals, history); as objects they were ~60 KiB of short-lived heap a
+   * step that lived just long enough to be copied by every scavenge.
+   */
+  sorted(limit = this.capacity): TopList {
+    const n = this.n;
+    const order = new Array<number>(n);
+    for (let s = 0; s < n; s++) order[s] = s;
+    const c = this.counts;
+    const k = this.keys;
+    order.sort((a, b) => c[b]! - c[a]! || k[a * 4]! - k[b * 4]! || k[a * 4 + 1]! - k[b * 4 + 1]! || k[a * 4 + 2]! - k[b * 4 + 2]! || k[a * 4 + 3]! - k[b * 4 + 3]!);
+    const m = Math.min(n, limit);
+    const words = new Uint32Array(m * 4);
+    const counts = new Float64Array(m);
+    const errors = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const s = order[i]!;
+      words[i * 4] = k[s * 4]!;
+      words[i * 4 + 1] = k[s * 4 + 1]!;
+      words[i * 4 + 2] = k[s * 4 + 2]!;
+      words[i * 4 + 3] = k[s * 4 + 3]!;
+      counts[i] = c[s]!;
+      errors[i] = this.errors[s]!;
     }
-    out.sort(compareEntries);
-    return out.length > limit ? out.slice(0, limit) : out;
+    return new TopList(words, counts, errors);
   }
 
   /**

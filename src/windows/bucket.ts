@@ -8,7 +8,7 @@
  * most MAX_URLS hot URLs and MAX_SOURCES hot sources.
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import { SpaceSaving, type TopList } from '../sketches/space-saving.js';
 import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } from '../partial/partial.js';
 import { addHist } from '../geo/country-code.js';
 import { QUERY_EXAMPLES, QUERY_HLL_P } from '../partial/log-folder.js';
@@ -251,8 +251,8 @@ export class StepBucket {
   readonly sourceDetail = new Map<string, SourceAgg>();
   /** Requests by country code (geolocated in the workers). */
   readonly countries = new Map<number, number>();
-  private cachedSources: TopEntry[] | null = null;
-  private cachedPrefixes: TopEntry[] | null = null;
+  private sortedSrc: TopList | null = null;
+  private sortedPfx: TopList | null = null;
 
   constructor(index: number, step: number) {
     this.index = index;
@@ -269,8 +269,8 @@ export class StepBucket {
   }
 
   add(p: BucketPartial): void {
-    this.cachedSources = null;
-    this.cachedPrefixes = null;
+    this.sortedSrc = null;
+    this.sortedPfx = null;
     for (let i = 0; i < N_COUNTERS; i++) this.counters[i]! += p.counters[i]!;
     for (let i = 0; i < this.step; i++) this.perSecond[i]! += p.perSecond[i]!;
     this.hll.mergeBytes(p.hll);
@@ -301,15 +301,15 @@ export class StepBucket {
     if (this.sourceDetail.size > MAX_SOURCES * 2) prune(this.sourceDetail, MAX_SOURCES);
   }
 
-  /** Top sources, computed once per change (buckets are read many times once sealed). */
-  topSources(): TopEntry[] {
-    this.cachedSources ??= this.sources.top();
-    return this.cachedSources;
+  /** Top sources, sorted once per change (buckets are read many times once sealed). */
+  sortedSources(): TopList {
+    this.sortedSrc ??= this.sources.sorted();
+    return this.sortedSrc;
   }
 
-  topPrefixes(): TopEntry[] {
-    this.cachedPrefixes ??= this.prefixes.top();
-    return this.cachedPrefixes;
+  sortedPrefixes(): TopList {
+    this.sortedPfx ??= this.prefixes.sorted();
+    return this.sortedPfx;
   }
 }
 

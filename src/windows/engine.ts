@@ -222,17 +222,18 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
       else if (a.kind === 'site') site = true;
     }
     this.baseline.learn(b, exclude, !site);
-    const top = b.topSources();
-    for (const e of top) this.history.sources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    const top = b.sortedSources();
+    const w = top.words;
+    for (let i = 0; i < top.length; i++) this.history.sources.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
     this.history.requests += b.requests;
     this.history.forwarded += b.counters[C.XFF]!;
     this.history.addCountries(b.countries);
     this.history.endStep();
     if (this.open.size === 0 && top.length > 0) {
-      for (const e of top) this.normalRates.add(e.count / b.step);
+      for (let i = 0; i < top.length; i++) this.normalRates.add(top.counts[i]! / b.step);
       // Sources below the top list: fewer requests than its smallest entry.
       const rest = Math.max(0, Math.round(b.hll.estimate()) - top.length);
-      if (rest > 0) this.normalRates.add(top[top.length - 1]!.count / b.step, rest);
+      if (rest > 0) this.normalRates.add(top.counts[top.length - 1]! / b.step, rest);
     }
   }
 
@@ -287,7 +288,9 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   private foldTotals(b: StepBucket): void {
     this.allSources.merge(b.hll);
-    for (const e of b.topSources()) this.topSources.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    const top = b.sortedSources();
+    const w = top.words;
+    for (let i = 0; i < top.length; i++) this.topSources.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
     for (const [key, u] of b.urls) {
       this.topUrls.add(u.w0, u.w1, 0, 0, u.count);
       if (!this.urlText.has(key)) this.urlText.set(key, u.text);

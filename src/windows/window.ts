@@ -79,10 +79,11 @@ export class WindowView {
     const floor = min / n;
     const cand = new Map<string, [number, number, number, number]>();
     for (const b of this.buckets) {
-      for (const e of which === 'sources' ? b.topSources() : b.topPrefixes()) {
-        if (e.count < floor) break;
-        const key = ipKey(e.w0, e.w1, e.w2, e.w3);
-        if (!cand.has(key)) cand.set(key, [e.w0, e.w1, e.w2, e.w3]);
+      const top = which === 'sources' ? b.sortedSources() : b.sortedPrefixes();
+      const w = top.words;
+      for (let i = 0; i < top.length && top.counts[i]! >= floor; i++) {
+        const key = ipKey(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!);
+        if (!cand.has(key)) cand.set(key, [w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!]);
       }
     }
     const out: CountedKey[] = [];
