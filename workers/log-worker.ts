@@ -7,7 +7,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { LogFolder } from '../src/partial/log-folder.js';
 import type { LogTask } from '../src/pipeline/task.js';
-import { partialTransferList, type Partial } from '../src/partial/partial.js';
+import { packPartial, partialTransferList, type Partial } from '../src/partial/partial.js';
 import { READ_FAILED, readOwnedLines } from '../src/sources/file-range.js';
 
 
@@ -39,6 +39,7 @@ export default function foldChunk(task: LogTask): unknown {
     partial = folder.fold(owned.bytes, task.seq);
     if (owned.overlongTail > 0) LogFolder.appendOverlong(partial, task.config.maxSamples);
   }
+  packPartial(partial);
   return move({
     get [transferableSymbol]() {
       return partialTransferList(partial);

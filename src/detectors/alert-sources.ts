@@ -20,7 +20,7 @@ export class AlertSources {
   private frozenLegit: Map<string, TopEntry> | null = null;
 
   constructor(private readonly capacity: number) {
-    this.ss = new SpaceSaving(capacity);
+    this.ss = new SpaceSaving(capacity, 64);
   }
 
   /** The live summary (absorb adds to it while the alert is open). */
@@ -30,7 +30,7 @@ export class AlertSources {
 
   /** The live summary of that part. */
   get legitSummary(): SpaceSaving {
-    this.legitSs ??= new SpaceSaving(this.capacity);
+    this.legitSs ??= new SpaceSaving(this.capacity, 64);
     return this.legitSs;
   }
 

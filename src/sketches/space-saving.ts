@@ -59,17 +59,25 @@ export class TopList {
 
 export class SpaceSaving {
   readonly capacity: number;
-  private readonly keys: Uint32Array;
-  private readonly counts: Float64Array;
-  private readonly errors: Float64Array;
-  private readonly heap: Int32Array;
-  private readonly heapPos: Int32Array;
-  private readonly index: Int32Array;
-  private readonly mask: number;
+  private keys: Uint32Array;
+  private counts: Float64Array;
+  private errors: Float64Array;
+  private heap: Int32Array;
+  private heapPos: Int32Array;
+  private index: Int32Array;
+  private mask: number;
+  /** Slots allocated so far (grows to `capacity`). */
+  private room: number;
   private n = 0;
   private weight = 0;
 
-  constructor(capacity: number) {
+  /**
+   * `initial`: slots to allocate at first, grown ×4 up to `capacity` as keys arrive. Nothing is
+   * evicted before `capacity` keys, so the summary is the same as one allocated whole; a step
+   * bucket of a quiet log (a day at 20 requests/s is 8,640 steps of ~200 sources) no longer
+   * allocates and zeroes 60 KiB of arrays a step for 1,280 slots it never uses.
+   */
+  constructor(capacity: number, initial = capacity) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
       throw new SketchError(
         'SS_BAD_CAPACITY',
@@ -77,15 +85,44 @@ export class SpaceSaving {
       );
     }
     this.capacity = capacity;
-    this.keys = new Uint32Array(capacity * 4);
-    this.counts = new Float64Array(capacity);
-    this.errors = new Float64Array(capacity);
-    this.heap = new Int32Array(capacity);
-    this.heapPos = new Int32Array(capacity);
+    this.room = Math.max(1, Math.min(capacity, Math.floor(initial)));
+    this.keys = new Uint32Array(this.room * 4);
+    this.counts = new Float64Array(this.room);
+    this.errors = new Float64Array(this.room);
+    this.heap = new Int32Array(this.room);
+    this.heapPos = new Int32Array(this.room);
+    this.index = new Int32Array(SpaceSaving.indexSize(this.room));
+    this.mask = this.index.length - 1;
+  }
+
+  private static indexSize(slots: number): number {
     let size = 4;
-    while (size < capacity * 2) size <<= 1;
-    this.index = new Int32Array(size);
-    this.mask = size - 1;
+    while (size < slots * 2) size <<= 1;
+    return size;
+  }
+
+  /** More slots (all n in use): arrays copied, the index rebuilt for its new size. */
+  private grow(): void {
+    const room = Math.min(this.capacity, this.room * 4);
+    const keys = new Uint32Array(room * 4);
+    keys.set(this.keys);
+    this.keys = keys;
+    const counts = new Float64Array(room);
+    counts.set(this.counts);
+    this.counts = counts;
+    const errors = new Float64Array(room);
+    errors.set(this.errors);
+    this.errors = errors;
+    const heap = new Int32Array(room);
+    heap.set(this.heap);
+    this.heap = heap;
+    const heapPos = new Int32Array(room);
+    heapPos.set(this.heapPos);
+    this.heapPos = heapPos;
+    this.index = new Int32Array(SpaceSaving.indexSize(room));
+    this.mask = this.index.length - 1;
+    for (let s = 0; s < this.n; s++) this.indexInsert(s);
+    this.room = room;
   }
 
   get size(): number {
@@ -192,6 +229,7 @@ export class SpaceSaving {
     }
     let slot: number;
     if (this.n < this.capacity) {
+      if (this.n === this.room) this.grow();
       slot = this.n++;
       this.counts[slot] = count;
       this.errors[slot] = error;

@@ -245,8 +245,8 @@ export class StepBucket {
   readonly perSecond: Float64Array;
   readonly counters = new Float64Array(N_COUNTERS);
   readonly hll = new HyperLogLog(14);
-  readonly sources = new SpaceSaving(1024);
-  readonly prefixes = new SpaceSaving(256);
+  readonly sources = new SpaceSaving(1024, 64);
+  readonly prefixes = new SpaceSaving(256, 64);
   readonly urls = new Map<string, UrlAgg>();
   readonly sourceDetail = new Map<string, SourceAgg>();
   /** Requests by country code (geolocated in the workers). */

@@ -37,6 +37,23 @@ describe('SpaceSaving', () => {
     }
   });
 
+  it('grown from a few slots, is the same summary as one allocated whole (through evictions and serialization)', () => {
+    const items = stream(100_000, 20_000, 11);
+    const whole = new SpaceSaving(1024);
+    const grown = new SpaceSaving(1024, 8);
+    for (let i = 0; i < items.length; i++) {
+      const k = items[i]!;
+      whole.add(k, 1, 0xffff, k * 7, 1 + (i % 3));
+      grown.add(k, 1, 0xffff, k * 7, 1 + (i % 3));
+      if (i === 500) expect(grown.top()).toEqual(whole.top());
+    }
+    expect(grown.size).toBe(1024);
+    expect(grown.minCount).toBeGreaterThan(0);
+    expect(grown.top()).toEqual(whole.top());
+    expect(grown.countOf(items[0]!, 1, 0xffff, items[0]! * 7)).toBe(whole.countOf(items[0]!, 1, 0xffff, items[0]! * 7));
+    expect(grown.toBytes()).toEqual(whole.toBytes());
+  });
+
   it('merges two halves into a summary that still holds every key above 1%', () => {
     const items = stream(200_000, 20_000, 11);
     const a = new SpaceSaving(150);
