@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchScenario, generateAccessLog } from '../src/generate/access-log.js';
+import { benchScenario, generateAccessLog, quietDayScenario } from '../src/generate/access-log.js';
 import { streamBenchCapture } from '../src/generate/capture.js';
 import { defaultThreads } from '../src/pipeline/analyze.js';
 import { runMicro } from './micro.js';
@@ -125,7 +125,8 @@ interface Suite {
  * the default (peak RSS varies ±5 % run to run; flatness compares the higher peaks), then
  * twice at bigN for the RSS flatness check.
  */
-function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: number, keep: boolean): void {
+/** Returns the default-threads rate. */
+function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: number, keep: boolean): number {
   const file = join(dir, s.file);
   let t0 = performance.now();
   s.generate(file, n);
@@ -171,6 +172,7 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
   const scaling = defRate / (results[0]!.lines / (results[0]!.ms / 1000));
   console.log(`thread scaling 1 → ${threads}: ×${scaling.toFixed(2)}`);
   console.log('');
+  return defRate;
 }
 
 const LOGS: Suite = {
@@ -204,6 +206,26 @@ const PACKETS: Suite = {
   floor: recordFloor,
 };
 
+/**
+ * A log at a common rate rather than a busy one: a day at 20 requests/s with a flood in the
+ * evening (quietDayScenario). Its cost is per step as much as per line, which the busy log
+ * (one or two steps a chunk) does not show; printed beside the busy log's rate of the same run.
+ */
+function quietDay(dir: string, threads: number, busyRate: number, keep: boolean): void {
+  const file = join(dir, 'quiet-day.log');
+  const fd = openSync(file, 'w');
+  generateAccessLog(quietDayScenario(), (s) => writeSync(fd, s));
+  fsyncSync(fd);
+  closeSync(fd);
+  const r = runCase(`full, a quiet day (24 h at 20 req/s), ${threads} threads`, file, threads);
+  if (!keep) rmSync(file);
+  const rate = r.lines / (r.ms / 1000);
+  console.log(
+    `${r.name}: ${r.lines.toLocaleString('en-US')} lines in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} lines/s (${((rate / busyRate) * 100).toFixed(0)} % of the busy log's rate), ${r.cpuS.toFixed(2)} s CPU (main thread ${r.cpuMainS?.toFixed(2) ?? '-'} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB${r.steal === null ? '' : `, host steal ${r.steal.toFixed(0)} %`}`,
+  );
+  console.log('');
+}
+
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -227,7 +249,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const keep = values.keep === true;
   try {
     console.log(`floodscope bench: node ${process.version}, ${threads} cores; generated inputs in ${dir}`);
-    if (!values['skip-logs']) runSuite(LOGS, dir, Number(values.lines ?? 2_000_000), Number(values['big-lines'] ?? 10_000_000), threads, keep);
+    if (!values['skip-logs']) {
+      const busy = runSuite(LOGS, dir, Number(values.lines ?? 2_000_000), Number(values['big-lines'] ?? 10_000_000), threads, keep);
+      quietDay(dir, threads, busy, keep);
+    }
     if (!values['skip-packets']) runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
     // The pipe case runs 6M lines (~7 s): the target is a sustained rate with flat RSS, and a
     // 2M-line run (~3 s) is mostly start-up — workers compiling, RSS ramping to its plateau.

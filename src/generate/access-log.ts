@@ -88,6 +88,26 @@ export function benchScenario(lines: number, seed = 7): ScenarioOptions {
   };
 }
 
+/**
+ * The bench's quiet day: a site at 20 requests/s for 24 hours (1.7M lines) with a ten-minute
+ * flood in the evening. Per line it costs more than the busy log of benchScenario: a chunk holds
+ * ~35 steps instead of one or two, and each step has its summaries, hot URLs and sources.
+ */
+export function quietDayScenario(seed = 7): ScenarioOptions {
+  const duration = 86_400;
+  return {
+    seed,
+    start: Date.UTC(2025, 5, 1, 0, 0, 0) / 1000,
+    zoneMinutes: 0,
+    duration,
+    backgroundRate: 20,
+    backgroundUsers: 8000,
+    flood: { from: 19 * 3600, to: 19 * 3600 + 600, rate: 300, sources: 500, target: '/search' },
+    flashCrowd: null,
+    hotSource: null,
+  };
+}
+
 const PATHS = [
   '/', '/index.html', '/about', '/contact', '/pricing', '/blog/', '/docs/', '/docs/install', '/docs/config', '/docs/faq',
   '/products/widget', '/products/gadget', '/products/gizmo', '/cart', '/checkout', '/account', '/search?q=widget',

@@ -122,8 +122,9 @@ export class UrlAgg {
   private readonly sources = new LazySources(12);
   /** User agents and referrers, folded as lazily as the sources. */
   private pending: SubjectDetail[] = [];
-  private readonly foldedUas = new Map<string, number>();
-  private readonly foldedRefs = new Map<string, number>();
+  /** Made at the first fold (most URLs of most steps never have more than PENDING_PARTS parts). */
+  private foldedUas: Map<string, number> | null = null;
+  private foldedRefs: Map<string, number> | null = null;
   /** Requests by country code (geolocated in the workers). */
   readonly countries = new Map<number, number>();
 
@@ -149,8 +150,8 @@ export class UrlAgg {
 
   private fold(): void {
     for (const d of this.pending) {
-      addTexts(this.foldedUas, d.uas);
-      addTexts(this.foldedRefs, d.refs);
+      addTexts((this.foldedUas ??= new Map()), d.uas);
+      addTexts((this.foldedRefs ??= new Map()), d.refs);
     }
     this.pending = [];
   }
@@ -166,8 +167,8 @@ export class UrlAgg {
   }
 
   addTextsTo(uas: Map<string, number>, refs: Map<string, number>): void {
-    addMapInto(uas, this.foldedUas);
-    addMapInto(refs, this.foldedRefs);
+    if (this.foldedUas !== null) addMapInto(uas, this.foldedUas);
+    if (this.foldedRefs !== null) addMapInto(refs, this.foldedRefs);
     for (const d of this.pending) {
       addTexts(uas, d.uas);
       addTexts(refs, d.refs);
