@@ -54,6 +54,29 @@ describe('SpaceSaving', () => {
     expect(grown.toBytes()).toEqual(whole.toBytes());
   });
 
+  it('lists its entries by count, ties by key, whatever the keys (IPv4 sources, IPv6 ones, a mix, fractional counts)', () => {
+    const rnd = new Random(5);
+    const sorted = (ss: SpaceSaving) =>
+      [...ss.top()].sort((a, b) => b.count - a.count || a.w0 - b.w0 || a.w1 - b.w1 || a.w2 - b.w2 || a.w3 - b.w3);
+    const cases: [string, (i: number) => [number, number, number, number, number]][] = [
+      ['IPv4', (i) => [0, 0, 0xffff, (0xc0000000 + (((i * 2654435761) >>> 0) % 5000)) >>> 0, 1 + (i % 4)]],
+      ['IPv6', (i) => [0x20010db8, i % 7, 0, i % 300, 1 + (i % 3)]],
+      ['mixed', (i) => (i % 5 === 0 ? [0x20010db8, 0, 0, i % 50, 2] : [0, 0, 0xffff, 0xc0000000 + (i % 400), 1])],
+      ['fractional', (i) => [0, 0, 0xffff, i % 300, 0.5]],
+    ];
+    for (const [name, key] of cases) {
+      const ss = new SpaceSaving(256, 16);
+      for (let i = 0; i < 20_000; i++) {
+        const [w0, w1, w2, w3, c] = key(Math.floor(rnd.next() * 1e6));
+        ss.add(w0, w1, w2, w3, c);
+      }
+      const want = sorted(ss);
+      expect(new Set(want.map((e) => e.count)).size, name).toBeLessThan(want.length); // ties present
+      expect(ss.top(), name).toEqual(want);
+      expect(ss.sorted(10).entries(), name).toEqual(want.slice(0, 10));
+    }
+  });
+
   it('merges two halves into a summary that still holds every key above 1%', () => {
     const items = stream(200_000, 20_000, 11);
     const a = new SpaceSaving(150);
