@@ -1,5 +1,6 @@
 /**
- * Piscina worker entry: a chunk of log text in, a Partial out (transferred). Two kinds of
+ * Piscina worker entry: a chunk of log text in, a Partial out (packed into one buffer and
+ * transferred: see packPartial). Two kinds of
  * task: a chunk of bytes transferred from the main thread (gzip, stdin), or a byte range
  * of a plain file that the worker reads itself (see src/sources/file-range.ts). All logic
  * lives in src/; this file keeps one folder per configuration and one read buffer.

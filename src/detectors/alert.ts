@@ -109,7 +109,10 @@ export class Alert extends AlertBase<StepBucket> {
     const top = b.sortedSources();
     const w = top.words;
     for (let i = 0; i < top.length; i++) {
-      const [s0, s1, s2, s3] = [w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!];
+      const s0 = w[i * 4]!;
+      const s1 = w[i * 4 + 1]!;
+      const s2 = w[i * 4 + 2]!;
+      const s3 = w[i * 4 + 3]!;
       const p = prefixOf([s0, s1, s2, s3]);
       if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
       this.sources.summary.add(s0, s1, s2, s3, top.counts[i]!, top.errors[i]!);

@@ -104,21 +104,16 @@ export class SpaceSaving {
   /** More slots (all n in use): arrays copied, the index rebuilt for its new size. */
   private grow(): void {
     const room = Math.min(this.capacity, this.room * 4);
-    const keys = new Uint32Array(room * 4);
-    keys.set(this.keys);
-    this.keys = keys;
-    const counts = new Float64Array(room);
-    counts.set(this.counts);
-    this.counts = counts;
-    const errors = new Float64Array(room);
-    errors.set(this.errors);
-    this.errors = errors;
-    const heap = new Int32Array(room);
-    heap.set(this.heap);
-    this.heap = heap;
-    const heapPos = new Int32Array(room);
-    heapPos.set(this.heapPos);
-    this.heapPos = heapPos;
+    const widen = <T extends Uint32Array | Float64Array | Int32Array>(a: T, length: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(length);
+      b.set(a as never);
+      return b;
+    };
+    this.keys = widen(this.keys, room * 4);
+    this.counts = widen(this.counts, room);
+    this.errors = widen(this.errors, room);
+    this.heap = widen(this.heap, room);
+    this.heapPos = widen(this.heapPos, room);
     this.index = new Int32Array(SpaceSaving.indexSize(room));
     this.mask = this.index.length - 1;
     for (let s = 0; s < this.n; s++) this.indexInsert(s);
@@ -346,6 +341,7 @@ export class SpaceSaving {
     for (let s = 0; s < n; s++) order[s] = s;
     const c = this.counts;
     const k = this.keys;
+    // compareEntries' order, on slots.
     order.sort((a, b) => c[b]! - c[a]! || k[a * 4]! - k[b * 4]! || k[a * 4 + 1]! - k[b * 4 + 1]! || k[a * 4 + 2]! - k[b * 4 + 2]! || k[a * 4 + 3]! - k[b * 4 + 3]!);
     const m = Math.min(n, limit);
     const words = new Uint32Array(m * 4);
