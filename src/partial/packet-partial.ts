@@ -6,6 +6,7 @@
  */
 
 import type { CountryHist } from '../geo/country-code.js';
+import { packArrays, transferList, type PackedArray } from './pack.js';
 
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
@@ -153,49 +154,49 @@ export interface PacketPartial {
   lateAck: Uint32Array;
 }
 
-export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  const add = (a: { buffer: ArrayBufferLike }) => {
-    if (a.buffer.byteLength > 0 && !out.includes(a.buffer as ArrayBuffer)) out.push(a.buffer as ArrayBuffer);
-  };
-  add(p.openSyn);
-  add(p.openSynBucket);
-  add(p.openSynService);
-  add(p.lateAck);
+/** Every typed array of a PacketPartial, each replaced by what `f` returns for it (see pack.ts). */
+function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): void {
+  p.openSyn = f(p.openSyn);
+  p.openSynBucket = f(p.openSynBucket);
+  p.openSynService = f(p.openSynService);
+  p.lateAck = f(p.lateAck);
   for (const b of p.buckets) {
-    add(b.perSecondPackets);
-    add(b.perSecondBytes);
-    add(b.counters);
-    add(b.hll);
+    b.perSecondPackets = f(b.perSecondPackets);
+    b.perSecondBytes = f(b.perSecondBytes);
+    b.counters = f(b.counters);
+    b.hll = f(b.hll);
     for (const v of b.victims) {
-      add(v.c);
-      add(v.perSecondPackets);
-      add(v.perSecondBytes);
-      add(v.perSecondKind);
-      add(v.srcWords);
-      add(v.srcCounts);
-      add(v.hll);
-      add(v.reflectorHll);
-      for (const a of v.kindWords) add(a);
-      for (const a of v.kindCounts) add(a);
-      for (const a of v.kindHll) add(a);
-      if (v.countries) {
-        add(v.countries.codes);
-        add(v.countries.counts);
-      }
+      v.c = f(v.c);
+      v.perSecondPackets = f(v.perSecondPackets);
+      v.perSecondBytes = f(v.perSecondBytes);
+      v.perSecondKind = f(v.perSecondKind);
+      v.srcWords = f(v.srcWords);
+      v.srcCounts = f(v.srcCounts);
+      v.hll = f(v.hll);
+      v.reflectorHll = f(v.reflectorHll);
+      v.kindWords = v.kindWords.map((a) => f(a));
+      v.kindCounts = v.kindCounts.map((a) => f(a));
+      v.kindHll = v.kindHll.map((a) => f(a));
+      if (v.countries) v.countries = { codes: f(v.countries.codes), counts: f(v.countries.counts) };
     }
     for (const s of b.services) {
-      add(s.perSecondSyn);
-      add(s.srcWords);
-      add(s.srcCounts);
-      add(s.hll);
-      add(s.connWords);
-      add(s.connCounts);
-      if (s.countries) {
-        add(s.countries.codes);
-        add(s.countries.counts);
-      }
+      s.perSecondSyn = f(s.perSecondSyn);
+      s.srcWords = f(s.srcWords);
+      s.srcCounts = f(s.srcCounts);
+      s.srcCompleted = f(s.srcCompleted);
+      s.hll = f(s.hll);
+      s.connWords = f(s.connWords);
+      s.connCounts = f(s.connCounts);
+      if (s.countries) s.countries = { codes: f(s.countries.codes), counts: f(s.countries.counts) };
     }
   }
-  return out;
+}
+
+/** Copy the PacketPartial's arrays into one buffer (see pack.ts), for the worker to send. */
+export function packPacketPartial(p: PacketPartial): ArrayBuffer {
+  return packArrays((f) => mapArrays(p, f));
+}
+
+export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
+  return transferList((f) => mapArrays(p, f));
 }

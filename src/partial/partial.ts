@@ -35,6 +35,7 @@ export interface TextCount {
 }
 
 import type { CountryHist } from '../geo/country-code.js';
+import { packArrays, transferList, type PackedArray } from './pack.js';
 
 /** Detail of one hot subject (a URL, or a source) inside one bucket of one chunk. */
 export interface SubjectDetail {
@@ -131,7 +132,7 @@ export interface Partial {
   spare?: ArrayBuffer;
 }
 
-/** Every typed array of a Partial, each replaced by what `f` returns for it (see packPartial). */
+/** Every typed array of a Partial, each replaced by what `f` returns for it (see pack.ts). */
 function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): void {
   p.reasons = f(p.reasons);
   for (const b of p.buckets) {
@@ -158,40 +159,12 @@ function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): void {
   }
 }
 
-type PackedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array;
-
-/**
- * Copy every typed array of a Partial into one buffer, each field becoming a view on it, so
- * that it crosses to the main thread as one transferred buffer. A chunk of a log at a typical
- * rate (20 requests/s) spans ~35 steps, each with its bucket's and its hot URLs' and sources'
- * arrays: ~4,300 small buffers a chunk, each transferred, allocated and tracked by the garbage
- * collector on both threads — a day's 1.7M-line log took 19 s of CPU where 0.9 M lines/s
- * would take 4 (session 14). The copy is a few hundred KiB a chunk.
- */
+/** Copy the Partial's arrays into one buffer (see pack.ts), for the worker to send. */
 export function packPartial(p: Partial): ArrayBuffer {
-  let bytes = 0;
-  mapArrays(p, (a) => {
-    bytes += (a.byteLength + 7) & ~7;
-    return a;
-  });
-  const buf = new ArrayBuffer(bytes);
-  let off = 0;
-  mapArrays(p, <T extends PackedArray>(a: T): T => {
-    const view = new (a.constructor as new (b: ArrayBuffer, o: number, n: number) => T)(buf, off, a.length);
-    view.set(a as never);
-    off += (a.byteLength + 7) & ~7;
-    return view;
-  });
-  return buf;
+  return packArrays((f) => mapArrays(p, f));
 }
 
 /** Every ArrayBuffer in a Partial, for the transfer list (each once). */
 export function partialTransferList(p: Partial): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  if (p.spare !== undefined) out.add(p.spare);
-  mapArrays(p, (a) => {
-    if (a.buffer.byteLength > 0) out.add(a.buffer as ArrayBuffer);
-    return a;
-  });
-  return [...out];
+  return transferList((f) => mapArrays(p, f), p.spare);
 }
