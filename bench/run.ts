@@ -207,21 +207,22 @@ const PACKETS: Suite = {
 };
 
 /**
- * A log at a common rate rather than a busy one: a day at 20 requests/s with a flood in the
- * evening (quietDayScenario). Its cost is per step as much as per line, which the busy log
- * (one or two steps a chunk) does not show; printed beside the busy log's rate of the same run.
+ * Inputs at a common rate rather than a busy one: a day of a log at 20 requests/s with a flood
+ * in the evening (quietDayScenario), twelve hours of a capture at 50 packets/s. Their cost is
+ * per step as much as per record, which the busy inputs (one or two steps a chunk) do not show;
+ * printed beside the busy input's rate of the same run.
  */
-function quietDay(dir: string, threads: number, busyRate: number, keep: boolean): void {
-  const file = join(dir, 'quiet-day.log');
-  const fd = openSync(file, 'w');
-  generateAccessLog(quietDayScenario(), (s) => writeSync(fd, s));
+function quietCase(dir: string, name: string, file: string, unit: string, generate: (fd: number) => void, threads: number, busyRate: number, keep: boolean): void {
+  const path = join(dir, file);
+  const fd = openSync(path, 'w');
+  generate(fd);
   fsyncSync(fd);
   closeSync(fd);
-  const r = runCase(`full, a quiet day (24 h at 20 req/s), ${threads} threads`, file, threads);
-  if (!keep) rmSync(file);
+  const r = runCase(`${name}, ${threads} threads`, path, threads);
+  if (!keep) rmSync(path);
   const rate = r.lines / (r.ms / 1000);
   console.log(
-    `${r.name}: ${r.lines.toLocaleString('en-US')} lines in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} lines/s (${((rate / busyRate) * 100).toFixed(0)} % of the busy log's rate), ${r.cpuS.toFixed(2)} s CPU (main thread ${r.cpuMainS?.toFixed(2) ?? '-'} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB${r.steal === null ? '' : `, host steal ${r.steal.toFixed(0)} %`}`,
+    `${r.name}: ${r.lines.toLocaleString('en-US')} ${unit} in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} ${unit}/s (${((rate / busyRate) * 100).toFixed(0)} % of the busy input's rate), ${r.cpuS.toFixed(2)} s CPU (main thread ${r.cpuMainS?.toFixed(2) ?? '-'} s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB${r.steal === null ? '' : `, host steal ${r.steal.toFixed(0)} %`}`,
   );
   console.log('');
 }
@@ -251,9 +252,12 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log(`floodscope bench: node ${process.version}, ${threads} cores; generated inputs in ${dir}`);
     if (!values['skip-logs']) {
       const busy = runSuite(LOGS, dir, Number(values.lines ?? 2_000_000), Number(values['big-lines'] ?? 10_000_000), threads, keep);
-      quietDay(dir, threads, busy, keep);
+      quietCase(dir, 'full, a quiet day (24 h at 20 req/s)', 'quiet-day.log', 'lines', (fd) => generateAccessLog(quietDayScenario(), (s) => writeSync(fd, s)), threads, busy, keep);
     }
-    if (!values['skip-packets']) runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
+    if (!values['skip-packets']) {
+      const busy = runSuite(PACKETS, dir, Number(values.packets ?? 5_000_000), Number(values['big-packets'] ?? 10_000_000), threads, keep);
+      quietCase(dir, 'capture, a quiet one (12 h at 50 packets/s)', 'quiet.pcap', 'packets', (fd) => streamBenchCapture(2_160_000, (b) => writeSync(fd, b), 9, 50), threads, busy, keep);
+    }
     // The pipe case runs 6M lines (~7 s): the target is a sustained rate with flat RSS, and a
     // 2M-line run (~3 s) is mostly start-up — workers compiling, RSS ramping to its plateau.
     if (!values['skip-live']) await runLive(dir, { runs: Number(values['live-runs'] ?? 20), lines: Number(values['live-lines'] ?? 6_000_000), pipeRuns: Number(values['pipe-runs'] ?? 3), keep });

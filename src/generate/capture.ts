@@ -273,9 +273,10 @@ export function generateCapture(seed: number, scale = 1): { packets: Packet[]; t
 /**
  * Stream a capture of about `n` packets to `write` (pcap, µs, little-endian) for the
  * benchmark: steady normal TCP traffic to a few servers, with a spoofed SYN flood and a
- * DNS amplification flood in the middle. Never holds the packets in memory.
+ * DNS amplification flood in the middle, `rate` packets a second of capture time (the busy
+ * bench capture 100,000; its quiet one 50, twelve hours of it). Never holds the packets in memory.
  */
-export function streamBenchCapture(n: number, write: (b: Uint8Array) => void, seed = 9): number {
+export function streamBenchCapture(n: number, write: (b: Uint8Array) => void, seed = 9, rate = 100_000): number {
   const rnd = new Random(seed);
   const buf = Buffer.alloc(4 << 20);
   let off = 0;
@@ -293,7 +294,6 @@ export function streamBenchCapture(n: number, write: (b: Uint8Array) => void, se
   const servers = [0xc6336401, 0xc6336402, 0xc6336403, 0xc633640a];
   const clients = Array.from({ length: 5000 }, () => publicIpv4(rnd));
   const reflectors = Array.from({ length: 3000 }, () => publicIpv4(rnd));
-  const rate = 100_000; // packets per second of capture time
   const t0 = Date.UTC(2025, 4, 1, 12, 0, 0) / 1000;
   for (let i = 0; i < n; i++) {
     const t = t0 + i / rate;
