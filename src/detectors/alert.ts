@@ -67,9 +67,7 @@ export class Alert extends AlertBase<StepBucket> {
       this.requests += b.requests;
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
-      const top = b.sortedSources();
-      const w = top.words;
-      for (let i = 0; i < top.length; i++) this.sources.summary.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
+      this.sources.summary.addTop(b.sortedSources());
       addTexts(this.urls, [...b.urls.values()].map((u) => ({ text: u.text, count: u.count })));
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
       for (const d of b.sourceDetail.values()) {

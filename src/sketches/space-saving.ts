@@ -246,6 +246,12 @@ export class SpaceSaving {
     this.siftDown(0);
   }
 
+  /** Add every entry of a sorted list (another summary's, see sorted), in its order, with its error. */
+  addTop(list: TopList): void {
+    const w = list.words;
+    for (let i = 0; i < list.length; i++) this.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, list.counts[i]!, list.errors[i]!);
+  }
+
   private writeKey(slot: number, w0: number, w1: number, w2: number, w3: number): void {
     const s = slot * 4;
     this.keys[s] = w0;

@@ -84,8 +84,8 @@ export class LazySources {
 
   /** Add the sources and their counts into a summary, and (with `legit`) that part of them into another. */
   addSourcesTo(into: SpaceSaving, legit?: SpaceSaving): void {
-    if (this.folded !== null) for (const e of this.folded.top()) into.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
-    if (legit !== undefined && this.foldedLegit !== null) for (const e of this.foldedLegit.top()) legit.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    if (this.folded !== null) into.addTop(this.folded.sorted());
+    if (legit !== undefined && this.foldedLegit !== null) legit.addTop(this.foldedLegit.sorted());
     for (const p of this.pending) {
       addList(into, p.words, p.counts);
       if (legit !== undefined && p.legit !== null) addList(legit, p.words, p.legit);

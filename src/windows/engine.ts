@@ -223,8 +223,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     }
     this.baseline.learn(b, exclude, !site);
     const top = b.sortedSources();
-    const w = top.words;
-    for (let i = 0; i < top.length; i++) this.history.sources.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
+    this.history.sources.addTop(top);
     this.history.requests += b.requests;
     this.history.forwarded += b.counters[C.XFF]!;
     this.history.addCountries(b.countries);
@@ -288,9 +287,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   private foldTotals(b: StepBucket): void {
     this.allSources.merge(b.hll);
-    const top = b.sortedSources();
-    const w = top.words;
-    for (let i = 0; i < top.length; i++) this.topSources.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, top.counts[i]!, top.errors[i]!);
+    this.topSources.addTop(b.sortedSources());
     for (const [key, u] of b.urls) {
       this.topUrls.add(u.w0, u.w1, 0, 0, u.count);
       if (!this.urlText.has(key)) this.urlText.set(key, u.text);
