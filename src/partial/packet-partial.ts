@@ -6,7 +6,7 @@
  */
 
 import type { CountryHist } from '../geo/country-code.js';
-import { packArrays, transferList, type PackedArray } from './pack.js';
+import { transferList, type PackedArray } from './pack.js';
 
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
@@ -192,11 +192,12 @@ function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): voi
   }
 }
 
-/** Copy the PacketPartial's arrays into one buffer (see pack.ts), for the worker to send. */
-export function packPacketPartial(p: PacketPartial): ArrayBuffer {
-  return packArrays((f) => mapArrays(p, f));
-}
-
+/**
+ * Every ArrayBuffer in a PacketPartial, for the transfer list. Not packed into one as the logs'
+ * are (pack.ts): a busy capture puts ~25 chunks in a step, and the main thread keeps some of
+ * each chunk's arrays for the window (a victim's pending source lists), which then pinned whole
+ * packed buffers: the 5M-packet bench capture's peak RSS 230 → 255 MiB (session 14).
+ */
 export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
   return transferList((f) => mapArrays(p, f));
 }
