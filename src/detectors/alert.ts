@@ -9,7 +9,7 @@ import { hash64, hashWords } from '../sketches/hash.js';
 import { AlertBase } from './alert-base.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
-import { addMapInto, addTexts, Queries, type StepBucket } from '../windows/bucket.js';
+import { addMapInto, addText, boundTexts, Queries, type StepBucket } from '../windows/bucket.js';
 import type { Finding, Signature, TargetKind } from './finding.js';
 import { prefixOf } from './prefix-rate.js';
 
@@ -68,7 +68,8 @@ export class Alert extends AlertBase<StepBucket> {
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
       this.sources.summary.addTop(b.sortedSources());
-      addTexts(this.urls, [...b.urls.values()].map((u) => ({ text: u.text, count: u.count })));
+      for (const u of b.urls.values()) addText(this.urls, u.text, u.count);
+      boundTexts(this.urls);
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
       for (const d of b.sourceDetail.values()) {
         addMapInto(this.uas, d.uas);

@@ -16,7 +16,7 @@ import { describeError, E, isEmptyReferrer, LogRecord, parseLine } from '../pars
 import { compileLogFormat, PRESETS, type Plan } from '../parsers/log-format.js';
 import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../parsers/ip.js';
 import { hash32, hash64, hashBytes, hashBytes32, hashWords } from '../sketches/hash.js';
-import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail, type TextCount } from './partial.js';
+import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import type { CountryHist } from '../geo/country-code.js';
 import { SlotCountries } from './slot-countries.js';
@@ -189,6 +189,14 @@ export class LogFolder {
   private readonly urlOff = new GrowableI32(4096 * 4); // pathS, pathE, vhostS, vhostE
   private readonly uaOff = new GrowableI32(1024 * 2);
   private readonly refOff = new GrowableI32(1024 * 2);
+  /**
+   * The chunk's distinct texts (see SubjectDetail.texts), and where each interned URL, user
+   * agent and referrer is in them (-1: not decoded yet).
+   */
+  private texts: string[] = [];
+  private readonly urlTextAt = new GrowableI32(4096);
+  private readonly uaTextAt = new GrowableI32(1024);
+  private readonly refTextAt = new GrowableI32(1024);
   // Per-record columns (all the same length).
   private readonly rBucket = new GrowableI32(RECORDS_HINT);
   private readonly rSec = new GrowableI32(RECORDS_HINT);
@@ -313,6 +321,10 @@ export class LogFolder {
     // the whole fold back to the interpreter the first time it ran.
     const t = new ChunkTally();
     this.scan(b, buf, t);
+    this.texts = [];
+    this.urlTextAt.ensure(this.urlT.size).fill(-1, 0, this.urlT.size);
+    this.uaTextAt.ensure(this.uaT.size).fill(-1, 0, this.uaT.size);
+    this.refTextAt.ensure(this.refT.size).fill(-1, 0, this.refT.size);
 
     const n = t.records;
     const starts = groupByBucket(n, this.rBucket.a, t.bucketRecs, this.order.ensure(n));
@@ -759,9 +771,7 @@ export class LogFolder {
         queried: qt.queried[k]!,
         queryHll: qt.hll[k]?.toBytes() ?? null,
         queries: qt.examples(k, buf),
-        urls: [],
-        uas: this.texts(buf, urlUA[k]!, this.uaOff.a),
-        refs: this.texts(buf, urlUR[k]!, this.refOff.a),
+        ...this.textPairs(buf, null, urlUA[k]!, urlUR[k]!),
         countries: this.countries?.histogram(pairs) ?? null,
       };
     });
@@ -771,10 +781,6 @@ export class LogFolder {
     const srcSR = pairSR.grouped(ns);
     const sources: SubjectDetail[] = detailSrc.map((s, k) => {
       let referred = 0;
-      const su = srcSU[k]!;
-      const uTop = topPairs(su, LIMITS.topTexts);
-      const urlList: TextCount[] = [];
-      for (let q = 0; q < uTop.length; q += 2) urlList.push({ text: this.urlText(buf, uTop[q]!), count: uTop[q + 1]! });
       const sr = srcSR[k]!;
       for (let q = 1; q < sr.length; q += 2) referred += sr[q]!;
       const empty = srcCnt[s]! - referred;
@@ -795,9 +801,7 @@ export class LogFolder {
         queried: 0,
         queryHll: null,
         queries: [],
-        urls: urlList,
-        uas: this.texts(buf, srcSA[k]!, this.uaOff.a),
-        refs: this.texts(buf, sr, this.refOff.a),
+        ...this.textPairs(buf, srcSU[k]!, srcSA[k]!, sr),
         countries: this.countries?.histogram([s, srcCnt[s]!]) ?? null,
       };
     });
@@ -834,13 +838,40 @@ export class LogFolder {
     return ve > vs ? `${buf.toString('utf8', vs, ve)} ${path}` : path;
   }
 
-  private texts(buf: Buffer, pairs: ArrayLike<number>, offsets: Int32Array): TextCount[] {
-    const top = topPairs(pairs, LIMITS.topTexts);
-    const out: TextCount[] = [];
-    for (let q = 0; q < top.length; q += 2) {
-      const t = top[q]!;
-      out.push({ text: buf.toString('utf8', offsets[t * 2]!, offsets[t * 2 + 1]!), count: top[q + 1]! });
+  /** Where an interned URL (kind 0), user agent (1) or referrer (2) is in the chunk's texts (decoded at its first use). */
+  private textAt(buf: Buffer, kind: 0 | 1 | 2, i: number): number {
+    const at = kind === 0 ? this.urlTextAt.a : kind === 1 ? this.uaTextAt.a : this.refTextAt.a;
+    let k = at[i]!;
+    if (k < 0) {
+      k = this.texts.length;
+      const off = kind === 1 ? this.uaOff.a : this.refOff.a;
+      this.texts.push(kind === 0 ? this.urlText(buf, i) : buf.toString('utf8', off[i * 2]!, off[i * 2 + 1]!));
+      at[i] = k;
     }
-    return out;
+    return k;
+  }
+
+  /**
+   * A subject's ranked texts (see SubjectDetail.textPairs) from its (slot, count) pairs: the
+   * URLs it requested (null for a URL subject), its user agents and its referrers.
+   */
+  private textPairs(
+    buf: Buffer,
+    urls: ArrayLike<number> | null,
+    uas: ArrayLike<number>,
+    refs: ArrayLike<number>,
+  ): { texts: string[]; textPairs: Float64Array; uaAt: number; refAt: number } {
+    const u = urls === null ? [] : topPairs(urls, LIMITS.topTexts);
+    const a = topPairs(uas, LIMITS.topTexts);
+    const r = topPairs(refs, LIMITS.topTexts);
+    const out = new Float64Array(u.length + a.length + r.length);
+    let o = 0;
+    for (const [kind, top] of [[0, u], [1, a], [2, r]] as const) {
+      for (let q = 0; q < top.length; q += 2, o += 2) {
+        out[o] = this.textAt(buf, kind, top[q]!);
+        out[o + 1] = top[q + 1]!;
+      }
+    }
+    return { texts: this.texts, textPairs: out, uaAt: u.length / 2, refAt: (u.length + a.length) / 2 };
   }
 }

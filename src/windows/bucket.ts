@@ -9,7 +9,7 @@
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving, type TopList } from '../sketches/space-saving.js';
-import { N_COUNTERS, type BucketPartial, type SubjectDetail, type TextCount } from '../partial/partial.js';
+import { N_COUNTERS, type BucketPartial, type SubjectDetail } from '../partial/partial.js';
 import { addHist } from '../geo/country-code.js';
 import { QUERY_EXAMPLES, QUERY_HLL_P } from '../partial/log-folder.js';
 
@@ -28,9 +28,13 @@ export function ipKey(w0: number, w1: number, w2: number, w3: number): string {
   return `${w0 >>> 0}:${w1 >>> 0}:${w2 >>> 0}:${w3 >>> 0}`;
 }
 
-/** Add text counts into a map, keeping it bounded (drop the smallest half when full). */
-export function addTexts(into: Map<string, number>, items: readonly TextCount[], limit = MAX_TEXTS): void {
-  for (const t of items) into.set(t.text, (into.get(t.text) ?? 0) + t.count);
+/** Add one count to a text's (then boundTexts the map once done adding). */
+export function addText(into: Map<string, number>, text: string, count: number): void {
+  into.set(text, (into.get(text) ?? 0) + count);
+}
+
+/** Keep a text map bounded: past twice the limit, keep the `limit` largest (ties by text). */
+export function boundTexts(into: Map<string, number>, limit = MAX_TEXTS): void {
   if (into.size > limit * 2) {
     const keep = [...into.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     into.clear();
@@ -38,12 +42,21 @@ export function addTexts(into: Map<string, number>, items: readonly TextCount[],
   }
 }
 
+/** Add a detail's text pairs [from, to) (see SubjectDetail.textPairs) into a map, kept bounded. */
+function addPairs(into: Map<string, number>, d: SubjectDetail, from: number, to: number): void {
+  const p = d.textPairs;
+  for (let k = from * 2; k < to * 2; k += 2) addText(into, d.texts[p[k]!]!, p[k + 1]!);
+  boundTexts(into);
+}
+
+/** A source subject's URLs, user agents, referrers into a map. */
+export const addUrls = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, 0, d.uaAt);
+export const addUas = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, d.uaAt, d.refAt);
+export const addRefs = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, d.refAt, d.textPairs.length / 2);
+
 export function addMapInto(into: Map<string, number>, from: Map<string, number>, limit = MAX_TEXTS): void {
-  addTexts(
-    into,
-    [...from.entries()].map(([text, count]) => ({ text, count })),
-    limit,
-  );
+  for (const [text, count] of from) addText(into, text, count);
+  boundTexts(into, limit);
 }
 
 /** An HLL sketch a worker did not send (no sources of that kind in the chunk). */
@@ -150,8 +163,8 @@ export class UrlAgg {
 
   private fold(): void {
     for (const d of this.pending) {
-      addTexts((this.foldedUas ??= new Map()), d.uas);
-      addTexts((this.foldedRefs ??= new Map()), d.refs);
+      addUas((this.foldedUas ??= new Map()), d);
+      addRefs((this.foldedRefs ??= new Map()), d);
     }
     this.pending = [];
   }
@@ -170,8 +183,8 @@ export class UrlAgg {
     if (this.foldedUas !== null) addMapInto(uas, this.foldedUas);
     if (this.foldedRefs !== null) addMapInto(refs, this.foldedRefs);
     for (const d of this.pending) {
-      addTexts(uas, d.uas);
-      addTexts(refs, d.refs);
+      addUas(uas, d);
+      addRefs(refs, d);
     }
   }
 }
@@ -233,9 +246,9 @@ export class SourceAgg {
     this.count += d.count;
     this.referred += d.referred;
     for (let i = 0; i < this.perSecond.length; i++) this.perSecond[i]! += d.perSecond[i]!;
-    addTexts(this.urls, d.urls);
-    addTexts(this.uas, d.uas);
-    addTexts(this.refs, d.refs);
+    addUrls(this.urls, d);
+    addUas(this.uas, d);
+    addRefs(this.refs, d);
     if (d.countries) addHist(this.countries, d.countries);
   }
 }
