@@ -1,10 +1,10 @@
 /**
  * Piscina worker entry for captures: a chunk of packet records and its context in
- * (transferred), a PacketPartial out (transferred). Logic lives in src/partial/packet-folder.ts.
+ * (transferred), a PacketPartial out (packed into one buffer and transferred: see src/partial/pack.ts). Logic lives in src/partial/packet-folder.ts.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { PacketFolder } from '../src/partial/packet-folder.js';
-import { packetTransferList, type PacketPartial } from '../src/partial/packet-partial.js';
+import { packetTransferList, packPacketPartial, type PacketPartial } from '../src/partial/packet-partial.js';
 import type { PacketTask } from '../src/pipeline/task.js';
 
 let folder: PacketFolder | null = null;
@@ -17,6 +17,7 @@ export default function foldPackets(task: PacketTask): unknown {
     folderKey = key;
   }
   const partial: PacketPartial = folder.fold(task.chunk, task.context, task.seq);
+  packPacketPartial(partial);
   return move({
     get [transferableSymbol]() {
       return packetTransferList(partial);

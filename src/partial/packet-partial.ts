@@ -6,7 +6,7 @@
  */
 
 import type { CountryHist } from '../geo/country-code.js';
-import { transferList, type PackedArray } from './pack.js';
+import { packArrays, transferList, type PackedArray } from './pack.js';
 
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
@@ -193,11 +193,15 @@ function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): voi
 }
 
 /**
- * Every ArrayBuffer in a PacketPartial, for the transfer list. Not packed into one as the logs'
- * are (pack.ts): a busy capture puts ~25 chunks in a step, and the main thread keeps some of
- * each chunk's arrays for the window (a victim's pending source lists), which then pinned whole
- * packed buffers: the 5M-packet bench capture's peak RSS 230 → 255 MiB (session 14).
+ * Copy the PacketPartial's arrays into one buffer (see pack.ts), for the worker to send. What
+ * the main thread keeps past the merge (a victim's pending source lists) it copies out
+ * (windows/bucket.ts `own`): a busy capture puts ~25 chunks in a step, and those views once
+ * pinned every chunk's whole buffer (the 5M-packet bench capture's peak RSS 230 → 255 MiB).
  */
+export function packPacketPartial(p: PacketPartial): ArrayBuffer {
+  return packArrays((f) => mapArrays(p, f));
+}
+
 export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
   return transferList((f) => mapArrays(p, f));
 }

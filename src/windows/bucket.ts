@@ -42,17 +42,28 @@ export function boundTexts(into: Map<string, number>, limit = MAX_TEXTS): void {
   }
 }
 
+/** What of a detail names its texts (see SubjectDetail.textPairs). */
+type Texts = Pick<SubjectDetail, 'texts' | 'textPairs' | 'uaAt' | 'refAt'>;
+
 /** Add a detail's text pairs [from, to) (see SubjectDetail.textPairs) into a map, kept bounded. */
-function addPairs(into: Map<string, number>, d: SubjectDetail, from: number, to: number): void {
+function addPairs(into: Map<string, number>, d: Texts, from: number, to: number): void {
   const p = d.textPairs;
   for (let k = from * 2; k < to * 2; k += 2) addText(into, d.texts[p[k]!]!, p[k + 1]!);
   boundTexts(into);
 }
 
 /** A source subject's URLs, user agents, referrers into a map. */
-export const addUrls = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, 0, d.uaAt);
-export const addUas = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, d.uaAt, d.refAt);
-export const addRefs = (into: Map<string, number>, d: SubjectDetail): void => addPairs(into, d, d.refAt, d.textPairs.length / 2);
+export const addUrls = (into: Map<string, number>, d: Texts): void => addPairs(into, d, 0, d.uaAt);
+export const addUas = (into: Map<string, number>, d: Texts): void => addPairs(into, d, d.uaAt, d.refAt);
+export const addRefs = (into: Map<string, number>, d: Texts): void => addPairs(into, d, d.refAt, d.textPairs.length / 2);
+
+/**
+ * An array to keep past the merge of its Partial: copied when it is a view on a larger buffer
+ * (a packed Partial's, see partial/pack.ts), which it would otherwise keep whole.
+ */
+export function own<T extends Uint32Array | Float64Array | Uint8Array>(a: T): T {
+  return a.byteLength < a.buffer.byteLength ? (a.slice() as T) : a;
+}
 
 export function addMapInto(into: Map<string, number>, from: Map<string, number>, limit = MAX_TEXTS): void {
   for (const [text, count] of from) addText(into, text, count);
@@ -80,7 +91,7 @@ export class LazySources {
 
   /** `legit`: of each source's count, the part a legitimate client's would be. */
   push(words: Uint32Array, counts: Float64Array, hll: Uint8Array, legit: Float64Array | null = null): void {
-    this.pending.push({ words, counts, hll, legit });
+    this.pending.push({ words: own(words), counts: own(counts), hll: own(hll), legit: legit === null ? null : own(legit) });
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
@@ -134,7 +145,7 @@ export class UrlAgg {
   /** Its sources; with each, its requests that carried a referrer. */
   private readonly sources = new LazySources(12);
   /** User agents and referrers, folded as lazily as the sources. */
-  private pending: SubjectDetail[] = [];
+  private pending: Texts[] = [];
   /** Made at the first fold (most URLs of most steps never have more than PENDING_PARTS parts). */
   private foldedUas: Map<string, number> | null = null;
   private foldedRefs: Map<string, number> | null = null;
@@ -157,7 +168,7 @@ export class UrlAgg {
     if (d.countries) addHist(this.countries, d.countries);
     this.queries.add(d.queried, d.queryHll, d.queries);
     this.sources.push(d.srcWords, d.srcCounts, d.hll ?? NO_HLL, d.srcReferred ?? null);
-    this.pending.push(d);
+    this.pending.push({ texts: d.texts, textPairs: own(d.textPairs), uaAt: d.uaAt, refAt: d.refAt });
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
