@@ -192,3 +192,22 @@ export function pollerLog(): string {
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * Twenty minutes of log: visitors at 2 req/s; from minute 5 to 8 a botnet of 50 addresses
+ * (203.0.113.1–50), address i asking 6 + (i mod 10) requests a second (each over the 5 req/s
+ * limit) for pages spread over 200 URLs, no referrer. Fifty `http.source-rate` findings.
+ */
+export function botnetLog(): string {
+  const out: string[] = [];
+  let n = 0;
+  for (let s = 0; s < 1200; s++) {
+    const t = clf(P0 + 3600 + s);
+    for (let k = 0; k < 2; k++) out.push(`198.51.100.${(n++ % 50) + 1} - - [${t}] "GET /page${n % 9} HTTP/1.1" 200 10 "https://ex.org/" "Mozilla"`);
+    if (s < 300 || s >= 480) continue;
+    for (let i = 1; i <= 50; i++) {
+      for (let k = 0; k < 6 + (i % 10); k++) out.push(`203.0.113.${i} - - [${t}] "GET /item/${n++ % 200} HTTP/1.1" 200 10 "-" "bot/${i}"`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -188,7 +188,7 @@ function edges(a) {
 // Findings of one signature on one target (a rate going over its limit again and again) are one
 // card, their episodes a table; a finding on the same traffic as an earlier one points to it.
 attacks.forEach((a) => {
-  if (a.episodeOf != null) return;
+  if (a.episodeOf != null || a.inBrief) return;
   const eps = a.episodes || [];
   const sev = eps.reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
   const sec = el('section', {class: 'card attack', id: 'attack-' + a.id, 'data-signature': a.signature});
@@ -274,6 +274,19 @@ attacks.forEach((a) => {
       box.appendChild(ta); box.appendChild(btn); sec.appendChild(box);
     }
   }
+  app.appendChild(sec);
+});
+// Many addresses of one signature, each over its limit (a botnet): past the most severe and
+// heaviest, shown above in full, one row each.
+const brief = new Map();
+attacks.forEach((a) => { if (a.inBrief) { if (!brief.has(a.signature)) brief.set(a.signature, []); brief.get(a.signature).push(a); } });
+brief.forEach((list, sig) => {
+  const total = (a) => (a.episodes ? a.episodes.reduce((n, e) => n + e.count, 0) : isCap ? a.packets : a.requests);
+  const sec = el('section', {class: 'card attack brief', 'data-signature': sig});
+  sec.appendChild(el('h3', {}, esc(sig) + ' — ' + fmt(list.length) + ' more addresses, one row each'));
+  sec.appendChild(el('p', {class: 'muted'}, 'each over its limit; the most severe and heaviest are above in full, every one in the JSON report'));
+  sec.appendChild(table([{label: 'address'}, {label: 'severity'}, {label: 'start'}, {label: 'end'}, {label: 'peak/s', num: 1}, {label: unit, num: 1}, {label: 'part of'}],
+    list.slice().sort((x, y) => total(y) - total(x)).map((a) => { const p = a.partOf ? byId.get(a.partOf.id) : null; return [a.target, a.severity, a.start, a.end, a.peakRate, total(a), p ? p.signature + ' on ' + p.target : '']; })));
   app.appendChild(sec);
 });
 

@@ -4,7 +4,7 @@
  */
 import type { PacketReport } from '../report/packet-report.js';
 import { printable } from '../report/printable.js';
-import { bytes, clip, duration, edgeLines, episodeLines, fmt, endLine, footerLines, geoLines, partOfLine, sameTrafficLine, severityTag, sourceLines, timelineRows, when, type TextOptions } from './text.js';
+import { briefLines, bytes, clip, duration, edgeLines, episodeLines, fmt, endLine, footerLines, geoLines, partOfLine, sameTrafficLine, severityTag, sourceLines, timelineRows, when, type TextOptions } from './text.js';
 import { groupSeverity } from '../report/groups.js';
 
 export function bps(n: number): string {
@@ -52,7 +52,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
   const shown = o.topSources ?? 10;
   const byId = new Map(r.attacks.map((a) => [a.id, a]));
   for (const a of r.attacks) {
-    if (a.episodeOf !== undefined) continue;
+    if (a.episodeOf !== undefined || a.inBrief) continue;
     out.push('');
     out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target, 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(...episodeLines(a, byId, i.timeZone, 'capture', dim));
@@ -77,6 +77,7 @@ export function renderPacketText(r: PacketReport, o: TextOptions): string {
       if (v > 0) out.push(`    ${fmt(v)} of them ${v === 1 ? 'is a client' : 'are clients'} caught in the flood (completed their handshakes; the flood leaves them half-open): not blocked`);
     }
   }
+  out.push(...briefLines(r.attacks, byId, (a) => a.packets, 'packets', i.timeZone, c));
   out.push('');
   out.push(...footerLines(r));
   return endLine(out.join('\n'));

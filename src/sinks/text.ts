@@ -5,7 +5,7 @@
 import type { AttackSilence, QueryStrings, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
-import { groupSeverity, type Linked } from '../report/groups.js';
+import { briefOrder, groupSeverity, SHOWN_ADDRESS_FINDINGS, type Linked } from '../report/groups.js';
 import type { Severity } from '../detectors/finding.js';
 
 export interface TextOptions {
@@ -171,7 +171,7 @@ export function renderText(r: Report, o: TextOptions): string {
   // Findings by id, for the links between them (report/groups.ts).
   const byId = new Map(r.attacks.map((a) => [a.id, a]));
   r.attacks.forEach((a) => {
-    if (a.episodeOf !== undefined) return;
+    if (a.episodeOf !== undefined || a.inBrief) return;
     out.push('');
     out.push(`${severityTag(groupSeverity(a), c)} ${bold(a.signature)}  ${clip(a.target || '""', 100)}${a.attack ? '' : dim('  (not an attack)')}`);
     out.push(...episodeLines(a, byId, i.timeZone, 'log', dim));
@@ -213,6 +213,7 @@ export function renderText(r: Report, o: TextOptions): string {
       for (const u of a.topReferrers.slice(0, 3)) out.push(`    ${fmt(u.count).padStart(9)}  ${clip(u.value, 100)}`);
     }
   });
+  out.push(...briefLines(r.attacks, byId, (a) => a.requests, 'requests', i.timeZone, c));
   out.push('');
   out.push(...footerLines(r));
   return endLine(out.join('\n'));
@@ -278,6 +279,48 @@ export function partOfLine(a: Linked, byId: ReadonlyMap<number, Linked & { reque
   if (p === undefined || of === undefined) return null;
   const total = of[unit];
   return `  part of ${of.signature} on ${clip(of.target, 60)}: ${fmt(p.count)}${total !== undefined ? ` of its ${fmt(total)}` : ''} ${unit} came from this address`;
+}
+
+/** Rows of a signature's findings in brief (see briefLines); more are counted. */
+const LISTED_BRIEF = 30;
+
+/**
+ * After the findings: per signature, its findings on single addresses beyond the ones shown in
+ * full (report/groups.ts `inBrief`), one line each — address, time, peak, count, what it was part of.
+ */
+export function briefLines<T extends Linked & { peakRate: number }>(
+  attacks: readonly T[],
+  byId: ReadonlyMap<number, Linked>,
+  count: (a: T) => number,
+  unit: 'requests' | 'packets',
+  zone: string,
+  c: (code: string, s: string) => string,
+): string[] {
+  const bySig = new Map<string, T[]>();
+  for (const a of attacks) {
+    if (a.inBrief !== true) continue;
+    const l = bySig.get(a.signature);
+    if (l === undefined) bySig.set(a.signature, [a]);
+    else l.push(a);
+  }
+  const out: string[] = [];
+  const total = (a: T) => a.episodes?.reduce((n, e) => n + e.count, 0) ?? count(a);
+  for (const [sig, list] of bySig) {
+    const ranked = briefOrder(list, total);
+    const sev = groupSeverity(ranked[0]!);
+    out.push('');
+    out.push(`${severityTag(sev, c)} ${c('1', sig)}  ${fmt(list.length)} more addresses, one line each (${zone}): the ${SHOWN_ADDRESS_FINDINGS} most severe and heaviest are above, every detail in --format json`);
+    for (const a of ranked.slice(0, LISTED_BRIEF)) {
+      const eps = a.episodes !== undefined ? `, ${a.episodes.length} episodes` : '';
+      const part = a.partOf !== undefined ? byId.get(a.partOf.id) : undefined;
+      out.push(
+        `    ${a.target.padEnd(39)} ${when(a.start)} → ${span(a.start, a.end)}${eps}  peak ${fmt(a.peakRate)}/s  ${fmt(total(a)).padStart(9)} ${unit}` +
+          (part !== undefined ? `  part of ${part.signature} on ${clip(part.target, 40)}` : ''),
+      );
+    }
+    if (ranked.length > LISTED_BRIEF) out.push(c('2', `    … ${fmt(ranked.length - LISTED_BRIEF)} more listed in --format json`));
+  }
+  return out;
 }
 
 /** A source's count, "min–max" when the summary had to evict (see SourceCount.minCount). */

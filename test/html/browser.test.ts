@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { generateCapture, writePcap } from '../../dist/src/index.js';
-import { ROOT, generated, pollerLog, queryLog, run, silentLog, tmp, visitorsLog } from '../helpers.js';
+import { ROOT, botnetLog, generated, pollerLog, queryLog, run, silentLog, tmp, visitorsLog } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -203,6 +203,33 @@ describe.skipIf(!HAVE)('HTML report in Chromium', () => {
     const part = page.locator(`#attack-${bot} p.part-of`);
     expect(await part.textContent()).toBe('part of http.repeated-url on /x: 2,250 of its 14,250 requests came from this address');
     expect(await part.locator('a').getAttribute('href')).toBe(`#attack-${flood}`);
+    await page.close();
+  });
+
+  it('shows the ten most severe and heaviest of many addresses over their limit in full, the rest one row each', async () => {
+    const log = join(tmp(), 'botnet.log');
+    writeFileSync(log, botnetLog());
+    const html = join(tmp(), 'botnet.html');
+    const json = join(tmp(), 'botnet.json');
+    expect((await run(['-q', '--html', html, '--format', 'json', '-o', json, log])).code).toBe(0);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as { attacks: { id: number; signature: string; target: string; requests: number; inBrief?: true }[] };
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`file://${html}`);
+    const shown = r.attacks.filter((a) => a.signature === 'http.source-rate' && !a.inBrief);
+    const brief = r.attacks.filter((a) => a.inBrief);
+    expect([shown.length, brief.length]).toEqual([10, 40]);
+    for (const a of shown) expect(await page.locator(`#attack-${a.id}`).count()).toBe(1);
+    for (const a of brief.slice(0, 5)) expect(await page.locator(`#attack-${a.id}`).count()).toBe(0);
+    const sec = page.locator('section.brief[data-signature="http.source-rate"]');
+    expect(await sec.locator('h3').textContent()).toBe('http.source-rate — 40 more addresses, one row each');
+    const rows = sec.locator('tbody tr');
+    expect(await rows.count()).toBe(40);
+    // Heaviest first: the first row is a brief finding with the most requests.
+    const top = Math.max(...brief.map((a) => a.requests));
+    expect(brief.filter((a) => a.requests === top).map((a) => a.target)).toContain(await rows.first().locator('td').first().textContent());
+    expect(errors).toEqual([]);
     await page.close();
   });
 
