@@ -211,3 +211,21 @@ export function botnetLog(): string {
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * Twenty minutes of log: visitors at 10 req/s from 250 addresses; over minute 10 a botnet of
+ * 1,200 addresses spread over the IPv4 space, each at 2 req/s on random pages, no referrer —
+ * more addresses than a step's source summary holds (1,024).
+ */
+export function spreadBotnetLog(): string {
+  const out: string[] = [];
+  for (let s = 0; s < 1200; s++) {
+    const t = clf(P0 + 7200 + s);
+    for (let k = 0; k < 10; k++) out.push(`198.51.100.${((s * 10 + k) % 250) + 1} - - [${t}] "GET /page${k} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0"`);
+    if (s < 600 || s >= 660) continue;
+    for (let i = 0; i < 1200; i++) {
+      for (let r = 0; r < 2; r++) out.push(`${20 + ((i * 7919) % 180)}.${(i * 104729) % 251}.${(i * 13) % 250}.${(i % 200) + 1} - - [${t}] "GET /item/${(i * 7 + r) % 500} HTTP/1.1" 200 900 "-" "bot/${i % 50}"`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -21,7 +21,13 @@ export interface LimitSuggestion {
   normalObservations: number;
   iptables: string;
   nginx: string[];
-  /** Set when the limit would stop fewer than half the attack's sources. */
+  /**
+   * The largest attack finding with more than one source: its requests per source per second,
+   * on average (requests / distinct sources / duration). Its listed sources' counts undercount
+   * them when it had more addresses than the summaries hold (see suggestLimits); this does not.
+   */
+  attackAverage: { signature: string; target: string; sources: number; rate: number } | null;
+  /** Set when the limit would stop fewer than half the attack's listed sources. */
   caveat: string | null;
 }
 
@@ -42,6 +48,16 @@ export function suggestLimits(report: Report, normal: RateHistogram): LimitSugge
   const listed = fastest.size;
   let stopped = 0;
   for (const r of fastest.values()) if (r > rate) stopped++;
+  // A botnet of more addresses than a step's summary holds (1,024), all alike, gets listed
+  // counts that are a fraction of their own: 5,000 addresses at 10 req/s each were listed at
+  // 0.2–0.6 req/s, and "a per-source limit cannot stop this attack" was said of a limit of 1.
+  // The average per source of the largest finding is not subject to that.
+  const largest = report.attacks.filter((a) => a.attack && a.distinctSources > 1 && a.durationSeconds > 0).reduce<Report['attacks'][number] | null>((m, a) => (m === null || a.requests > m.requests ? a : m), null);
+  const attackAverage =
+    largest === null
+      ? null
+      : { signature: largest.signature, target: largest.target, sources: largest.distinctSources, rate: Math.round((largest.requests / largest.distinctSources / largest.durationSeconds) * 100) / 100 };
+  const few = listed > 0 && stopped * 2 < listed;
   return {
     rate,
     burst,
@@ -52,10 +68,12 @@ export function suggestLimits(report: Report, normal: RateHistogram): LimitSugge
     normalObservations: Math.round(normal.total),
     iptables: `iptables -A INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -m hashlimit --hashlimit-name floodscope --hashlimit-mode srcip --hashlimit-above ${rate}/sec --hashlimit-burst ${burst} -j DROP`,
     nginx: [`limit_req_zone $binary_remote_addr zone=floodscope:10m rate=${rate}r/s;`, `limit_req zone=floodscope burst=${burst} nodelay;`],
-    caveat:
-      listed > 0 && stopped * 2 < listed
-        ? 'most attack sources stay under normal per-source rates: a per-source limit cannot stop this attack; block its sources and prefixes (--blocklist) or limit the attacked URL'
-        : null,
+    attackAverage,
+    caveat: !few
+      ? null
+      : attackAverage !== null && attackAverage.rate > rate
+        ? `the listed counts may undercount its sources (when it had more addresses than the summaries hold), but the ~${attackAverage.sources.toLocaleString('en-US')} sources of ${attackAverage.signature} on ${attackAverage.target} sent ${attackAverage.rate} req/s each on average, over this limit: it would throttle most of that traffic`
+        : 'most attack sources stay under normal per-source rates: a per-source limit cannot stop this attack; block its sources and prefixes (--blocklist) or limit the attacked URL',
   };
 }
 

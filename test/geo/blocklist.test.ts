@@ -7,7 +7,7 @@ import { parseAllow } from '../../dist/src/geo/blocklist.js';
 import { renderBlocklist, BLOCKLIST_FORMATS } from '../../dist/src/sinks/blocklist.js';
 import { cidrContains, parseCidr, parseIpString } from '../../dist/src/parsers/ip.js';
 import { cdnOf, cdnRangeOf } from '../../dist/src/geo/cdn.js';
-import { generated, run, tmp, visitorsLog } from '../helpers.js';
+import { generated, run, spreadBotnetLog, tmp, visitorsLog } from '../helpers.js';
 
 let truth: GroundTruth;
 let path: string;
@@ -424,6 +424,21 @@ describe('--suggest-limits', () => {
     const t = await run(['--suggest-limits', '-q', path]);
     expect(t.stdout).toMatch(/^Suggested per-source limit: \d+ req\/s/m);
     expect(t.stdout).toMatch(/nginx: limit_req_zone \$binary_remote_addr zone=floodscope:10m rate=\d+r\/s;/);
+  });
+
+  it('tells by the average per source when a botnet has more addresses than its listed counts hold', async () => {
+    // 1,200 addresses at 2 req/s each: listed at a fraction of that (the summaries hold 1,024 a
+    // step), so none is counted as stopped by a limit of 1 req/s — but the average says it would.
+    const spread = join(tmp(), 'spread.log');
+    writeFileSync(spread, spreadBotnetLog());
+    const r = await analyzeLogs({ inputs: [spread], threads: 2, suggestLimits: true });
+    const l = r.limits!;
+    expect(l.rate).toBe(1);
+    expect(l.attackSourcesStopped * 2).toBeLessThan(l.attackSources);
+    expect(l.attackAverage!.signature).toBe('http.request-surge');
+    expect(l.attackAverage!.rate).toBeGreaterThan(1.5);
+    expect(l.caveat).toMatch(/^the listed counts may undercount its sources .* sent [\d.]+ req\/s each on average, over this limit: it would throttle most of that traffic$/);
+    expect(l.caveat).not.toMatch(/cannot stop/);
   });
 });
 
