@@ -143,13 +143,18 @@ export function linkFindings<T extends Linked>(attacks: T[], count: (a: T) => nu
   }
 
   // Many addresses of one signature: the most severe and heaviest in full, the rest in brief.
-  const total = (a: T) => a.episodes?.reduce((n, e) => n + e.count, 0) ?? count(a);
+  const total = (a: T) => groupCount(a, count);
   const addresses = new Map<string, T[]>();
   for (const a of attacks) if (a.targetKind === 'source' && a.episodeOf === undefined) push(addresses, a.signature, a);
   for (const list of addresses.values()) {
     if (list.length <= SHOWN_ADDRESS_FINDINGS) continue;
     for (const a of briefOrder(list, total).slice(SHOWN_ADDRESS_FINDINGS)) a.inBrief = true;
   }
+}
+
+/** A finding's requests (packets: `count`), all its episodes' when it has several. */
+export function groupCount<T extends Linked>(a: T, count: (a: T) => number): number {
+  return a.episodes?.reduce((n, e) => n + e.count, 0) ?? count(a);
 }
 
 /** Findings most severe first, then heaviest (`total`), then in report order (the list's). */

@@ -282,11 +282,12 @@ const brief = new Map();
 attacks.forEach((a) => { if (a.inBrief) { if (!brief.has(a.signature)) brief.set(a.signature, []); brief.get(a.signature).push(a); } });
 brief.forEach((list, sig) => {
   const total = (a) => (a.episodes ? a.episodes.reduce((n, e) => n + e.count, 0) : isCap ? a.packets : a.requests);
+  const sev = (a) => (a.episodes || []).reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
   const sec = el('section', {class: 'card attack brief', 'data-signature': sig});
   sec.appendChild(el('h3', {}, esc(sig) + ' — ' + fmt(list.length) + ' more addresses, one row each'));
   sec.appendChild(el('p', {class: 'muted'}, 'each over its limit; the most severe and heaviest are above in full, every one in the JSON report'));
   sec.appendChild(table([{label: 'address'}, {label: 'severity'}, {label: 'start'}, {label: 'end'}, {label: 'peak/s', num: 1}, {label: unit, num: 1}, {label: 'part of'}],
-    list.slice().sort((x, y) => total(y) - total(x)).map((a) => { const p = a.partOf ? byId.get(a.partOf.id) : null; return [a.target, a.severity, a.start, a.end, a.peakRate, total(a), p ? p.signature + ' on ' + p.target : '']; })));
+    list.slice().sort((x, y) => RANK[sev(y)] - RANK[sev(x)] || total(y) - total(x)).map((a) => { const p = a.partOf ? byId.get(a.partOf.id) : null; return [a.target, sev(a), a.start, a.end, a.peakRate, total(a), p ? p.signature + ' on ' + p.target : '']; })));
   app.appendChild(sec);
 });
 

@@ -5,7 +5,7 @@
 import type { AttackSilence, QueryStrings, Report, SourceCount } from '../report/report.js';
 import { describeExclusion, type BlockExclusion } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
-import { briefOrder, groupSeverity, SHOWN_ADDRESS_FINDINGS, type Linked } from '../report/groups.js';
+import { briefOrder, groupCount, groupSeverity, SHOWN_ADDRESS_FINDINGS, type Linked } from '../report/groups.js';
 import type { Severity } from '../detectors/finding.js';
 
 export interface TextOptions {
@@ -304,7 +304,7 @@ export function briefLines<T extends Linked & { peakRate: number }>(
     else l.push(a);
   }
   const out: string[] = [];
-  const total = (a: T) => a.episodes?.reduce((n, e) => n + e.count, 0) ?? count(a);
+  const total = (a: T) => groupCount(a, count);
   for (const [sig, list] of bySig) {
     const ranked = briefOrder(list, total);
     const sev = groupSeverity(ranked[0]!);
