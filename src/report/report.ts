@@ -377,7 +377,8 @@ function underWaySuffix(u: UnderWay | undefined): string {
  * captures alike).
  */
 export function attacksVerdict(n: number, top: { signature: string; target: string; start: string; end: string; underWay?: UnderWay }, targets = n): string {
-  return `${n} attack finding${n === 1 ? '' : 's'}${targets < n ? ` on ${targets} target${targets === 1 ? '' : 's'}` : ''}; largest: ${top.signature} on ${top.target} from ${top.start} to ${top.end}${underWaySuffix(top.underWay)}`;
+  const f = (x: number) => x.toLocaleString('en-US');
+  return `${f(n)} attack finding${n === 1 ? '' : 's'}${targets < n ? ` on ${f(targets)} target${targets === 1 ? '' : 's'}` : ''}; largest: ${top.signature} on ${top.target} from ${top.start} to ${top.end}${underWaySuffix(top.underWay)}`;
 }
 
 /** The fields every attack report starts with (the JSON keeps this order). */

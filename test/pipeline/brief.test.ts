@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeLogs, type AttackReport, type Report } from '../../dist/src/index.js';
+import { attacksVerdict } from '../../dist/src/report/report.js';
 import { botnetLog, run, tmp } from '../helpers.js';
 
 const RANK = { info: 0, low: 1, medium: 2, high: 3 };
@@ -48,6 +49,12 @@ describe('many addresses, each over its limit', () => {
     const counts = rows.map((l) => Number(/([\d,]+) requests$/.exec(l)![1]!.replace(/,/g, '')));
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(stdout.split('\n')[head + 31]).toBe('    … 10 more listed in --format json');
+  });
+
+  it('counts thousands of findings with separators in the verdict', () => {
+    const top = { signature: 'http.request-surge', target: '*', start: '2026-11-20T04:10:00+00:00', end: '2026-11-20T04:11:59+00:00' };
+    expect(attacksVerdict(2678, top, 2675)).toBe('2,678 attack findings on 2,675 targets; largest: http.request-surge on * from 2026-11-20T04:10:00+00:00 to 2026-11-20T04:11:59+00:00');
+    expect(report.summary.verdict).toMatch(/^5\d attack findings; largest: /);
   });
 
   it('is the same for any number of threads', async () => {
