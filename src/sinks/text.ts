@@ -309,7 +309,8 @@ export function briefLines<T extends Linked & { peakRate: number }>(
     const ranked = briefOrder(list, total);
     const sev = groupSeverity(ranked[0]!);
     out.push('');
-    out.push(`${severityTag(sev, c)} ${c('1', sig)}  ${fmt(list.length)} more addresses, one line each (${zone}): the ${SHOWN_ADDRESS_FINDINGS} most severe and heaviest are above, every detail in --format json`);
+    const info = list.every((a) => !a.attack) ? c('2', '  (not attacks)') : '';
+    out.push(`${severityTag(sev, c)} ${c('1', sig)}  ${fmt(list.length)} more addresses, one line each (${zone}): the ${SHOWN_ADDRESS_FINDINGS} most severe and heaviest are above, every detail in --format json${info}`);
     for (const a of ranked.slice(0, LISTED_BRIEF)) {
       const eps = a.episodes !== undefined ? `, ${a.episodes.length} episodes` : '';
       const part = a.partOf !== undefined ? byId.get(a.partOf.id) : undefined;

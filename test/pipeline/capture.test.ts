@@ -218,4 +218,24 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     expect(b.code).toBe(4);
     expect(b.stderr).toMatch(/bad\.pcap: garbage at byte offset \d+/);
   });
+
+  it('lists the port scans of many addresses briefly past the ten heaviest, as the log report does', async () => {
+    // 14 scanners, 203.0.113.1–14, one after another (a chunk's step lists its 8 heaviest),
+    // scanner i sending SYNs to 100 + 20·i ports of the server over its 10 s.
+    const f = serverCapture('scans.pcap', 160, 2, (s, add) => {
+      const i = Math.floor(s / 10);
+      if (i < 1 || i > 14) return;
+      const ports = 100 + 20 * i;
+      for (let p = 0; p < ports / 10; p++) add(s + p / ports, { src: ip(203, 0, 113, i), dst: SERVER, proto: 'tcp', sport: 40000 + i, dport: 1 + (s % 10) * (ports / 10) + p, flags: TCP_SYN });
+    });
+    const r = await capture([f]);
+    const scans = r.attacks.filter((a) => a.signature === 'tcp.port-scan');
+    expect(scans).toHaveLength(14);
+    // The ten that sent the most are in full; the four lightest (203.0.113.1–4) in brief.
+    expect(scans.filter((a) => a.inBrief).map((a) => a.target).sort()).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+    const { stdout } = await run([f]);
+    expect(stdout.split('\n').filter((l) => /^INFO\s+tcp\.port-scan {2}203\.0\.113\.\d+ {2}\(not an attack\)$/.test(l))).toHaveLength(10);
+    expect(stdout).toMatch(/^INFO\s+tcp\.port-scan {2}4 more addresses, one line each \(\+0000\): the 10 most severe and heaviest are above, every detail in --format json {2}\(not attacks\)$/m);
+    expect(stdout).toMatch(/^ {4}203\.0\.113\.4 +2026-11-20 10:0\d:\d\d → 10:0\d:\d\d +peak \d+\/s +\d+ packets$/m);
+  });
 });
