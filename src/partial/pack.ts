@@ -6,10 +6,17 @@
  * and tracked by the garbage collector on both threads — a day's 1.7M-line log took 19 s of CPU
  * where the busy bench log's rate would take ~4 (session 14). The copy is a few hundred KiB a chunk.
  */
+import type { CountryHist } from '../geo/country-code.js';
+
 export type PackedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array;
 
 /** Visits every typed array of one Partial, each replaced by what `f` returns for it. */
 export type ArrayMapper = (f: <T extends PackedArray>(a: T) => T) => void;
+
+/** A country histogram (or none) with both its arrays replaced by what `f` returns, for an ArrayMapper. */
+export function mapHist(h: CountryHist | null, f: <T extends PackedArray>(a: T) => T): CountryHist | null {
+  return h ? { codes: f(h.codes), counts: f(h.counts) } : h;
+}
 
 /** Copy every array `visit` reaches into one new buffer, each field becoming a view on it. */
 export function packArrays(visit: ArrayMapper): ArrayBuffer {

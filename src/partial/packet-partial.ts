@@ -6,7 +6,7 @@
  */
 
 import type { CountryHist } from '../geo/country-code.js';
-import { packArrays, transferList, type PackedArray } from './pack.js';
+import { mapHist, packArrays, transferList, type PackedArray } from './pack.js';
 
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
@@ -177,7 +177,7 @@ function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): voi
       v.kindWords = v.kindWords.map((a) => f(a));
       v.kindCounts = v.kindCounts.map((a) => f(a));
       v.kindHll = v.kindHll.map((a) => f(a));
-      if (v.countries) v.countries = { codes: f(v.countries.codes), counts: f(v.countries.counts) };
+      v.countries = mapHist(v.countries, f);
     }
     for (const s of b.services) {
       s.perSecondSyn = f(s.perSecondSyn);
@@ -187,7 +187,7 @@ function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): voi
       s.hll = f(s.hll);
       s.connWords = f(s.connWords);
       s.connCounts = f(s.connCounts);
-      if (s.countries) s.countries = { codes: f(s.countries.codes), counts: f(s.countries.counts) };
+      s.countries = mapHist(s.countries, f);
     }
   }
 }

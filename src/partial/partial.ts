@@ -30,7 +30,7 @@ export const C = {
 export const N_COUNTERS = 11;
 
 import type { CountryHist } from '../geo/country-code.js';
-import { packArrays, transferList, type PackedArray } from './pack.js';
+import { mapHist, packArrays, transferList, type PackedArray } from './pack.js';
 
 /** Detail of one hot subject (a URL, or a source) inside one bucket of one chunk. */
 export interface SubjectDetail {
@@ -149,10 +149,10 @@ function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): void {
     b.pfxWords = f(b.pfxWords);
     b.pfxCounts = f(b.pfxCounts);
     b.pfxSources = f(b.pfxSources);
-    if (b.countries) b.countries = { codes: f(b.countries.codes), counts: f(b.countries.counts) };
+    b.countries = mapHist(b.countries, f);
     for (const list of [b.urls, b.sources]) {
       for (const d of list) {
-        if (d.countries) d.countries = { codes: f(d.countries.codes), counts: f(d.countries.counts) };
+        d.countries = mapHist(d.countries, f);
         d.perSecond = f(d.perSecond);
         d.srcWords = f(d.srcWords);
         d.srcCounts = f(d.srcCounts);
