@@ -11,7 +11,6 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SOURCE_SEED } from '../partial/log-folder.js';
 import { addMapInto, addText, boundTexts, Queries, type StepBucket } from '../windows/bucket.js';
 import type { Finding, Signature, TargetKind } from './finding.js';
-import { prefixOf } from './prefix-rate.js';
 
 
 /** Source summary size by target: a URL can have any number of sources, a source has one. */
@@ -67,7 +66,7 @@ export class Alert extends AlertBase<StepBucket> {
       this.requests += b.requests;
       this.noteSources(b.start, Math.round(b.hll.estimate()), b.step);
       this.hll.merge(b.hll);
-      this.sources.summary.addTop(b.sortedSources());
+      this.sources.summary.addTop(b.sortedSources().head(this.sources.summary.capacity));
       for (const u of b.urls.values()) addText(this.urls, u.text, u.count);
       boundTexts(this.urls);
       for (const u of b.urls.values()) u.addTextsTo(this.uas, this.refs);
@@ -100,20 +99,18 @@ export class Alert extends AlertBase<StepBucket> {
       this.hll.add(hash64[0]!, hash64[1]!);
       return;
     }
-    // Prefix: bucket resolution; members from the bucket's top sources.
+    // Prefix: bucket resolution; members from the bucket's sources.
     const c = b.prefixes.estimate(w0, w1, w2, w3);
     if (c / b.step < this.level) return;
     this.bucketSpan(b, c);
     this.requests += c;
     const top = b.sortedSources();
     const w = top.words;
-    for (let i = 0; i < top.length; i++) {
+    for (const i of b.prefixMembers(w0, w1, w2, w3)) {
       const s0 = w[i * 4]!;
       const s1 = w[i * 4 + 1]!;
       const s2 = w[i * 4 + 2]!;
       const s3 = w[i * 4 + 3]!;
-      const p = prefixOf([s0, s1, s2, s3]);
-      if (p[0] !== w0 >>> 0 || p[1] !== w1 >>> 0 || p[2] !== w2 >>> 0 || p[3] !== w3 >>> 0) continue;
       this.sources.summary.add(s0, s1, s2, s3, top.counts[i]!, top.errors[i]!);
       hashWords(s0, s1, s2, s3, SOURCE_SEED);
       this.hll.add(hash64[0]!, hash64[1]!);

@@ -22,33 +22,22 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
   const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
   if (heavy.length === 0) return out;
-  // Member sources of the heavy prefixes, from every bucket's top sources: each source is
-  // matched to its prefix by one lookup (IPv4 by its /24 as a number) and counted under a
-  // key of its own (an IPv4 member by its address as a number: a string per member and
-  // bucket was most of this detector's time on a long log).
+  // Member sources of the heavy prefixes, from every bucket's sources (StepBucket.prefixMembers),
+  // each counted under a key of its own (an IPv4 member by its address as a number: a string
+  // per member and bucket was most of this detector's time on a long log).
   const members = new Map<string, Map<number | string, number>>();
-  const byV4 = new Map<number, Map<number | string, number>>();
-  const byV6 = new Map<string, Map<number | string, number>>();
   for (const p of heavy) {
     const m = new Map<number | string, number>();
     members.set(p.key, m);
     const [p0, p1, p2, p3] = p.words;
-    if (isV4(p0, p1, p2)) byV4.set(p3, m);
-    else byV6.set(`${p0}:${p1}`, m);
-  }
-  for (const b of view.buckets) {
-    const top = b.sortedSources();
-    const w = top.words;
-    for (let i = 0; i < top.length; i++) {
-      const w0 = w[i * 4]!;
-      const w1 = w[i * 4 + 1]!;
-      const w2 = w[i * 4 + 2]!;
-      const w3 = w[i * 4 + 3]!;
-      const v4 = isV4(w0, w1, w2);
-      const m = v4 ? byV4.get((w3 & 0xffffff00) >>> 0) : byV6.size > 0 ? byV6.get(`${w0}:${w1}`) : undefined;
-      if (m === undefined) continue;
-      const sk = v4 ? w3 : `${w0}:${w1}:${w2}:${w3}`;
-      m.set(sk, (m.get(sk) ?? 0) + top.counts[i]!);
+    const v4 = isV4(p0, p1, p2);
+    for (const b of view.buckets) {
+      const top = b.sortedSources();
+      const w = top.words;
+      for (const i of b.prefixMembers(p0, p1, p2, p3)) {
+        const sk = v4 ? w[i * 4 + 3]! : `${w[i * 4]!}:${w[i * 4 + 1]!}:${w[i * 4 + 2]!}:${w[i * 4 + 3]!}`;
+        m.set(sk, (m.get(sk) ?? 0) + top.counts[i]!);
+      }
     }
   }
   for (const p of heavy) {

@@ -11,7 +11,10 @@
  * string hash in words 0-1 with words 2-3 zero. Storage is typed arrays only:
  *
  *   slot s:  keys[4s .. 4s+3]   counts[s]   errors[s]
- *   heap:    min-heap of slots by count (heap[0] = the slot to evict), heapPos[s] = its place
+ *   heap:    min-heap of slots by count (heap[0] = the slot to evict), heapPos[s] = its place;
+ *            built at the first eviction (until the summary is full it counts exactly and
+ *            needs none: a step's sources seldom fill it, and kept no heap cost a quarter
+ *            of the main thread's time on a busy log)
  *   index:   linear-probing table of (slot + 1), 0 = empty, backward-shift deletion
  *
  * so add() is O(log k) and allocation-free.
@@ -20,6 +23,9 @@ import { SketchError } from './errors.js';
 import { mixWords } from './hash.js';
 
 export const SS_FAMILY = 3;
+/** Counts byCount packs with a slot into one float (2^33 · 2^20 = 2^53), and the slots. */
+const PACK_COUNTS = 2 ** 33;
+const SLOTS = 2 ** 20;
 const SERIAL_VERSION = 1;
 const HEADER_BYTES = 24;
 
@@ -46,6 +52,11 @@ export class TopList {
     return this.counts.length;
   }
 
+  /** The first `n` entries (views on the same arrays, no copy). */
+  head(n: number): TopList {
+    return n >= this.length ? this : new TopList(this.words.subarray(0, n * 4), this.counts.subarray(0, n), this.errors.subarray(0, n));
+  }
+
   /** As objects, for the few readers that keep or pass them on. */
   entries(): TopEntry[] {
     const w = this.words;
@@ -68,6 +79,8 @@ export class SpaceSaving {
   private mask: number;
   /** Slots allocated so far (grows to `capacity`). */
   private room: number;
+  /** The heap is built (see the class comment). */
+  private heaped = false;
   private n = 0;
   private weight = 0;
 
@@ -131,7 +144,19 @@ export class SpaceSaving {
 
   /** The count an absent key could at most have: the smallest counter once full, else 0. */
   get minCount(): number {
-    return this.n < this.capacity ? 0 : this.counts[this.heap[0]!]!;
+    if (this.n < this.capacity) return 0;
+    if (!this.heaped) this.heapify();
+    return this.counts[this.heap[0]!]!;
+  }
+
+  /** Build the heap over every slot (Floyd: siftDown from the last parent up). */
+  private heapify(): void {
+    for (let s = 0; s < this.n; s++) {
+      this.heap[s] = s;
+      this.heapPos[s] = s;
+    }
+    for (let pos = (this.n >> 1) - 1; pos >= 0; pos--) this.siftDown(pos);
+    this.heaped = true;
   }
 
   private find(w0: number, w1: number, w2: number, w3: number): number {
@@ -196,22 +221,6 @@ export class SpaceSaving {
     this.heapPos[slot] = pos;
   }
 
-  private siftUp(pos: number): void {
-    const h = this.heap;
-    const c = this.counts;
-    const slot = h[pos]!;
-    const v = c[slot]!;
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      if (c[h[parent]!]! <= v) break;
-      h[pos] = h[parent]!;
-      this.heapPos[h[pos]!] = pos;
-      pos = parent;
-    }
-    h[pos] = slot;
-    this.heapPos[slot] = pos;
-  }
-
   /** Add `count` for a key (and carry `error` if the weight itself came from a summary). */
   add(w0: number, w1: number, w2: number, w3: number, count = 1, error = 0): void {
     this.weight += count;
@@ -219,7 +228,7 @@ export class SpaceSaving {
     if (found >= 0) {
       this.counts[found]! += count;
       this.errors[found]! += error;
-      this.siftDown(this.heapPos[found]!);
+      if (this.heaped) this.siftDown(this.heapPos[found]!);
       return;
     }
     let slot: number;
@@ -228,14 +237,12 @@ export class SpaceSaving {
       slot = this.n++;
       this.counts[slot] = count;
       this.errors[slot] = error;
-      this.heap[slot] = slot;
-      this.heapPos[slot] = slot;
       this.writeKey(slot, w0, w1, w2, w3);
       this.indexInsert(slot);
-      this.siftUp(slot);
       return;
     }
     // Evict the minimum: the newcomer inherits its count as possible overestimate.
+    if (!this.heaped) this.heapify();
     slot = this.heap[0]!;
     const min = this.counts[slot]!;
     this.indexRemove(slot);
@@ -322,6 +329,7 @@ export class SpaceSaving {
 
   private reset(): void {
     this.n = 0;
+    this.heaped = false;
     this.weight = 0;
     this.index.fill(0);
   }
@@ -343,13 +351,51 @@ export class SpaceSaving {
    */
   sorted(limit = this.capacity): TopList {
     const n = this.n;
-    const order = new Array<number>(n);
-    for (let s = 0; s < n; s++) order[s] = s;
     const c = this.counts;
     const k = this.keys;
+    const order = new Array<number>(n);
+    for (let s = 0; s < n; s++) order[s] = s;
     // compareEntries' order, on slots.
     order.sort((a, b) => c[b]! - c[a]! || k[a * 4]! - k[b * 4]! || k[a * 4 + 1]! - k[b * 4 + 1]! || k[a * 4 + 2]! - k[b * 4 + 2]! || k[a * 4 + 3]! - k[b * 4 + 3]!);
-    const m = Math.min(n, limit);
+    return this.listOf(order, Math.min(n, limit));
+  }
+
+  /**
+   * The entries by count, largest first, ties in slot order (the order the summary took the
+   * keys in: the same for the same adds in the same order) — not top()'s order, for readers
+   * that never show ties. Sorted natively, with no comparator, when every count is a whole
+   * number under 2^33: each entry one float, (2^33 - 1 - count) · 2^20 + slot. A step's
+   * thousands of sources sorted by a comparator were the main thread's largest cost on a
+   * busy log.
+   */
+  byCount(): TopList {
+    const n = this.n;
+    const c = this.counts;
+    const packed = new Float64Array(n);
+    let whole = true;
+    for (let s = 0; s < n && whole; s++) {
+      const v = c[s]!;
+      whole = v >= 0 && v < PACK_COUNTS && Number.isInteger(v);
+      packed[s] = (PACK_COUNTS - 1 - v) * SLOTS + s;
+    }
+    let order: ArrayLike<number>;
+    if (whole) {
+      packed.sort();
+      const o = new Int32Array(n);
+      for (let i = 0; i < n; i++) o[i] = packed[i]! % SLOTS;
+      order = o;
+    } else {
+      const o = new Array<number>(n);
+      for (let s = 0; s < n; s++) o[s] = s;
+      order = o.sort((a, b) => c[b]! - c[a]! || a - b);
+    }
+    return this.listOf(order, n);
+  }
+
+  /** The first `m` slots of `order` as a TopList. */
+  private listOf(order: ArrayLike<number>, m: number): TopList {
+    const k = this.keys;
+    const c = this.counts;
     const words = new Uint32Array(m * 4);
     const counts = new Float64Array(m);
     const errors = new Float64Array(m);

@@ -4,15 +4,22 @@
  * them, alerts absorb them, the baseline learns from them once they leave the window.
  *
  * Memory per bucket is bounded whatever the traffic: a HyperLogLog (p = 14, ≤ 16 KiB),
- * space-saving summaries of sources (k = 1024) and prefixes (k = 256), and detail for at
- * most MAX_URLS hot URLs and MAX_SOURCES hot sources.
+ * space-saving summaries of sources (k = STEP_SOURCES) and prefixes (k = 256), and detail for
+ * at most MAX_URLS hot URLs and MAX_SOURCES hot sources.
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving, type TopList } from '../sketches/space-saving.js';
 import { N_COUNTERS, type BucketPartial, type SubjectDetail } from '../partial/partial.js';
 import { addHist } from '../geo/country-code.js';
 import { QUERY_EXAMPLES, QUERY_HLL_P } from '../partial/log-folder.js';
+import { isV4 } from '../parsers/ip.js';
 
+/**
+ * Sources a step counts (its summary's k): exactly, up to this many distinct, each address of a
+ * botnet spread thin (5,000 at 10 req/s each were listed at a fraction of their rate with
+ * 1,024: a step's summary of equals keeps the last seen). Grown as needed (≤ 768 KiB).
+ */
+export const STEP_SOURCES = 16384;
 const MAX_URLS = 48;
 const MAX_SOURCES = 32;
 /** Sources a folded LazySources summary holds. */
@@ -270,7 +277,7 @@ export class StepBucket {
   readonly perSecond: Float64Array;
   readonly counters = new Float64Array(N_COUNTERS);
   readonly hll = new HyperLogLog(14);
-  readonly sources = new SpaceSaving(1024, 64);
+  readonly sources = new SpaceSaving(STEP_SOURCES, 64);
   readonly prefixes = new SpaceSaving(256, 64);
   readonly urls = new Map<string, UrlAgg>();
   readonly sourceDetail = new Map<string, SourceAgg>();
@@ -278,6 +285,9 @@ export class StepBucket {
   readonly countries = new Map<number, number>();
   private sortedSrc: TopList | null = null;
   private sortedPfx: TopList | null = null;
+  /** See prefixMembers. */
+  private v4Sorted: Float64Array | null = null;
+  private v6ByPrefix: Map<string, number[]> | null = null;
 
   constructor(index: number, step: number) {
     this.index = index;
@@ -296,6 +306,8 @@ export class StepBucket {
   add(p: BucketPartial): void {
     this.sortedSrc = null;
     this.sortedPfx = null;
+    this.v4Sorted = null;
+    this.v6ByPrefix = null;
     for (let i = 0; i < N_COUNTERS; i++) this.counters[i]! += p.counters[i]!;
     for (let i = 0; i < this.step; i++) this.perSecond[i]! += p.perSecond[i]!;
     this.hll.mergeBytes(p.hll);
@@ -326,16 +338,63 @@ export class StepBucket {
     if (this.sourceDetail.size > MAX_SOURCES * 2) prune(this.sourceDetail, MAX_SOURCES);
   }
 
-  /** Top sources, sorted once per change (buckets are read many times once sealed). */
+  /** Sources by count (SpaceSaving.byCount), sorted once per change (buckets are read many times once sealed). */
   sortedSources(): TopList {
-    this.sortedSrc ??= this.sources.sorted();
+    this.sortedSrc ??= this.sources.byCount();
     return this.sortedSrc;
+  }
+
+  /**
+   * The entries of sortedSources() in one prefix (prefix-rate's key words: an IPv4 /24 by its
+   * first address, an IPv6 /64 by its first two words), as their places in that list. Indexed
+   * once a bucket: IPv4 addresses sorted (a /24 is then a binary search), IPv6 sources by /64.
+   * The prefix detector and prefix alerts read the members of a few prefixes from every bucket
+   * of the window; a step of thousands of sources read whole for each was too slow.
+   */
+  prefixMembers(w0: number, w1: number, w2: number, w3: number): number[] {
+    const top = this.sortedSources();
+    if (this.v4Sorted === null) {
+      const w = top.words;
+      const packed: number[] = [];
+      const v6 = new Map<string, number[]>();
+      for (let i = 0; i < top.length; i++) {
+        if (isV4(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!)) packed.push(w[i * 4 + 3]! * STEP_SOURCES + i);
+        else {
+          const key = `${w[i * 4]!}:${w[i * 4 + 1]!}`;
+          const at = v6.get(key);
+          if (at === undefined) v6.set(key, [i]);
+          else at.push(i);
+        }
+      }
+      this.v4Sorted = Float64Array.from(packed).sort();
+      this.v6ByPrefix = v6;
+    }
+    if (!isV4(w0, w1, w2)) return this.v6ByPrefix!.get(`${w0 >>> 0}:${w1 >>> 0}`) ?? [];
+    const a = this.v4Sorted;
+    const first = (w3 & 0xffffff00) >>> 0;
+    const lo = lowerBound(a, first * STEP_SOURCES);
+    const hi = lowerBound(a, (first + 256) * STEP_SOURCES);
+    const out: number[] = [];
+    for (let j = lo; j < hi; j++) out.push(a[j]! % STEP_SOURCES);
+    return out;
   }
 
   sortedPrefixes(): TopList {
     this.sortedPfx ??= this.prefixes.sorted();
     return this.sortedPfx;
   }
+}
+
+/** The first place in sorted `a` whose value is ≥ `v`. */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Keep the `keep` largest entries by count; ties by key for determinism. */

@@ -223,7 +223,7 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     }
     this.baseline.learn(b, exclude, !site);
     const top = b.sortedSources();
-    this.history.sources.addTop(top);
+    this.history.sources.addTop(top.head(this.history.sources.capacity));
     this.history.requests += b.requests;
     this.history.forwarded += b.counters[C.XFF]!;
     this.history.addCountries(b.countries);
@@ -287,7 +287,9 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
 
   private foldTotals(b: StepBucket): void {
     this.allSources.merge(b.hll);
-    this.topSources.addTop(b.sortedSources());
+    // A step's heaviest only: its light tail would churn the input's top list (each new key
+    // evicts one) for nothing.
+    this.topSources.addTop(b.sortedSources().head(this.topSources.capacity));
     for (const [key, u] of b.urls) {
       this.topUrls.add(u.w0, u.w1, 0, 0, u.count);
       if (!this.urlText.has(key)) this.urlText.set(key, u.text);
