@@ -48,10 +48,11 @@ export function suggestLimits(report: Report, normal: RateHistogram): LimitSugge
   const listed = fastest.size;
   let stopped = 0;
   for (const r of fastest.values()) if (r > rate) stopped++;
-  // A botnet of more addresses than a step's summary holds (1,024), all alike, gets listed
-  // counts that are a fraction of their own: 5,000 addresses at 10 req/s each were listed at
-  // 0.2–0.6 req/s, and "a per-source limit cannot stop this attack" was said of a limit of 1.
-  // The average per source of the largest finding is not subject to that.
+  // A botnet of more addresses than a step counts exactly (STEP_SOURCES, 16,384), all alike,
+  // gets listed counts that are a fraction of their own (with 1,024 a step, 5,000 addresses at
+  // 10 req/s each were listed at 0.2–0.6 req/s, and "a per-source limit cannot stop this
+  // attack" was said of a limit of 1). The average per source of the largest finding is not
+  // subject to that.
   const largest = report.attacks.filter((a) => a.attack && a.distinctSources > 1 && a.durationSeconds > 0).reduce<Report['attacks'][number] | null>((m, a) => (m === null || a.requests > m.requests ? a : m), null);
   const attackAverage =
     largest === null
