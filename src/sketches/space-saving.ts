@@ -13,8 +13,8 @@
  *   slot s:  keys[4s .. 4s+3]   counts[s]   errors[s]
  *   heap:    min-heap of slots by count (heap[0] = the slot to evict), heapPos[s] = its place;
  *            built at the first eviction (until the summary is full it counts exactly and
- *            needs none: a step's sources seldom fill it, and kept no heap cost a quarter
- *            of the main thread's time on a busy log)
+ *            needs none: a step's sources seldom fill it, and keeping the heap up to date
+ *            was most of add()'s time there)
  *   index:   linear-probing table of (slot + 1), 0 = empty, backward-shift deletion
  *
  * so add() is O(log k) and allocation-free.
@@ -351,10 +351,10 @@ export class SpaceSaving {
    */
   sorted(limit = this.capacity): TopList {
     const n = this.n;
-    const c = this.counts;
-    const k = this.keys;
     const order = new Array<number>(n);
     for (let s = 0; s < n; s++) order[s] = s;
+    const c = this.counts;
+    const k = this.keys;
     // compareEntries' order, on slots.
     order.sort((a, b) => c[b]! - c[a]! || k[a * 4]! - k[b * 4]! || k[a * 4 + 1]! - k[b * 4 + 1]! || k[a * 4 + 2]! - k[b * 4 + 2]! || k[a * 4 + 3]! - k[b * 4 + 3]!);
     return this.listOf(order, Math.min(n, limit));
