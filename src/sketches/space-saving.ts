@@ -12,12 +12,12 @@
  *
  *   slot s:  keys[4s .. 4s+3]   counts[s]   errors[s]
  *   heap:    min-heap of slots by count (heap[0] = the slot to evict), heapPos[s] = its place;
- *            built at the first eviction (until the summary is full it counts exactly and
- *            needs none: a step's sources seldom fill it, and keeping the heap up to date
+ *            made and built at the first eviction (until the summary is full it counts exactly
+ *            and needs none: a step's sources seldom fill it, and keeping the heap up to date
  *            was most of add()'s time there)
  *   index:   linear-probing table of (slot + 1), 0 = empty, backward-shift deletion
  *
- * so add() is O(log k) and allocation-free.
+ * so add() is O(log k), and allocates only when the summary grows or first evicts.
  */
 import { SketchError } from './errors.js';
 import { mixWords } from './hash.js';
@@ -26,6 +26,8 @@ export const SS_FAMILY = 3;
 /** Counts byCount packs with a slot into one float (2^33 · 2^20 = 2^53), and the slots. */
 const PACK_COUNTS = 2 ** 33;
 const SLOTS = 2 ** 20;
+/** The heap's arrays until it is built (see heapify). */
+const NO_SLOTS = new Int32Array(0);
 const SERIAL_VERSION = 1;
 const HEADER_BYTES = 24;
 
@@ -102,8 +104,8 @@ export class SpaceSaving {
     this.keys = new Uint32Array(this.room * 4);
     this.counts = new Float64Array(this.room);
     this.errors = new Float64Array(this.room);
-    this.heap = new Int32Array(this.room);
-    this.heapPos = new Int32Array(this.room);
+    this.heap = NO_SLOTS;
+    this.heapPos = NO_SLOTS;
     this.index = new Int32Array(SpaceSaving.indexSize(this.room));
     this.mask = this.index.length - 1;
   }
@@ -117,7 +119,7 @@ export class SpaceSaving {
   /** More slots (all n in use): arrays copied, the index rebuilt for its new size. */
   private grow(): void {
     const room = Math.min(this.capacity, this.room * 4);
-    const widen = <T extends Uint32Array | Float64Array | Int32Array>(a: T, length: number): T => {
+    const widen = <T extends Uint32Array | Float64Array>(a: T, length: number): T => {
       const b = new (a.constructor as new (n: number) => T)(length);
       b.set(a as never);
       return b;
@@ -125,8 +127,6 @@ export class SpaceSaving {
     this.keys = widen(this.keys, room * 4);
     this.counts = widen(this.counts, room);
     this.errors = widen(this.errors, room);
-    this.heap = widen(this.heap, room);
-    this.heapPos = widen(this.heapPos, room);
     this.index = new Int32Array(SpaceSaving.indexSize(room));
     this.mask = this.index.length - 1;
     for (let s = 0; s < this.n; s++) this.indexInsert(s);
@@ -149,8 +149,12 @@ export class SpaceSaving {
     return this.counts[this.heap[0]!]!;
   }
 
-  /** Build the heap over every slot (Floyd: siftDown from the last parent up). */
+  /** Build the heap over every slot (Floyd: siftDown from the last parent up); its arrays are made here. */
   private heapify(): void {
+    if (this.heap.length < this.n) {
+      this.heap = new Int32Array(this.capacity);
+      this.heapPos = new Int32Array(this.capacity);
+    }
     for (let s = 0; s < this.n; s++) {
       this.heap[s] = s;
       this.heapPos[s] = s;
