@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --no-concurrent-recompilation --v8-pool-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --no-concurrent-recompilation --v8-pool-size=1 --heap-growing-percent=50
 // Runtime settings (same as RUNTIME in ./runtime.ts, which the bench uses): glibc keeps
 // one malloc arena per worker thread and V8's default semi-spaces are large; together
 // they made peak RSS creep with input length (212 → 241 MiB from 2M to 10M lines) with
@@ -11,6 +11,12 @@
 // parallel GC work; four of them beside two workers and the main thread on two cores cost
 // more than they saved (interleaved runs, medians: 6M lines 6.13 → 5.85 s wall, 11.2 →
 // 10.8 s CPU; 5M packets 4.20 → 3.88 s; each worker thread itself ~10 % less CPU).
+// --heap-growing-percent=50: each isolate's old generation may grow by half its live size
+// before a full GC, not by up to 4× (V8's factor for small, fast-collected heaps). What the
+// main thread receives from workers survives a scavenge or two and dies in the old
+// generation, so the slack was most of the peak RSS: 2M lines 195 → 172 MiB, 10M 224 →
+// 188 MiB, a quiet day 315 → 230 MiB, for ~5 % more GC pause (10M lines: 1.32 → 1.38 s
+// over the three isolates; the main thread's full GCs 35 → 106, its scavenges 242 → 207).
 import { EXIT, main } from './main.js';
 
 // The reader of our output went away (`floodscope … | head`, a consumer of the live events

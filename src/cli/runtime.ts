@@ -4,5 +4,5 @@
  */
 export const RUNTIME = {
   env: { MALLOC_ARENA_MAX: '2' },
-  nodeFlags: ['--max-semi-space-size=4', '--no-concurrent-recompilation', '--v8-pool-size=1'],
+  nodeFlags: ['--max-semi-space-size=4', '--no-concurrent-recompilation', '--v8-pool-size=1', '--heap-growing-percent=50'],
 } as const;

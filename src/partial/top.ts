@@ -8,24 +8,30 @@
  * Full sort only when few; otherwise a threshold from quickselect keeps the sort small.
  */
 export function topSlots(slots: Int32Array, n: number, counts: Float64Array, limit: number): number[] {
-  let arr: number[];
+  const arr: number[] = [];
   if (n <= limit * 2) {
-    arr = Array.from(slots.subarray(0, n));
+    for (let k = 0; k < n; k++) arr.push(slots[k]!);
   } else {
-    const vals = new Float64Array(n);
+    const vals = scratch(n);
     for (let k = 0; k < n; k++) vals[k] = counts[slots[k]!]!;
-    const cut = kthLargest(vals, limit);
-    arr = [];
+    const cut = kthLargest(vals, limit, n);
     for (let k = 0; k < n; k++) if (counts[slots[k]!]! >= cut) arr.push(slots[k]!);
   }
   arr.sort((a, b) => counts[b]! - counts[a]! || a - b);
   return arr.length > limit ? arr.slice(0, limit) : arr;
 }
 
-/** The k-th largest value (1-based) of vals, which is reordered (Hoare quickselect). */
-function kthLargest(vals: Float64Array, k: number): number {
+/** Counts to select from, reused (a fresh array each call was an allocation per bucket and subject). */
+let vals = new Float64Array(1024);
+function scratch(n: number): Float64Array {
+  if (vals.length < n) vals = new Float64Array(Math.max(n, vals.length * 2));
+  return vals;
+}
+
+/** The k-th largest value (1-based) of vals[0, n), which are reordered (Hoare quickselect). */
+function kthLargest(vals: Float64Array, k: number, n: number): number {
   let lo = 0;
-  let hi = vals.length - 1;
+  let hi = n - 1;
   const target = k - 1;
   while (lo < hi) {
     const pivot = vals[(lo + hi) >>> 1]!;
@@ -56,9 +62,9 @@ export function topPairs(pairs: ArrayLike<number>, limit: number): number[] {
   if (n <= limit * 2) {
     for (let k = 0; k < n; k++) idx.push(k);
   } else {
-    const vals = new Float64Array(n);
+    const vals = scratch(n);
     for (let k = 0; k < n; k++) vals[k] = pairs[k * 2 + 1]!;
-    const cut = kthLargest(vals, limit);
+    const cut = kthLargest(vals, limit, n);
     for (let k = 0; k < n; k++) if (pairs[k * 2 + 1]! >= cut) idx.push(k);
   }
   idx.sort((a, b) => pairs[b * 2 + 1]! - pairs[a * 2 + 1]! || pairs[a * 2]! - pairs[b * 2]!);
