@@ -13,6 +13,7 @@ import { N_COUNTERS, type BucketPartial, type SubjectDetail } from '../partial/p
 import { addHist } from '../geo/country-code.js';
 import { QUERY_EXAMPLES, QUERY_HLL_P } from '../partial/log-folder.js';
 import { isV4 } from '../parsers/ip.js';
+import { Arena } from './arena.js';
 
 /**
  * Sources a step counts (its summary's k): exactly, up to this many distinct, each address of a
@@ -64,17 +65,14 @@ export const addUrls = (into: Map<string, number>, d: Texts): void => addPairs(i
 export const addUas = (into: Map<string, number>, d: Texts): void => addPairs(into, d, d.uaAt, d.refAt);
 export const addRefs = (into: Map<string, number>, d: Texts): void => addPairs(into, d, d.refAt, d.textPairs.length / 2);
 
-/**
- * An array to keep past the merge of its Partial: copied when it is a view on a larger buffer
- * (a packed Partial's, see partial/pack.ts), which it would otherwise keep whole.
- */
-export function own<T extends Uint32Array | Float64Array | Uint8Array>(a: T): T {
-  return a.byteLength < a.buffer.byteLength ? (a.slice() as T) : a;
-}
-
 export function addMapInto(into: Map<string, number>, from: Map<string, number>, limit = MAX_TEXTS): void {
   for (const [text, count] of from) addText(into, text, count);
   boundTexts(into, limit);
+}
+
+/** A copy of `x` to keep past the merge of its Partial: in `arena`, or (null) a buffer of its own. */
+function keep<T extends Float64Array | Uint32Array | Uint8Array>(arena: Arena | null, x: T): T {
+  return arena === null ? (x.slice() as T) : arena.copy(x);
 }
 
 /** An HLL sketch a worker did not send (no sources of that kind in the chunk). */
@@ -93,12 +91,19 @@ export class LazySources {
   private foldedLegit: SpaceSaving | null = null;
   private foldedHll: HyperLogLog | null = null;
 
-  /** `hllP`: the precision of the workers' sketches (and of the folded one). */
-  constructor(private readonly hllP = 14) {}
+  /** `hllP`: the precision of the workers' sketches (and of the folded one); `arena`: where the lists kept are copied. */
+  constructor(
+    private readonly hllP: number,
+    private readonly arena: Arena,
+  ) {}
 
   /** `legit`: of each source's count, the part a legitimate client's would be. */
   push(words: Uint32Array, counts: Float64Array, hll: Uint8Array, legit: Float64Array | null = null): void {
-    this.pending.push({ words: own(words), counts: own(counts), hll: own(hll), legit: legit === null ? null : own(legit) });
+    // Into the step's arena until the first fold (most lists never reach one); after it, each
+    // copy is a buffer of its own, so what later folds drop is freed (a victim of a capture
+    // is sent by every chunk of its step, ~25 on the bench capture).
+    const a = this.folded === null ? this.arena : null;
+    this.pending.push({ words: keep(a, words), counts: keep(a, counts), hll: keep(a, hll), legit: legit === null ? null : keep(a, legit) });
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
@@ -150,7 +155,7 @@ export class UrlAgg {
   readonly queries = new Queries();
   readonly perSecond: Float64Array;
   /** Its sources; with each, its requests that carried a referrer. */
-  private readonly sources = new LazySources(12);
+  private readonly sources: LazySources;
   /** User agents and referrers, folded as lazily as the sources. */
   private pending: Texts[] = [];
   /** Made at the first fold (most URLs of most steps never have more than PENDING_PARTS parts). */
@@ -159,11 +164,17 @@ export class UrlAgg {
   /** Requests by country code (geolocated in the workers). */
   readonly countries = new Map<number, number>();
 
-  constructor(d: SubjectDetail, step: number) {
+  /** `arena`: the step's (see Arena). */
+  constructor(
+    d: SubjectDetail,
+    step: number,
+    private readonly arena: Arena,
+  ) {
     this.w0 = d.w0;
     this.w1 = d.w1;
     this.text = d.text;
-    this.perSecond = new Float64Array(step);
+    this.perSecond = arena.f64(step);
+    this.sources = new LazySources(12, arena);
   }
 
   add(d: SubjectDetail): void {
@@ -175,7 +186,7 @@ export class UrlAgg {
     if (d.countries) addHist(this.countries, d.countries);
     this.queries.add(d.queried, d.queryHll, d.queries);
     this.sources.push(d.srcWords, d.srcCounts, d.hll ?? NO_HLL, d.srcReferred ?? null);
-    this.pending.push({ texts: d.texts, textPairs: own(d.textPairs), uaAt: d.uaAt, refAt: d.refAt });
+    this.pending.push({ texts: d.texts, textPairs: this.arena.copy(d.textPairs), uaAt: d.uaAt, refAt: d.refAt });
     if (this.pending.length > PENDING_PARTS) this.fold();
   }
 
@@ -255,9 +266,9 @@ export class SourceAgg {
   readonly refs = new Map<string, number>();
   readonly countries = new Map<number, number>();
 
-  constructor(d: SubjectDetail, step: number) {
+  constructor(d: SubjectDetail, step: number, arena: Arena) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
-    this.perSecond = new Float64Array(step);
+    this.perSecond = arena.f64(step);
   }
 
   add(d: SubjectDetail): void {
@@ -281,6 +292,8 @@ export class StepBucket {
   readonly prefixes = new SpaceSaving(256, 64);
   readonly urls = new Map<string, UrlAgg>();
   readonly sourceDetail = new Map<string, SourceAgg>();
+  /** What the step's hot URLs and sources keep (see Arena). */
+  private readonly arena = new Arena();
   /** Requests by country code (geolocated in the workers). */
   readonly countries = new Map<number, number>();
   private sortedSrc: TopList | null = null;
@@ -320,7 +333,7 @@ export class StepBucket {
       const key = urlKey(d.w0, d.w1);
       let u = this.urls.get(key);
       if (u === undefined) {
-        u = new UrlAgg(d, this.step);
+        u = new UrlAgg(d, this.step, this.arena);
         this.urls.set(key, u);
       }
       u.add(d);
@@ -330,7 +343,7 @@ export class StepBucket {
       const key = ipKey(d.w0, d.w1, d.w2, d.w3);
       let s = this.sourceDetail.get(key);
       if (s === undefined) {
-        s = new SourceAgg(d, this.step);
+        s = new SourceAgg(d, this.step, this.arena);
         this.sourceDetail.set(key, s);
       }
       s.add(d);

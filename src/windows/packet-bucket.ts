@@ -8,6 +8,7 @@ import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { PC_N, SERIES, SERIES_N, VC, VC_N, type PacketBucketPartial, type ServiceDetail, type VictimDetail } from '../partial/packet-partial.js';
 import { ipKey, LazySources, NO_HLL } from './bucket.js';
 import { addHist } from '../geo/country-code.js';
+import { Arena } from './arena.js';
 
 const MAX_VICTIMS = 64;
 const MAX_SERVICES = 64;
@@ -17,23 +18,27 @@ const NO_COUNTS = new Float64Array(0);
 
 export class VictimAgg {
   readonly words: [number, number, number, number];
-  readonly c = new Float64Array(VC_N);
+  readonly c: Float64Array;
   readonly perSecondPackets: Float64Array;
   readonly perSecondBytes: Float64Array;
   readonly perSecondKind: Float64Array;
-  readonly sources = new LazySources();
+  readonly sources: LazySources;
   /**
    * By SERIES row: the sources of the traffic a victim signature measures (amplified
    * responses, UDP, ICMP, SYN-ACKs), so that its alert names them and not every client of
    * the victim. AMP's sketch is the reflectors'.
    */
-  readonly kindSources = Array.from({ length: SERIES_N }, () => new LazySources());
+  readonly kindSources: LazySources[];
   readonly countries = new Map<number, number>();
-  constructor(d: VictimDetail, step: number) {
+  /** `arena`: the step's (see Arena). */
+  constructor(d: VictimDetail, step: number, arena: Arena) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
-    this.perSecondPackets = new Float64Array(step);
-    this.perSecondBytes = new Float64Array(step);
-    this.perSecondKind = new Float64Array(step * SERIES_N);
+    this.c = arena.f64(VC_N);
+    this.perSecondPackets = arena.f64(step);
+    this.perSecondBytes = arena.f64(step);
+    this.perSecondKind = arena.f64(step * SERIES_N);
+    this.sources = new LazySources(14, arena);
+    this.kindSources = Array.from({ length: SERIES_N }, () => new LazySources(14, arena));
   }
   get count(): number {
     return this.c[0]!;
@@ -72,15 +77,17 @@ export class ServiceAgg {
   fewSynSources = 0;
   synSources = 0;
   readonly perSecondSyn: Float64Array;
-  readonly sources = new LazySources();
+  readonly sources: LazySources;
   /** Most concurrent connections one source held in one chunk, and that source. */
   maxConn = 0;
   maxConnWords: [number, number, number, number] = [0, 0, 0, 0];
   readonly countries = new Map<number, number>();
-  constructor(d: ServiceDetail, step: number) {
+  /** `arena`: the step's (see Arena). */
+  constructor(d: ServiceDetail, step: number, arena: Arena) {
     this.words = [d.w0, d.w1, d.w2, d.w3];
     this.port = d.port;
-    this.perSecondSyn = new Float64Array(step);
+    this.perSecondSyn = arena.f64(step);
+    this.sources = new LazySources(14, arena);
   }
   get count(): number {
     return this.syn + this.packets;
@@ -128,6 +135,8 @@ export class PacketBucket {
   readonly scanners = new Map<string, ScannerAgg>();
   /** Handshakes of this step completed in a later chunk (matched by the engine). */
   readonly lateCompleted = new Map<string, number>();
+  /** What the step's victims and services keep (see Arena). */
+  private readonly arena = new Arena();
 
   constructor(index: number, step: number) {
     this.index = index;
@@ -157,7 +166,7 @@ export class PacketBucket {
       const key = ipKey(d.w0, d.w1, d.w2, d.w3);
       let v = this.victims.get(key);
       if (v === undefined) {
-        v = new VictimAgg(d, this.step);
+        v = new VictimAgg(d, this.step, this.arena);
         this.victims.set(key, v);
       }
       v.add(d);
@@ -167,7 +176,7 @@ export class PacketBucket {
       const key = serviceKey([d.w0, d.w1, d.w2, d.w3], d.port);
       let s = this.services.get(key);
       if (s === undefined) {
-        s = new ServiceAgg(d, this.step);
+        s = new ServiceAgg(d, this.step, this.arena);
         this.services.set(key, s);
       }
       s.add(d);
