@@ -22,10 +22,10 @@ export function topSlots(slots: Int32Array, n: number, counts: Float64Array, lim
 }
 
 /** Counts to select from, reused (a fresh array each call was an allocation per bucket and subject). */
-let vals = new Float64Array(1024);
+let scratchVals = new Float64Array(1024);
 function scratch(n: number): Float64Array {
-  if (vals.length < n) vals = new Float64Array(Math.max(n, vals.length * 2));
-  return vals;
+  if (scratchVals.length < n) scratchVals = new Float64Array(Math.max(n, scratchVals.length * 2));
+  return scratchVals;
 }
 
 /** The k-th largest value (1-based) of vals[0, n), which are reordered (Hoare quickselect). */

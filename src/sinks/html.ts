@@ -185,16 +185,19 @@ function edges(a) {
   (a.silences || []).forEach((x) => out.push({cls: 'failing', text: x.where === 'after' ? 'the log falls silent at ' + x.start + ' for ' + fmt(x.seconds) + ' s: not seen to end' : x.where === 'before' ? 'under way when the log resumes after ' + fmt(x.seconds) + ' s of silence (' + x.start + ' → ' + x.end + '): it began then or earlier' : 'the log is silent ' + x.start + ' → ' + x.end + ' (' + fmt(x.seconds) + ' s) during it: nothing logged, the attack\'s requests included'}));
   return out;
 }
+// A finding with its episodes: the most severe of them, and their requests (packets) in all.
+const groupSev = (a) => (a.episodes || []).reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
+const groupTotal = (a) => (a.episodes ? a.episodes.reduce((n, e) => n + e.count, 0) : isCap ? a.packets : a.requests);
 // Findings of one signature on one target (a rate going over its limit again and again) are one
 // card, their episodes a table; a finding on the same traffic as an earlier one points to it.
 attacks.forEach((a) => {
   if (a.episodeOf != null || a.inBrief) return;
   const eps = a.episodes || [];
-  const sev = eps.reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
+  const sev = groupSev(a);
   const sec = el('section', {class: 'card attack', id: 'attack-' + a.id, 'data-signature': a.signature});
   sec.appendChild(el('h3', {}, '<span class="sev sev-' + esc(sev) + '">' + esc(sev.toUpperCase()) + '</span>' + esc(a.signature) + ' — ' + esc(a.target) + (a.attack ? '' : ' <span class="muted">(not an attack)</span>')));
   if (eps.length > 0) {
-    sec.appendChild(el('p', {class: 'episodes'}, fmt(eps.length) + ' episodes, ' + fmt(eps.reduce((n, e) => n + e.count, 0)) + ' ' + unit + ' in all; the first in detail below'));
+    sec.appendChild(el('p', {class: 'episodes'}, fmt(eps.length) + ' episodes, ' + fmt(groupTotal(a)) + ' ' + unit + ' in all; the first in detail below'));
     // Each later episode's edges beside it (the first's are in its detail below).
     const notes = eps.map((e, k) => (k === 0 ? '' : edges(byId.get(e.id) || {}).map((x) => x.text).join('; ')));
     const noted = notes.some((n) => n !== '');
@@ -281,13 +284,11 @@ attacks.forEach((a) => {
 const brief = new Map();
 attacks.forEach((a) => { if (a.inBrief) { if (!brief.has(a.signature)) brief.set(a.signature, []); brief.get(a.signature).push(a); } });
 brief.forEach((list, sig) => {
-  const total = (a) => (a.episodes ? a.episodes.reduce((n, e) => n + e.count, 0) : isCap ? a.packets : a.requests);
-  const sev = (a) => (a.episodes || []).reduce((m, e) => (RANK[e.severity] > RANK[m] ? e.severity : m), a.severity);
   const sec = el('section', {class: 'card attack brief', 'data-signature': sig});
   sec.appendChild(el('h3', {}, esc(sig) + ' — ' + fmt(list.length) + ' more addresses, one row each'));
   sec.appendChild(el('p', {class: 'muted'}, 'each over its limit; the most severe and heaviest are above in full, every one in the JSON report'));
   sec.appendChild(table([{label: 'address'}, {label: 'severity'}, {label: 'start'}, {label: 'end'}, {label: 'peak/s', num: 1}, {label: unit, num: 1}, {label: 'part of'}],
-    list.slice().sort((x, y) => RANK[sev(y)] - RANK[sev(x)] || total(y) - total(x)).map((a) => { const p = a.partOf ? byId.get(a.partOf.id) : null; return [a.target, sev(a), a.start, a.end, a.peakRate, total(a), p ? p.signature + ' on ' + p.target : '']; })));
+    list.slice().sort((x, y) => RANK[groupSev(y)] - RANK[groupSev(x)] || groupTotal(y) - groupTotal(x)).map((a) => { const p = a.partOf ? byId.get(a.partOf.id) : null; return [a.target, groupSev(a), a.start, a.end, a.peakRate, groupTotal(a), p ? p.signature + ' on ' + p.target : '']; })));
   app.appendChild(sec);
 });
 

@@ -42,7 +42,6 @@ export class Arena {
     if (bytes > MAX_SHARED) return new ctor(new ArrayBuffer(bytes), 0, n);
     let at = (this.used + 7) & ~7;
     if (this.block === null || at + bytes > this.block.byteLength) {
-      while (this.nextSize < bytes) this.nextSize *= 2;
       this.block = new ArrayBuffer(this.nextSize);
       this.nextSize = Math.min(MAX_BLOCK, this.nextSize * 2);
       at = 0;
