@@ -564,7 +564,9 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const readAhead = async (run: Run): Promise<void> => {
       const r = run.failed === null ? await run.tasks!.next() : { done: true as const, value: undefined };
       run.next = r.done ? null : r.value;
-      if (run.next !== null) run.nextTime = firstTimeOf(run, run.next);
+      // The time orders inputs read side by side (side-by-side.ts); one input alone needs none,
+      // and the probe was a read of 16 KiB on the main thread for every chunk.
+      if (run.next !== null && runs.length > 1) run.nextTime = firstTimeOf(run, run.next);
     };
     const progress = () => {
       let at = rawDone;

@@ -77,6 +77,34 @@ describe('SpaceSaving', () => {
     }
   });
 
+
+  it('byCount lists entries by count, ties in the order the keys came, for small, huge and fractional counts', () => {
+    // Small counts take the uint32 sort, counts past 2^18 with 14-bit slots the float one,
+    // fractional ones the comparator: all must give the same order.
+    const cases: [string, number, (i: number) => number][] = [
+      ['small', 10_000, (i) => 1 + (i % 5)],
+      ['huge', 10_000, (i) => (i % 3 === 0 ? 5_000_000 + (i % 2) : 1 + (i % 5))],
+      ['fractional', 3_000, (i) => 0.5 * (1 + (i % 4))],
+      ['one', 1, () => 7],
+    ];
+    for (const [name, keys, count] of cases) {
+      const ss = new SpaceSaving(16384, 64);
+      const arrival: number[] = [];
+      const truth = new Map<number, number>();
+      const rnd = new Random(11);
+      for (let i = 0; i < keys * 2; i++) {
+        const k = (0xc0000000 + Math.floor(rnd.next() * keys) * 7919) >>> 0;
+        if (!truth.has(k)) arrival.push(k);
+        truth.set(k, (truth.get(k) ?? 0) + count(i));
+        ss.add(0, 0, 0xffff, k, count(i));
+      }
+      const want = arrival.map((k, at) => ({ k, at, c: truth.get(k)! })).sort((a, b) => b.c - a.c || a.at - b.at);
+      const got = ss.byCount();
+      expect(got.length, name).toBe(want.length);
+      expect(Array.from(got.counts), name).toEqual(want.map((e) => e.c));
+      expect(Array.from({ length: got.length }, (_, i) => got.words[i * 4 + 3]), name).toEqual(want.map((e) => e.k));
+    }
+  });
   it('merges two halves into a summary that still holds every key above 1%', () => {
     const items = stream(200_000, 20_000, 11);
     const a = new SpaceSaving(150);
