@@ -18,32 +18,44 @@ export function prefixText(words: readonly number[]): string {
   return `${formatIp(w0, w1, w2, w3)}/${isV4(w0, w1, w2) ? 24 : 64}`;
 }
 
+/** prefixRate's sums of an IPv4 /24's members, by last byte. */
+const V4_MEMBERS = new Float64Array(256);
+
 export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
   const out: Finding[] = [];
   const heavy = view.heavy('prefixes', cfg.prefixRate * view.seconds);
   if (heavy.length === 0) return out;
-  // Member sources of the heavy prefixes, from every bucket's sources (StepBucket.prefixMembers),
-  // each counted under a key of its own (an IPv4 member by its address as a number: a string
-  // per member and bucket was most of this detector's time on a long log).
-  const members = new Map<string, Map<number | string, number>>();
+  // Member sources of each heavy prefix, summed over the window's buckets
+  // (StepBucket.prefixMembers): an IPv4 /24's by their last byte in a reused array, an IPv6
+  // /64's in a map (a map per prefix and window was most of this detector's allocation).
   for (const p of heavy) {
-    const m = new Map<number | string, number>();
-    members.set(p.key, m);
     const [p0, p1, p2, p3] = p.words;
-    const v4 = isV4(p0, p1, p2);
-    for (const b of view.buckets) {
-      const top = b.sortedSources();
-      const w = top.words;
-      for (const i of b.prefixMembers(p0, p1, p2, p3)) {
-        const sk = v4 ? w[i * 4 + 3]! : `${w[i * 4]!}:${w[i * 4 + 1]!}:${w[i * 4 + 2]!}:${w[i * 4 + 3]!}`;
-        m.set(sk, (m.get(sk) ?? 0) + top.counts[i]!);
+    let distinct = 0;
+    let largest = 0;
+    if (isV4(p0, p1, p2)) {
+      const acc = V4_MEMBERS.fill(0);
+      for (const b of view.buckets) {
+        const top = b.sortedSources();
+        for (const i of b.prefixMembers(p0, p1, p2, p3)) acc[top.words[i * 4 + 3]! & 0xff]! += top.counts[i]!;
       }
+      for (let k = 0; k < 256; k++) {
+        if (acc[k]! > 0) distinct++;
+        if (acc[k]! > largest) largest = acc[k]!;
+      }
+    } else {
+      const m = new Map<string, number>();
+      for (const b of view.buckets) {
+        const top = b.sortedSources();
+        const w = top.words;
+        for (const i of b.prefixMembers(p0, p1, p2, p3)) {
+          const sk = `${w[i * 4 + 2]!}:${w[i * 4 + 3]!}`;
+          m.set(sk, (m.get(sk) ?? 0) + top.counts[i]!);
+        }
+      }
+      distinct = m.size;
+      for (const v of m.values()) if (v > largest) largest = v;
     }
-  }
-  for (const p of heavy) {
-    const m = members.get(p.key)!;
-    const largest = Math.max(0, ...m.values());
-    if (m.size < cfg.prefixMinSources || largest > 0.9 * p.count) continue;
+    if (distinct < cfg.prefixMinSources || largest > 0.9 * p.count) continue;
     const rate = p.count / view.seconds;
     out.push({
       signature: 'http.prefix-rate',
@@ -54,7 +66,7 @@ export function prefixRate(view: WindowView, cfg: DetectConfig): Finding[] {
       target: prefixText(p.words),
       rate,
       level: Math.max(1, cfg.prefixRate / 2),
-      evidence: { windowRate: round(rate), limit: cfg.prefixRate, memberSources: m.size, windowRequests: p.count },
+      evidence: { windowRate: round(rate), limit: cfg.prefixRate, memberSources: distinct, windowRequests: p.count },
     });
   }
   out.sort((a, b) => b.rate - a.rate || (a.key < b.key ? -1 : 1));

@@ -35,4 +35,25 @@ describe('http.prefix-rate', () => {
     expect(pre[0]!.topSources).toHaveLength(20);
     expect(r.attacks.filter((a) => a.signature === 'http.source-rate')).toEqual([]);
   });
+
+  it('flags an IPv6 /64 the same way, its members told apart by their last 64 bits', async () => {
+    const rows: string[] = [];
+    for (let s = 0; s < 600; s++) {
+      const t = `01/Jan/2024:00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} +0000`;
+      rows.push(`2001:db8:aa::${(s % 50) + 1} - - [${t}] "GET /p${s % 7} HTTP/1.1" 200 1 "https://ex.org/" "Mozilla"`);
+      // 20 addresses of 2001:db8:1:2::/64 (differing in both of their last two words) at 0.75 req/s each.
+      if (s >= 120 && s < 420)
+        for (let k = 0; k < 15; k++) {
+          const m = ((s * 15 + k) % 20) + 1;
+          rows.push(`2001:db8:1:2:${m % 2}::${m} - - [${t}] "GET /p${k % 7} HTTP/1.1" 200 1 "-" "bot"`);
+        }
+    }
+    const p = join(tmp(), 'prefix6.log');
+    writeFileSync(p, rows.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [p], threads: 1 });
+    const pre = r.attacks.filter((a) => a.signature === 'http.prefix-rate');
+    expect(pre.map((a) => [a.target, a.start, a.end])).toEqual([['2001:db8:1:2::/64', '2024-01-01T00:02:00+00:00', '2024-01-01T00:06:59+00:00']]);
+    expect(pre[0]!.distinctSources).toBe(20);
+    expect(pre[0]!.topSources).toHaveLength(20);
+  });
 });
