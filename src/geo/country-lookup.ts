@@ -10,7 +10,8 @@
  *                       32: bytes [8n, 8n+8) = left(4) right(4)
  *   record <  nodeCount  → next node;  = nodeCount → no data;  > nodeCount → data pointer
  *
- * IPv4 addresses in an IPv6 tree start at the node reached by 96 zero bits (::a.b.c.d).
+ * IPv4 addresses in an IPv6 tree start at the node reached by 96 zero bits (::a.b.c.d); the
+ * node their first 16 bits lead to is kept per /16.
  */
 
 export interface MmdbTree {
@@ -27,6 +28,12 @@ export class CountryLookup {
   private readonly ipv4Start: number;
   private readonly v6: boolean;
   private readonly byPointer = new Map<number, number>();
+  /**
+   * IPv4: the record reached after an address's first 16 bits, by those bits (256 KiB, filled
+   * as /16s are met): half of every walk. A spoofed flood's sources are all distinct, so each
+   * packet's country was a walk of 32 nodes.
+   */
+  private readonly v4By16 = new Uint32Array(65536);
 
   /** `decode(words)` returns the country code of an address the slow way (first visit of a record). */
   constructor(
@@ -67,8 +74,15 @@ export class CountryLookup {
     const n = this.nodeCount;
     let node: number;
     if (w0 === 0 && w1 === 0 && w2 === 0xffff) {
-      node = this.ipv4Start;
-      for (let i = 31; i >= 0 && node < n; i--) node = this.record(node, (w3 >>> i) & 1);
+      // The node an address's first 16 bits lead to, walked once per /16 (0: not yet).
+      const top = w3 >>> 16;
+      node = this.v4By16[top]!;
+      if (node === 0) {
+        node = this.ipv4Start;
+        for (let i = 31; i >= 16 && node < n; i--) node = this.record(node, (w3 >>> i) & 1);
+        this.v4By16[top] = node;
+      }
+      for (let i = 15; i >= 0 && node < n; i--) node = this.record(node, (w3 >>> i) & 1);
     } else {
       if (!this.v6) return 0;
       node = 0;
