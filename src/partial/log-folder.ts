@@ -55,6 +55,10 @@ export const LIMITS = {
   urlHllP: 12,
 } as const;
 
+/** Placeholders until setTextPairs fills a detail's own. */
+const NO_TEXT_PAIRS = new Float64Array(0);
+const NO_PAIRS: readonly number[] = [];
+
 export const SOURCE_SEED = 0x51ce;
 const URL_SEED = 0x0e1;
 const TEXT_SEED = 0x7e7;
@@ -764,7 +768,7 @@ export class LogFolder {
         referred[q / 2] = pairUS.secondOf(k, s);
       }
       const urlKeys = this.urlT.keys;
-      return {
+      const d: SubjectDetail = {
         w0: urlKeys[u * 4]!,
         w1: urlKeys[u * 4 + 1]!,
         w2: 0,
@@ -774,7 +778,8 @@ export class LogFolder {
         emptyRef: urlEmpty[u]!,
         referred: urlRef[u]!,
         errors: urlErr[u]!,
-        perSecond: urlSec.slice(k * step, (k + 1) * step),
+        // A view: the Partial's arrays are copied into one buffer before they cross threads.
+        perSecond: urlSec.subarray(k * step, (k + 1) * step),
         srcWords: words,
         srcCounts: counts,
         srcReferred: referred,
@@ -782,9 +787,13 @@ export class LogFolder {
         queried: qt.queried[k]!,
         queryHll: qt.hll[k]?.toBytes() ?? null,
         queries: qt.examples(k, buf),
-        ...this.textPairs(buf, null, urlUA[k]!, urlUR[k]!),
+        texts: this.texts,
+        textPairs: NO_TEXT_PAIRS,
+        uaAt: 0,
+        refAt: 0,
         countries: this.countries?.histogram(pairs) ?? null,
       };
+      return this.setTextPairs(d, buf, null, urlUA[k]!, urlUR[k]!);
     });
 
     const srcSU = pairSU.grouped(ns);
@@ -795,7 +804,7 @@ export class LogFolder {
       const sr = srcSR[k]!;
       for (let q = 1; q < sr.length; q += 2) referred += sr[q]!;
       const empty = srcCnt[s]! - referred;
-      return {
+      const d: SubjectDetail = {
         w0: srcKeys[s * 4]!,
         w1: srcKeys[s * 4 + 1]!,
         w2: srcKeys[s * 4 + 2]!,
@@ -805,16 +814,20 @@ export class LogFolder {
         emptyRef: empty,
         referred,
         errors: 0,
-        perSecond: srcSec.slice(k * step, (k + 1) * step),
+        perSecond: srcSec.subarray(k * step, (k + 1) * step),
         srcWords: new Uint32Array(0),
         srcCounts: new Float64Array(0),
         hll: null,
         queried: 0,
         queryHll: null,
         queries: [],
-        ...this.textPairs(buf, srcSU[k]!, srcSA[k]!, sr),
+        texts: this.texts,
+        textPairs: NO_TEXT_PAIRS,
+        uaAt: 0,
+        refAt: 0,
         countries: this.countries?.histogram([s, srcCnt[s]!]) ?? null,
       };
+      return this.setTextPairs(d, buf, srcSU[k]!, srcSA[k]!, sr);
     });
 
     // Reset scratch for the next bucket.
@@ -863,26 +876,29 @@ export class LogFolder {
   }
 
   /**
-   * A subject's ranked texts (see SubjectDetail.textPairs) from its (slot, count) pairs: the
-   * URLs it requested (null for a URL subject), its user agents and its referrers.
+   * A subject's ranked texts (see SubjectDetail.textPairs) from its (slot, count) pairs, put
+   * in the detail: the URLs it requested (null for a URL subject), its user agents and its
+   * referrers.
    */
-  private textPairs(
-    buf: Buffer,
-    urls: ArrayLike<number> | null,
-    uas: ArrayLike<number>,
-    refs: ArrayLike<number>,
-  ): { texts: string[]; textPairs: Float64Array; uaAt: number; refAt: number } {
-    const u = urls === null ? [] : topPairs(urls, LIMITS.topTexts);
+  private setTextPairs(d: SubjectDetail, buf: Buffer, urls: ArrayLike<number> | null, uas: ArrayLike<number>, refs: ArrayLike<number>): SubjectDetail {
+    const u = urls === null ? NO_PAIRS : topPairs(urls, LIMITS.topTexts);
     const a = topPairs(uas, LIMITS.topTexts);
     const r = topPairs(refs, LIMITS.topTexts);
     const out = new Float64Array(u.length + a.length + r.length);
-    let o = 0;
-    for (const [kind, top] of [[0, u], [1, a], [2, r]] as const) {
-      for (let q = 0; q < top.length; q += 2, o += 2) {
-        out[o] = this.textAt(buf, kind, top[q]!);
-        out[o + 1] = top[q + 1]!;
-      }
+    this.putTexts(buf, 0, u, out, 0);
+    this.putTexts(buf, 1, a, out, u.length);
+    this.putTexts(buf, 2, r, out, u.length + a.length);
+    d.textPairs = out;
+    d.uaAt = u.length / 2;
+    d.refAt = (u.length + a.length) / 2;
+    return d;
+  }
+
+  /** [slot, count, …] of one kind of text into `out` from `o` as [text index, count, …]. */
+  private putTexts(buf: Buffer, kind: 0 | 1 | 2, top: readonly number[], out: Float64Array, o: number): void {
+    for (let q = 0; q < top.length; q += 2) {
+      out[o + q] = this.textAt(buf, kind, top[q]!);
+      out[o + q + 1] = top[q + 1]!;
     }
-    return { texts: this.texts, textPairs: out, uaAt: u.length / 2, refAt: (u.length + a.length) / 2 };
   }
 }

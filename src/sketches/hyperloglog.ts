@@ -37,6 +37,30 @@ const Q = 32;
 
 export const DEFAULT_SEED = 0x5eed;
 
+function checkPrecision(p: number): void {
+  if (!Number.isInteger(p) || p < 4 || p > 18) {
+    throw new SketchError('HLL_BAD_PRECISION', `HyperLogLog precision p must be an integer in [4, 18] (m = 2^p registers, error ≈ 1.04/sqrt(m)); got ${p}`);
+  }
+}
+
+/** bytesOf's sparse codes, reused. */
+let codeScratch = new Uint32Array(1024);
+
+/** The serialized header (see toBytes): family, version, p, sparse flag, seed hash, count. */
+function writeHeader(out: Uint8Array, p: number, sparse: boolean, seed: number, n: number): void {
+  const sh = seedHash(seed);
+  out[0] = HLL_FAMILY;
+  out[1] = SERIAL_VERSION;
+  out[2] = p;
+  out[3] = sparse ? 1 : 0;
+  out[4] = sh & 0xff;
+  out[5] = (sh >>> 8) & 0xff;
+  out[8] = n & 0xff;
+  out[9] = (n >>> 8) & 0xff;
+  out[10] = (n >>> 16) & 0xff;
+  out[11] = n >>> 24;
+}
+
 export class HyperLogLog {
   readonly p: number;
   readonly m: number;
@@ -48,12 +72,7 @@ export class HyperLogLog {
   private sortedLen = 0;
 
   constructor(p = 14, seed = DEFAULT_SEED) {
-    if (!Number.isInteger(p) || p < 4 || p > 18) {
-      throw new SketchError(
-        'HLL_BAD_PRECISION',
-        `HyperLogLog precision p must be an integer in [4, 18] (m = 2^p registers, error ≈ 1.04/sqrt(m)); got ${p}`,
-      );
-    }
+    checkPrecision(p);
     this.p = p;
     this.m = 1 << p;
     this.seed = seed;
@@ -71,9 +90,10 @@ export class HyperLogLog {
    * `add`. The bytes are exactly what `add` + `toBytes` would give for the same set.
    */
   static bytesOf(p: number, hi: ArrayLike<number>, lo: ArrayLike<number>, n: number, seed = DEFAULT_SEED): Uint8Array {
-    const h = new HyperLogLog(p, seed);
+    checkPrecision(p);
     const shift = 32 - p;
-    if (n > h.m >>> 2) {
+    if (n > 1 << (p - 2)) {
+      const h = new HyperLogLog(p, seed);
       h.toDense();
       const d = h.dense!;
       for (let i = 0; i < n; i++) {
@@ -84,17 +104,33 @@ export class HyperLogLog {
       }
       return h.toBytes();
     }
-    const codes = new Uint32Array(Math.max(8, n));
+    // Sparse (what most of a worker's sketches are: a URL's few sources in one step): the
+    // codes sorted in reused scratch and written out as toBytes would, with no sketch made.
+    if (codeScratch.length < n) codeScratch = new Uint32Array(Math.max(n, codeScratch.length * 2));
+    const codes = codeScratch;
     for (let i = 0; i < n; i++) {
       const l = lo[i]! >>> 0;
       codes[i] = ((hi[i]! >>> shift) << 6) | (l === 0 ? Q + 1 : Math.clz32(l) + 1);
     }
-    h.sparse = codes;
-    h.sparseLen = n;
-    h.sortedLen = 0;
-    h.compact();
-    if (h.sparseLen > h.sparseLimit) h.toDense();
-    return h.toBytes();
+    codes.subarray(0, n).sort();
+    // Codes sort by index, then rank; keep the last (largest rank) per index.
+    let w = 0;
+    for (let r = 0; r < n; r++) {
+      const c = codes[r]!;
+      if (w > 0 && codes[w - 1]! >>> 6 === c >>> 6) codes[w - 1] = c;
+      else codes[w++] = c;
+    }
+    const out = new Uint8Array(HEADER_BYTES + w * 4);
+    writeHeader(out, p, true, seed, w);
+    for (let i = 0; i < w; i++) {
+      const c = codes[i]!;
+      const o = HEADER_BYTES + i * 4;
+      out[o] = c & 0xff;
+      out[o + 1] = (c >>> 8) & 0xff;
+      out[o + 2] = (c >>> 16) & 0xff;
+      out[o + 3] = c >>> 24;
+    }
+    return out;
   }
 
   /**
@@ -279,12 +315,7 @@ export class HyperLogLog {
     const payload = this.dense === null ? n * 4 : n;
     const out = new Uint8Array(HEADER_BYTES + payload);
     const dv = new DataView(out.buffer);
-    out[0] = HLL_FAMILY;
-    out[1] = SERIAL_VERSION;
-    out[2] = this.p;
-    out[3] = this.dense === null ? 1 : 0;
-    dv.setUint16(4, seedHash(this.seed), true);
-    dv.setUint32(8, n, true);
+    writeHeader(out, this.p, this.dense === null, this.seed, n);
     if (this.dense === null) {
       const s = this.sparse!;
       for (let i = 0; i < n; i++) dv.setUint32(HEADER_BYTES + i * 4, s[i]!, true);

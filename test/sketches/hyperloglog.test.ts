@@ -86,4 +86,22 @@ describe('HyperLogLog.bytesOf', () => {
       expect(Buffer.from(HyperLogLog.bytesOf(12, his, los, n)).equals(Buffer.from(h.toBytes()))).toBe(true);
     }
   });
+
+  it('is the same with another seed and with repeated hashes (sparse codes deduplicated, the largest rank kept)', () => {
+    const his: number[] = [];
+    const los: number[] = [];
+    const h = new HyperLogLog(12, 77);
+    for (let i = 0; i < 600; i++) {
+      hashWords(i % 200, 1, 2, 3, 5);
+      // Same index, other ranks: the low word shifted.
+      const lo = i < 200 ? hash64[1]! : hash64[1]! >>> (i % 7);
+      his.push(hash64[0]!);
+      los.push(lo);
+      h.add(hash64[0]!, lo);
+    }
+    const got = HyperLogLog.bytesOf(12, his, los, his.length, 77);
+    expect(got[3]).toBe(1); // sparse
+    expect(Buffer.from(got).equals(Buffer.from(h.toBytes()))).toBe(true);
+    expect(() => HyperLogLog.bytesOf(3, his, los, 1)).toThrow(/precision/);
+  });
 });
