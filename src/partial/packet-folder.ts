@@ -485,6 +485,8 @@ export class PacketFolder {
       sRank[s] = k;
       svcRankIn.set(s, [local, k]);
     });
+    // Fresh for each bucket: the details' per-second counts are views on them (the Partial is
+    // packed into one buffer before it crosses threads); `vc` is scratch, so `c` is a copy.
     const vSec = new Float64Array(victims.length * step);
     const vSecB = new Float64Array(victims.length * step);
     const vKind = new Float64Array(victims.length * step * SERIES_N);
@@ -558,9 +560,9 @@ export class PacketFolder {
         w2: ipKeys[s * 4 + 2]!,
         w3: ipKeys[s * 4 + 3]!,
         c: vc.slice(s * VC_N, s * VC_N + VC_N),
-        perSecondPackets: vSec.slice(k * step, (k + 1) * step),
-        perSecondBytes: vSecB.slice(k * step, (k + 1) * step),
-        perSecondKind: vKind.slice(k * step * SERIES_N, (k + 1) * step * SERIES_N),
+        perSecondPackets: vSec.subarray(k * step, (k + 1) * step),
+        perSecondBytes: vSecB.subarray(k * step, (k + 1) * step),
+        perSecondKind: vKind.subarray(k * step * SERIES_N, (k + 1) * step * SERIES_N),
         srcWords: words(top),
         srcCounts: counts(top),
         hll: hllOf(vsAll[k]!, 14),
@@ -598,7 +600,7 @@ export class PacketFolder {
         syn: svcSyn[s]!,
         synack: svcSa[s]!,
         completed: svcDone[s]!,
-        perSecondSyn: sSec.slice(k * step, (k + 1) * step),
+        perSecondSyn: sSec.subarray(k * step, (k + 1) * step),
         srcWords: words(top),
         srcCounts: both.subarray(0, n),
         srcCompleted: both.subarray(n),
