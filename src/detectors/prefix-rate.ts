@@ -8,11 +8,6 @@ import type { WindowView } from '../windows/window.js';
 import type { DetectConfig } from './config.js';
 import { round, severityFor, type Finding } from './finding.js';
 
-export function prefixOf(words: readonly number[]): [number, number, number, number] {
-  const [w0, w1, w2, w3] = words as [number, number, number, number];
-  return isV4(w0, w1, w2) ? [0, 0, 0xffff, (w3 & 0xffffff00) >>> 0] : [w0, w1, 0, 0];
-}
-
 export function prefixText(words: readonly number[]): string {
   const [w0, w1, w2, w3] = words as [number, number, number, number];
   return `${formatIp(w0, w1, w2, w3)}/${isV4(w0, w1, w2) ? 24 : 64}`;

@@ -43,6 +43,21 @@ function checkPrecision(p: number): void {
   }
 }
 
+/**
+ * Sort the first n sparse codes in place and keep one per register index, its largest rank
+ * (codes sort by index, then rank: the last of each run); returns how many are left.
+ */
+function sortCodes(s: Uint32Array, n: number): number {
+  s.subarray(0, n).sort();
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    const c = s[r]!;
+    if (w > 0 && s[w - 1]! >>> 6 === c >>> 6) s[w - 1] = c;
+    else s[w++] = c;
+  }
+  return w;
+}
+
 /** bytesOf's sparse codes, reused. */
 let codeScratch = new Uint32Array(1024);
 
@@ -112,14 +127,7 @@ export class HyperLogLog {
       const l = lo[i]! >>> 0;
       codes[i] = ((hi[i]! >>> shift) << 6) | (l === 0 ? Q + 1 : Math.clz32(l) + 1);
     }
-    codes.subarray(0, n).sort();
-    // Codes sort by index, then rank; keep the last (largest rank) per index.
-    let w = 0;
-    for (let r = 0; r < n; r++) {
-      const c = codes[r]!;
-      if (w > 0 && codes[w - 1]! >>> 6 === c >>> 6) codes[w - 1] = c;
-      else codes[w++] = c;
-    }
+    const w = sortCodes(codes, n);
     const out = new Uint8Array(HEADER_BYTES + w * 4);
     writeHeader(out, p, true, seed, w);
     for (let i = 0; i < w; i++) {
@@ -180,15 +188,7 @@ export class HyperLogLog {
   private compact(): void {
     const s = this.sparse!;
     if (this.sortedLen === this.sparseLen) return;
-    const view = s.subarray(0, this.sparseLen);
-    view.sort();
-    // Codes sort by index, then rank; keep the last (largest rank) per index.
-    let w = 0;
-    for (let r = 0; r < view.length; r++) {
-      const c = view[r]!;
-      if (w > 0 && s[w - 1]! >>> 6 === c >>> 6) s[w - 1] = c;
-      else s[w++] = c;
-    }
+    const w = sortCodes(s, this.sparseLen);
     this.sparseLen = w;
     this.sortedLen = w;
   }
