@@ -324,6 +324,7 @@ export class StepBucket {
     this.hll.mergeBytes(p.hll);
     if (p.countries) addHist(this.countries, p.countries);
     const w = p.srcWords;
+    this.sources.reserve(p.srcCounts.length);
     for (let k = 0; k < p.srcCounts.length; k++) this.sources.add(w[k * 4]!, w[k * 4 + 1]!, w[k * 4 + 2]!, w[k * 4 + 3]!, p.srcCounts[k]!);
     const pw = p.pfxWords;
     for (let k = 0; k < p.pfxCounts.length; k++) this.prefixes.add(pw[k * 4]!, pw[k * 4 + 1]!, pw[k * 4 + 2]!, pw[k * 4 + 3]!, p.pfxCounts[k]!);

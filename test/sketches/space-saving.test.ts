@@ -54,6 +54,26 @@ describe('SpaceSaving', () => {
     expect(grown.toBytes()).toEqual(whole.toBytes());
   });
 
+  it('reserved for lists of keys, is the same summary as one grown key by key (byCount order too, through evictions)', () => {
+    const items = stream(60_000, 9_000, 13);
+    const plain = new SpaceSaving(4096, 64);
+    const reserved = new SpaceSaving(4096, 64);
+    // Lists of distinct keys, as a worker sends a step's sources: reserve once per list.
+    for (let from = 0; from < items.length; from += 3_000) {
+      const list = [...new Set(items.subarray(from, from + 3_000))];
+      reserved.reserve(list.length);
+      for (const k of list) {
+        plain.add(k, 2, 0, k ^ 0x5bd1e995, 1 + (k % 5));
+        reserved.add(k, 2, 0, k ^ 0x5bd1e995, 1 + (k % 5));
+      }
+      if (from === 0) expect(reserved.size).toBe(list.length);
+    }
+    expect(reserved.size).toBe(4096);
+    expect(reserved.byCount()).toEqual(plain.byCount());
+    expect(reserved.toBytes()).toEqual(plain.toBytes());
+    expect(reserved.estimate(items[7]!, 2, 0, items[7]! ^ 0x5bd1e995)).toBe(plain.estimate(items[7]!, 2, 0, items[7]! ^ 0x5bd1e995));
+  });
+
   it('lists its entries by count, ties by key, whatever the keys (IPv4 sources, IPv6 ones, a mix, fractional counts)', () => {
     const rnd = new Random(5);
     const sorted = (ss: SpaceSaving) =>
