@@ -1,14 +1,14 @@
 /**
- * Piscina worker entry: a chunk of log text in, a Partial out (packed into one buffer and
- * transferred: see packPartial). Two kinds of
- * task: a chunk of bytes transferred from the main thread (gzip, stdin), or a byte range
- * of a plain file that the worker reads itself (see src/sources/file-range.ts). All logic
- * lives in src/; this file keeps one folder per configuration and one read buffer.
+ * Piscina worker entry: a chunk of log text in, a Partial out (packed into one shared buffer:
+ * see packPartial; nothing is transferred, so this isolate never detaches a buffer). Two kinds
+ * of task: a chunk of bytes in shared memory framed by the main thread (gzip, stdin), or a
+ * byte range of a plain file that the worker reads itself (see src/sources/file-range.ts). All
+ * logic lives in src/; this file keeps one folder per configuration and one read buffer.
  */
-import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { workerData } from 'piscina';
 import { LogFolder } from '../src/partial/log-folder.js';
 import type { LogTask } from '../src/pipeline/task.js';
-import { packPartial, partialTransferList, type Partial } from '../src/partial/partial.js';
+import { packPartial, type Partial } from '../src/partial/partial.js';
 import { READ_FAILED, readOwnedLines } from '../src/sources/file-range.js';
 
 
@@ -16,7 +16,7 @@ let folder: LogFolder | null = null;
 let folderKey = '';
 let scratch: Buffer | null = null;
 
-export default function foldChunk(task: LogTask): unknown {
+export default function foldChunk(task: LogTask): Partial {
   const key = JSON.stringify(task.config);
   if (folder === null || key !== folderKey) {
     folder = new LogFolder(task.config, (workerData as { countryBytes?: Uint8Array } | undefined)?.countryBytes);
@@ -25,7 +25,6 @@ export default function foldChunk(task: LogTask): unknown {
   let partial: Partial;
   if (task.kind === 'bytes') {
     partial = folder.fold(task.chunk, task.seq);
-    partial.spare = task.chunk.buffer as ArrayBuffer;
   } else {
     const need = task.end - task.start + task.config.maxLineBytes + 2;
     if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);
@@ -40,13 +39,5 @@ export default function foldChunk(task: LogTask): unknown {
     partial = folder.fold(owned.bytes, task.seq);
     if (owned.overlongTail > 0) LogFolder.appendOverlong(partial, task.config.maxSamples);
   }
-  packPartial(partial);
-  return move({
-    get [transferableSymbol]() {
-      return partialTransferList(partial);
-    },
-    get [valueSymbol]() {
-      return partial;
-    },
-  });
+  return packPartial(partial);
 }

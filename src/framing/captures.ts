@@ -94,6 +94,17 @@ export interface CaptureDrops {
   droppedByOs: number | null;
 }
 
+/**
+ * Bytes [from, to) of `b` in a buffer of their own in shared memory: a worker reads a chunk in
+ * place, and nothing is transferred (a transfer detaches the sender's buffer, which costs the
+ * main thread's optimized code for good: see partial/pack.ts).
+ */
+function sharedCopy(b: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(to - from));
+  out.set(b.subarray(from, to));
+  return out;
+}
+
 /** Largest record/block length believed; anything longer is garbage, not a packet. */
 const MAX_RECORD = 1 << 24;
 
@@ -102,8 +113,8 @@ type Read = (target: Uint8Array, offset: number, length: number, idleMs?: number
 
 /**
  * A byte window over the stream with an absolute offset, refilled from `read`.
- * Holds at most one chunk plus one record; chunks are handed out as copies-free views
- * of buffers that are never reused (they are transferred to workers).
+ * Holds at most one chunk plus one record; chunks are handed out as copies in shared memory
+ * (see sharedCopy), which the workers read in place.
  */
 class Window {
   buf: Uint8Array;
@@ -265,8 +276,8 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       records++;
     }
     if (records > 0 || idle) {
-      // Hand the chunk out as its own buffer (it is transferred to a worker).
-      const bytes = w.buf.slice(w.mark, w.start);
+      // Hand the chunk out as its own buffer (a worker reads it in place).
+      const bytes = sharedCopy(w.buf, w.mark, w.start);
       yield idle ? { bytes, context, records, offset: chunkOffset, idle } : { bytes, context, records, offset: chunkOffset };
     }
     if (stop || (w.eof && w.start >= w.end)) break;
@@ -286,7 +297,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
   let pendingOffset = 0;
   const flush = function* (idle = false): Generator<CaptureChunk> {
     if ((pendingRecords > 0 || idle) && context !== null) {
-      const bytes = new Uint8Array(pendingBytes);
+      const bytes = new Uint8Array(new SharedArrayBuffer(pendingBytes));
       let o = 0;
       for (const p of pending) {
         bytes.set(p, o);

@@ -1,6 +1,6 @@
 /**
- * Cut a byte stream into chunks that end on a newline, each in its own ArrayBuffer so it
- * can be transferred to a worker.
+ * Cut a byte stream into chunks that end on a newline, each in a buffer of its own (from
+ * `alloc`: shared memory in the pipeline) that a worker reads in place.
  *
  * Chunk k holds the lines whose first byte lies in [k·chunkSize, (k+1)·chunkSize) of the
  * stream: exactly the lines a worker reading that byte range of a plain file owns

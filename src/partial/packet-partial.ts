@@ -2,11 +2,11 @@
  * What a worker sends back for one capture chunk: per-step buckets with per-second packet
  * and byte counts, protocol counters, and detail for the hottest victims (destination
  * addresses), services (destination address and TCP port) and scanning sources.
- * Like the log Partial, everything is bounded and crosses threads by transfer.
+ * Like the log Partial, everything is bounded and crosses threads packed into one shared buffer.
  */
 
 import type { CountryHist } from '../geo/country-code.js';
-import { mapHist, packArrays, transferList, type PackedArray } from './pack.js';
+import { mapHist, packArrays, type PackedArray } from './pack.js';
 
 /** Indices into PacketBucketPartial.counters. */
 export const PC = {
@@ -98,7 +98,7 @@ export interface ServiceDetail {
   /** Sources of SYNs and their SYN counts, and a serialized HLL of them. */
   srcWords: Uint32Array;
   srcCounts: Float64Array;
-  /** Of each source's SYNs, those whose handshake completed in the chunk (a view of srcCounts' buffer, transferred once). */
+  /** Of each source's SYNs, those whose handshake completed in the chunk (a view of srcCounts' buffer). */
   srcCompleted: Float64Array;
   hll: Uint8Array;
   /** Sources sending it one or two SYNs (the spoofing hint). */
@@ -154,54 +154,57 @@ export interface PacketPartial {
   lateAck: Uint32Array;
 }
 
-/** Every typed array of a PacketPartial, each replaced by what `f` returns for it (see pack.ts). */
-function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): void {
-  p.openSyn = f(p.openSyn);
-  p.openSynBucket = f(p.openSynBucket);
-  p.openSynService = f(p.openSynService);
-  p.lateAck = f(p.lateAck);
-  for (const b of p.buckets) {
-    b.perSecondPackets = f(b.perSecondPackets);
-    b.perSecondBytes = f(b.perSecondBytes);
-    b.counters = f(b.counters);
-    b.hll = f(b.hll);
-    for (const v of b.victims) {
-      v.c = f(v.c);
-      v.perSecondPackets = f(v.perSecondPackets);
-      v.perSecondBytes = f(v.perSecondBytes);
-      v.perSecondKind = f(v.perSecondKind);
-      v.srcWords = f(v.srcWords);
-      v.srcCounts = f(v.srcCounts);
-      v.hll = f(v.hll);
-      v.reflectorHll = f(v.reflectorHll);
-      v.kindWords = v.kindWords.map((a) => f(a));
-      v.kindCounts = v.kindCounts.map((a) => f(a));
-      v.kindHll = v.kindHll.map((a) => f(a));
-      v.countries = mapHist(v.countries, f);
-    }
-    for (const s of b.services) {
-      s.perSecondSyn = f(s.perSecondSyn);
-      s.srcWords = f(s.srcWords);
-      s.srcCounts = f(s.srcCounts);
-      s.srcCompleted = f(s.srcCompleted);
-      s.hll = f(s.hll);
-      s.connWords = f(s.connWords);
-      s.connCounts = f(s.connCounts);
-      s.countries = mapHist(s.countries, f);
-    }
-  }
+/** A new PacketPartial with every typed array replaced by what `f` returns for it (see pack.ts). */
+function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): PacketPartial {
+  return {
+    ...p,
+    openSyn: f(p.openSyn),
+    openSynBucket: f(p.openSynBucket),
+    openSynService: f(p.openSynService),
+    lateAck: f(p.lateAck),
+    buckets: p.buckets.map((b) => ({
+      ...b,
+      perSecondPackets: f(b.perSecondPackets),
+      perSecondBytes: f(b.perSecondBytes),
+      counters: f(b.counters),
+      hll: f(b.hll),
+      victims: b.victims.map((v) => ({
+        ...v,
+        c: f(v.c),
+        perSecondPackets: f(v.perSecondPackets),
+        perSecondBytes: f(v.perSecondBytes),
+        perSecondKind: f(v.perSecondKind),
+        srcWords: f(v.srcWords),
+        srcCounts: f(v.srcCounts),
+        hll: f(v.hll),
+        reflectorHll: f(v.reflectorHll),
+        kindWords: v.kindWords.map((a) => f(a)),
+        kindCounts: v.kindCounts.map((a) => f(a)),
+        kindHll: v.kindHll.map((a) => f(a)),
+        countries: mapHist(v.countries, f),
+      })),
+      services: b.services.map((sv) => ({
+        ...sv,
+        perSecondSyn: f(sv.perSecondSyn),
+        srcWords: f(sv.srcWords),
+        srcCounts: f(sv.srcCounts),
+        srcCompleted: f(sv.srcCompleted),
+        hll: f(sv.hll),
+        connWords: f(sv.connWords),
+        connCounts: f(sv.connCounts),
+        countries: mapHist(sv.countries, f),
+      })),
+    })),
+  };
 }
 
 /**
- * Copy the PacketPartial's arrays into one buffer (see pack.ts), for the worker to send. What
+ * The PacketPartial packed into one shared buffer, in new objects (see pack.ts), for the worker
+ * to send. What
  * the main thread keeps past the merge (a victim's pending source lists) it copies out
  * (windows/bucket.ts `keep`, windows/arena.ts): a busy capture puts ~25 chunks in a step, and those views once
  * pinned every chunk's whole buffer (the 5M-packet bench capture's peak RSS 230 → 255 MiB).
  */
-export function packPacketPartial(p: PacketPartial): ArrayBuffer {
+export function packPacketPartial(p: PacketPartial): PacketPartial {
   return packArrays((f) => mapArrays(p, f));
-}
-
-export function packetTransferList(p: PacketPartial): ArrayBuffer[] {
-  return transferList((f) => mapArrays(p, f));
 }

@@ -1,7 +1,7 @@
 /**
  * A Partial is what a worker sends back for one chunk: the chunk's records folded into
- * per-step buckets of mergeable summaries. It crosses threads by transfer (every typed
- * array owns its buffer) and is folded by the merger in chunk order.
+ * per-step buckets of mergeable summaries. It crosses threads packed into one shared buffer
+ * (see pack.ts) and is folded by the merger in chunk order.
  *
  * Time resolution: per-second counts (requests per second, per hot URL and per hot
  * source) and, at step resolution (default 10 s), the summaries: a HyperLogLog of
@@ -30,7 +30,7 @@ export const C = {
 export const N_COUNTERS = 11;
 
 import type { CountryHist } from '../geo/country-code.js';
-import { mapHist, packArrays, transferList, type PackedArray } from './pack.js';
+import { mapHist, packArrays, type PackedArray } from './pack.js';
 
 /** Detail of one hot subject (a URL, or a source) inside one bucket of one chunk. */
 export interface SubjectDetail {
@@ -52,7 +52,7 @@ export interface SubjectDetail {
   srcCounts: Float64Array;
   /**
    * URL subjects: of each source's requests, those that carried a referrer (a view of the same
-   * buffer as srcCounts, which the transfer list holds once).
+   * buffer as srcCounts, packed once).
    */
   srcReferred?: Float64Array;
   /** URL subjects: serialized HyperLogLog of all its sources in this chunk-bucket. */
@@ -129,48 +129,45 @@ export interface Partial {
   reasons: Float64Array;
   samples: MalformedSample[];
   buckets: BucketPartial[];
-  /**
-   * The chunk's own buffer, handed back after a `bytes` task (transferred both ways), for
-   * the framer to fill again: a fresh 4 MiB buffer per chunk cost the main thread ~1.5 ms
-   * of page faults and zeroing each (~130 ms for a 2M-line pipe), reuse ~0.1 ms.
-   */
-  spare?: ArrayBuffer;
 }
 
-/** Every typed array of a Partial, each replaced by what `f` returns for it (see pack.ts). */
-function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): void {
-  p.reasons = f(p.reasons);
-  for (const b of p.buckets) {
-    b.perSecond = f(b.perSecond);
-    b.counters = f(b.counters);
-    b.hll = f(b.hll);
-    b.srcWords = f(b.srcWords);
-    b.srcCounts = f(b.srcCounts);
-    b.pfxWords = f(b.pfxWords);
-    b.pfxCounts = f(b.pfxCounts);
-    b.pfxSources = f(b.pfxSources);
-    b.countries = mapHist(b.countries, f);
-    for (const list of [b.urls, b.sources]) {
-      for (const d of list) {
-        d.countries = mapHist(d.countries, f);
-        d.perSecond = f(d.perSecond);
-        d.srcWords = f(d.srcWords);
-        d.srcCounts = f(d.srcCounts);
-        if (d.srcReferred !== undefined) d.srcReferred = f(d.srcReferred);
-        if (d.hll !== null) d.hll = f(d.hll);
-        if (d.queryHll !== null) d.queryHll = f(d.queryHll);
-        d.textPairs = f(d.textPairs);
-      }
-    }
-  }
+/** A new Partial with every typed array replaced by what `f` returns for it (see pack.ts). */
+function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): Partial {
+  const detail = (d: SubjectDetail): SubjectDetail => {
+    const out: SubjectDetail = {
+      ...d,
+      countries: mapHist(d.countries, f),
+      perSecond: f(d.perSecond),
+      srcWords: f(d.srcWords),
+      srcCounts: f(d.srcCounts),
+      hll: d.hll === null ? null : f(d.hll),
+      queryHll: d.queryHll === null ? null : f(d.queryHll),
+      textPairs: f(d.textPairs),
+    };
+    if (d.srcReferred !== undefined) out.srcReferred = f(d.srcReferred);
+    return out;
+  };
+  return {
+    ...p,
+    reasons: f(p.reasons),
+    buckets: p.buckets.map((b) => ({
+      ...b,
+      perSecond: f(b.perSecond),
+      counters: f(b.counters),
+      hll: f(b.hll),
+      srcWords: f(b.srcWords),
+      srcCounts: f(b.srcCounts),
+      pfxWords: f(b.pfxWords),
+      pfxCounts: f(b.pfxCounts),
+      pfxSources: f(b.pfxSources),
+      countries: mapHist(b.countries, f),
+      urls: b.urls.map(detail),
+      sources: b.sources.map(detail),
+    })),
+  };
 }
 
-/** Copy the Partial's arrays into one buffer (see pack.ts), for the worker to send. */
-export function packPartial(p: Partial): ArrayBuffer {
+/** The Partial packed into one shared buffer, in new objects (see pack.ts), for the worker to send. */
+export function packPartial(p: Partial): Partial {
   return packArrays((f) => mapArrays(p, f));
-}
-
-/** Every ArrayBuffer in a Partial, for the transfer list (each once). */
-export function partialTransferList(p: Partial): ArrayBuffer[] {
-  return transferList((f) => mapArrays(p, f), p.spare);
 }

@@ -185,7 +185,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     };
     const dispatch = (run: Run, ch: CaptureChunk) => {
       if (ch.records === 0) return;
-      const promise = pool.run({ chunk: ch.bytes, context: ch.context, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }, { transferList: [ch.bytes.buffer as ArrayBuffer] }) as Promise<PacketPartial>;
+      // The chunk is in shared memory (framing/captures.ts): posted as is, not transferred.
+      const promise = pool.run({ chunk: ch.bytes, context: ch.context, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }) as Promise<PacketPartial>;
       inflight.push({ run, promise });
       run.queued.push(run.nextTime);
     };

@@ -2,7 +2,7 @@
 import type { FoldConfig } from '../partial/log-folder.js';
 
 export type LogTask =
-  /** A chunk of bytes framed and transferred by the main thread (gzip, stdin). */
+  /** A chunk of bytes framed by the main thread into shared memory (gzip, stdin). */
   | { kind: 'bytes'; chunk: Uint8Array; seq: number; config: FoldConfig }
   /** A byte range of a plain file, read by the worker itself through the main thread's descriptor `fd` (src/sources/file-range.ts). */
   | { kind: 'range'; fd: number; start: number; end: number; size: number; seq: number; config: FoldConfig };
