@@ -95,15 +95,13 @@ export interface CaptureDrops {
 }
 
 /**
- * Bytes [from, to) of `b` in a buffer of their own in shared memory: a worker reads a chunk in
- * place, and nothing is transferred (a transfer detaches the sender's buffer, which costs the
- * main thread's optimized code for good: see partial/pack.ts).
+ * A buffer of `n` bytes for a chunk. The pipeline's are in shared memory, which a worker reads in
+ * place (nothing is transferred: a transfer detaches the sender's buffer, which costs the main
+ * thread's optimized code for good, see partial/pack.ts), and filled again once the worker is done.
  */
-function sharedCopy(b: Uint8Array, from: number, to: number): Uint8Array {
-  const out = new Uint8Array(new SharedArrayBuffer(to - from));
-  out.set(b.subarray(from, to));
-  return out;
-}
+export type ChunkAlloc = (n: number) => Uint8Array;
+
+const sharedChunk: ChunkAlloc = (n) => new Uint8Array(new SharedArrayBuffer(n));
 
 /** Largest record/block length believed; anything longer is garbage, not a packet. */
 const MAX_RECORD = 1 << 24;
@@ -113,8 +111,7 @@ type Read = (target: Uint8Array, offset: number, length: number, idleMs?: number
 
 /**
  * A byte window over the stream with an absolute offset, refilled from `read`.
- * Holds at most one chunk plus one record; chunks are handed out as copies in shared memory
- * (see sharedCopy), which the workers read in place.
+ * Holds at most one chunk plus one record; chunks are handed out as copies (see ChunkAlloc).
  */
 class Window {
   buf: Uint8Array;
@@ -181,7 +178,7 @@ function u16(b: Uint8Array, i: number, le: boolean): number {
  * Frame a capture into chunks of about `chunkSize` bytes of whole packet records.
  * `issues` collects warnings and the error that stopped the file, if any.
  */
-export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0): AsyncGenerator<CaptureChunk> {
+export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0, alloc: ChunkAlloc = sharedChunk): AsyncGenerator<CaptureChunk> {
   const w = new Window(read, chunkSize * 2, idleMs);
   if (!(await w.need(4))) {
     issues.error = `${name}: empty file, not a capture`;
@@ -191,7 +188,7 @@ export async function* frameCapture(read: Read, name: string, issues: CaptureIss
   if (kind === 'pcap' || kind === 'pcapng') {
     const seen: Seen = { context: null };
     let any = false;
-    for await (const ch of kind === 'pcap' ? framePcap(w, name, issues, chunkSize, seen) : framePcapng(w, name, issues, chunkSize, seen)) {
+    for await (const ch of kind === 'pcap' ? framePcap(w, name, issues, chunkSize, seen, alloc) : framePcapng(w, name, issues, chunkSize, seen, alloc)) {
       any = true;
       yield ch;
     }
@@ -208,7 +205,7 @@ interface Seen {
   context: CaptureContext | null;
 }
 
-async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen): AsyncGenerator<CaptureChunk> {
+async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc): AsyncGenerator<CaptureChunk> {
   if (!(await w.need(24))) {
     issues.error = `${name}: truncated pcap header (${w.end - w.start} of 24 bytes)`;
     return;
@@ -276,8 +273,9 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       records++;
     }
     if (records > 0 || idle) {
-      // Hand the chunk out as its own buffer (a worker reads it in place).
-      const bytes = sharedCopy(w.buf, w.mark, w.start);
+      // Hand the chunk out in a buffer of its own (a worker reads it in place).
+      const bytes = alloc(w.start - w.mark);
+      bytes.set(w.buf.subarray(w.mark, w.start));
       yield idle ? { bytes, context, records, offset: chunkOffset, idle } : { bytes, context, records, offset: chunkOffset };
     }
     if (stop || (w.eof && w.start >= w.end)) break;
@@ -286,7 +284,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
   if (overSnap > 0) issues.warnings.push(`${name}: ${overSnap} record${overSnap === 1 ? '' : 's'} longer than the snaplen ${snaplen} (read anyway)`);
 }
 
-async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen): AsyncGenerator<CaptureChunk> {
+async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc): AsyncGenerator<CaptureChunk> {
   let le = true;
   let context: CaptureContext | null = null;
   /** Sections begun (an Interface Statistics Block names an interface of the current one). */
@@ -297,7 +295,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
   let pendingOffset = 0;
   const flush = function* (idle = false): Generator<CaptureChunk> {
     if ((pendingRecords > 0 || idle) && context !== null) {
-      const bytes = new Uint8Array(new SharedArrayBuffer(pendingBytes));
+      const bytes = alloc(pendingBytes);
       let o = 0;
       for (const p of pending) {
         bytes.set(p, o);
