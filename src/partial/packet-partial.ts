@@ -200,10 +200,10 @@ function mapArrays(p: PacketPartial, f: <T extends PackedArray>(a: T) => T): Pac
 
 /**
  * The PacketPartial packed into one shared buffer, in new objects (see pack.ts), for the worker
- * to send. What
- * the main thread keeps past the merge (a victim's pending source lists) it copies out
- * (windows/bucket.ts `keep`, windows/arena.ts): a busy capture puts ~25 chunks in a step, and those views once
- * pinned every chunk's whole buffer (the 5M-packet bench capture's peak RSS 230 → 255 MiB).
+ * to send. What the main thread keeps past the merge (a victim's pending source lists) it copies
+ * out (windows/bucket.ts `keep`, windows/arena.ts): a busy capture puts ~25 chunks in a step, and
+ * those views once pinned every chunk's whole buffer (the 5M-packet bench capture's peak RSS 230 →
+ * 255 MiB).
  */
 export function packPacketPartial(p: PacketPartial): PacketPartial {
   return packArrays((f) => mapArrays(p, f));

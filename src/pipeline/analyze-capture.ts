@@ -4,6 +4,7 @@
  * the same backpressure and strict chunk-order merge as the log pipeline.
  */
 import { Piscina } from 'piscina';
+import { ChunkBuffers } from './chunk-buffers.js';
 import { frameCapture, type CaptureChunk, type CaptureIssues } from '../framing/captures.js';
 import { firstRecordTime } from '../parsers/packet/records.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
@@ -125,15 +126,11 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
       return { src, file, issues, links: new Set<number>(), state: 'waiting', chunks: null, next: null, nextTime: o.firstTimes?.[i] ?? -Infinity, queued: [], seq: 0, clock: -Infinity, merged: false };
     });
     const inflight: { run: Run; promise: Promise<PacketPartial> }[] = [];
-    // Chunks go to the workers in shared memory (framing/captures.ts ChunkAlloc), and each
-    // buffer is filled again once its worker has answered: a new 1 MiB buffer per chunk lived
-    // until this thread's next full GC, ~10 MiB more at the peak of the 10M-packet bench capture.
+    // Chunks go to the workers in shared memory, each buffer filled again once its worker has
+    // answered (see ChunkBuffers); a chunk is about chunkSize bytes of whole records.
     const chunkSize = o.chunkSize ?? 1 << 20;
-    const spares: SharedArrayBuffer[] = [];
-    const alloc = (n: number): Uint8Array => {
-      const b = spares.pop();
-      return new Uint8Array(b !== undefined && b.byteLength >= n ? b : new SharedArrayBuffer(Math.max(n, chunkSize + (chunkSize >> 2))), 0, n);
-    };
+    const buffers = new ChunkBuffers(o.threads * 2 + 2);
+    const alloc = (n: number): Uint8Array => buffers.take(n, chunkSize + (chunkSize >> 2));
     const progress = () => {
       let at = rawDone;
       for (const r of runs) if (r.state === 'reading') at += r.src.rawBytes;
@@ -194,13 +191,9 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     };
     const dispatch = (run: Run, ch: CaptureChunk) => {
       if (ch.records === 0) return;
-      // The chunk is in shared memory (see alloc): posted as is, not transferred; its buffer is
-      // filled again once the worker has answered.
+      // The chunk is in shared memory (see alloc): posted as is, not transferred.
       const promise = pool.run({ chunk: ch.bytes, context: ch.context, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }) as Promise<PacketPartial>;
-      const shared = ch.bytes.buffer as SharedArrayBuffer;
-      const done = () => {
-        if (spares.length < o.threads * 2 + 2) spares.push(shared);
-      };
+      const done = () => buffers.give(ch.bytes.buffer);
       promise.then(done, done);
       inflight.push({ run, promise });
       run.queued.push(run.nextTime);

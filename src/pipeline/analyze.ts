@@ -29,6 +29,7 @@ import { alertEvent, DEFAULT_UPDATE_INTERVAL, EpisodeIndex, eventAlertOptions, U
 import { InputError } from '../sources/errors.js';
 import type { FoldConfig } from '../partial/log-folder.js';
 import type { LogTask } from './task.js';
+import { ChunkBuffers } from './chunk-buffers.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
@@ -224,7 +225,7 @@ interface Dispatch {
   /** Live input paused after this chunk: merge now rather than wait for more. */
   idle?: boolean;
   /** A `bytes` task's chunk buffer, to fill again once the worker is done with it. */
-  shared: SharedArrayBuffer | null;
+  shared: ArrayBufferLike | null;
   skippedLong: number;
   /** For ranges: the file offsets this task reads from and up to (progress, damage). */
   rawStart: number;
@@ -239,23 +240,16 @@ async function* rangeTasks(fd: number, size: number, chunkSize: number, config: 
   }
 }
 
-async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs: number, spares: SharedArrayBuffer[]): AsyncGenerator<Dispatch> {
+async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs: number, buffers: ChunkBuffers): AsyncGenerator<Dispatch> {
   let seq = 0;
-  // Chunks are framed into shared memory, which the worker reads in place (a transfer would
-  // detach the buffer here: see partial/pack.ts), and each buffer is filled again once its
-  // worker is done with it (a fresh 4 MiB buffer per chunk cost ~1.5 ms of page faults and
-  // zeroing each, ~130 ms for a 2M-line pipe; reuse ~0.1 ms).
-  const alloc = (n: number) => {
-    const b = spares.pop();
-    return new Uint8Array(b !== undefined && b.byteLength === n ? b : new SharedArrayBuffer(n));
-  };
-  for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, alloc)) {
+  // Chunks are framed into shared memory, read by the worker in place (see ChunkBuffers).
+  for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, (n) => buffers.take(n))) {
     const bytes = chunk.bytes;
     if (bytes.length === 0 && chunk.skippedLong === 0) {
       if (chunk.idle) yield { task: null, shared: null, skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
       continue;
     }
-    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, shared: bytes.buffer as SharedArrayBuffer, skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
+    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, shared: bytes.buffer, skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
   }
 }
 
@@ -487,7 +481,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
     const shed = { chunks: 0, lines: 0 };
     const shedRatio = () => (linesDone + shed.lines === 0 ? 1 : Math.round((linesDone / (linesDone + shed.lines)) * 1e4) / 1e4);
 
-    const spares: SharedArrayBuffer[] = [];
+    const buffers = new ChunkBuffers(threads * 2 + 2);
     const pool = new Piscina({
       filename: new URL('../../workers/log-entry.cjs', import.meta.url).href,
       minThreads: threads,
@@ -682,7 +676,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       // Its worker is done with the chunk's buffer once it answered: the framer may fill it again.
       const done = () => {
         entry.done = true;
-        if (t.shared !== null && spares.length < threads * 2 + 2) spares.push(t.shared);
+        if (t.shared !== null) buffers.give(t.shared);
       };
       promise.then(done, done);
       inflight.push(entry);
@@ -710,7 +704,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       // transferred.
       run.fd = fd;
       run.ranged = fd !== null;
-      run.tasks = fd !== null ? rangeTasks(fd, run.o.src.size!, chunkSize, fold) : byteTasks(run.o.src, chunkSize, fold, live?.idleMs ?? 0, spares);
+      run.tasks = fd !== null ? rangeTasks(fd, run.o.src.size!, chunkSize, fold) : byteTasks(run.o.src, chunkSize, fold, live?.idleMs ?? 0, buffers);
       run.state = 'reading';
       await readAhead(run);
       if (run.next === null) finish(run);

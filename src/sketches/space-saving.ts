@@ -176,16 +176,22 @@ export class SpaceSaving {
     this.heaped = true;
   }
 
-  private find(w0: number, w1: number, w2: number, w3: number): number {
+  /** The key's slot, or -(p + 1) for the empty place p of the index where it would go. */
+  private probe(w0: number, w1: number, w2: number, w3: number): number {
     const k = this.keys;
     let i = mixWords(w0, w1, w2, w3) & this.mask;
     for (;;) {
       const v = this.index[i]!;
-      if (v === 0) return -1;
+      if (v === 0) return -(i + 1);
       const s = (v - 1) * 4;
       if (k[s] === w0 >>> 0 && k[s + 1] === w1 >>> 0 && k[s + 2] === w2 >>> 0 && k[s + 3] === w3 >>> 0) return v - 1;
       i = (i + 1) & this.mask;
     }
+  }
+
+  private find(w0: number, w1: number, w2: number, w3: number): number {
+    const p = this.probe(w0, w1, w2, w3);
+    return p >= 0 ? p : -1;
   }
 
   private indexInsert(slot: number): void {
@@ -243,22 +249,12 @@ export class SpaceSaving {
     this.weight += count;
     // One probe finds the key or the empty place a new key goes to (find + indexInsert
     // hashed and probed twice for every new key: most of a step's sources are new).
-    const k = this.keys;
-    const index = this.index;
-    const mask = this.mask;
-    let i = mixWords(w0, w1, w2, w3) & mask;
-    for (;;) {
-      const v = index[i]!;
-      if (v === 0) break;
-      const s = (v - 1) * 4;
-      if (k[s] === w0 >>> 0 && k[s + 1] === w1 >>> 0 && k[s + 2] === w2 >>> 0 && k[s + 3] === w3 >>> 0) {
-        const found = v - 1;
-        this.counts[found]! += count;
-        this.errors[found]! += error;
-        if (this.heaped) this.siftDown(this.heapPos[found]!);
-        return;
-      }
-      i = (i + 1) & mask;
+    const found = this.probe(w0, w1, w2, w3);
+    if (found >= 0) {
+      this.counts[found]! += count;
+      this.errors[found]! += error;
+      if (this.heaped) this.siftDown(this.heapPos[found]!);
+      return;
     }
     let slot: number;
     if (this.n < this.capacity) {
@@ -271,7 +267,7 @@ export class SpaceSaving {
       } else {
         this.n++;
         this.writeKey(slot, w0, w1, w2, w3);
-        index[i] = slot + 1;
+        this.index[-found - 1] = slot + 1;
       }
       this.counts[slot] = count;
       this.errors[slot] = error;
