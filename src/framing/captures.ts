@@ -95,13 +95,10 @@ export interface CaptureDrops {
 }
 
 /**
- * A buffer of `n` bytes for a chunk. The pipeline's are in shared memory, which a worker reads in
- * place (nothing is transferred: a transfer detaches the sender's buffer, which costs the main
- * thread's optimized code for good, see partial/pack.ts), and filled again once the worker is done.
+ * A buffer of `n` bytes for a chunk: by default its own; the pipeline's are in shared memory,
+ * read by a worker in place and filled again once it has answered (pipeline/chunk-buffers.ts).
  */
 export type ChunkAlloc = (n: number) => Uint8Array;
-
-const sharedChunk: ChunkAlloc = (n) => new Uint8Array(new SharedArrayBuffer(n));
 
 /** Largest record/block length believed; anything longer is garbage, not a packet. */
 const MAX_RECORD = 1 << 24;
@@ -178,7 +175,7 @@ function u16(b: Uint8Array, i: number, le: boolean): number {
  * Frame a capture into chunks of about `chunkSize` bytes of whole packet records.
  * `issues` collects warnings and the error that stopped the file, if any.
  */
-export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0, alloc: ChunkAlloc = sharedChunk): AsyncGenerator<CaptureChunk> {
+export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0, alloc: ChunkAlloc = (n) => new Uint8Array(n)): AsyncGenerator<CaptureChunk> {
   const w = new Window(read, chunkSize * 2, idleMs);
   if (!(await w.need(4))) {
     issues.error = `${name}: empty file, not a capture`;

@@ -224,8 +224,6 @@ interface Dispatch {
   task: LogTask | null;
   /** Live input paused after this chunk: merge now rather than wait for more. */
   idle?: boolean;
-  /** A `bytes` task's chunk buffer, to fill again once the worker is done with it. */
-  shared: ArrayBufferLike | null;
   skippedLong: number;
   /** For ranges: the file offsets this task reads from and up to (progress, damage). */
   rawStart: number;
@@ -236,7 +234,7 @@ async function* rangeTasks(fd: number, size: number, chunkSize: number, config: 
   let seq = 0;
   for (let start = 0; start < size; start += chunkSize) {
     const end = Math.min(size, start + chunkSize);
-    yield { task: { kind: 'range', fd, start, end, size, seq: seq++, config }, shared: null, skippedLong: 0, rawStart: start, rawEnd: end };
+    yield { task: { kind: 'range', fd, start, end, size, seq: seq++, config }, skippedLong: 0, rawStart: start, rawEnd: end };
   }
 }
 
@@ -246,10 +244,10 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
   for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, (n) => buffers.take(n))) {
     const bytes = chunk.bytes;
     if (bytes.length === 0 && chunk.skippedLong === 0) {
-      if (chunk.idle) yield { task: null, shared: null, skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
+      if (chunk.idle) yield { task: null, skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
       continue;
     }
-    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, shared: bytes.buffer, skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
+    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
   }
 }
 
@@ -670,13 +668,14 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       else progress();
     };
     const dispatch = (run: Run, t: Dispatch) => {
-      if (t.task === null) return;
-      const promise = pool.run(t.task) as Promise<Partial>;
+      const task = t.task;
+      if (task === null) return;
+      const promise = pool.run(task) as Promise<Partial>;
       const entry = { run, promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, done: false };
       // Its worker is done with the chunk's buffer once it answered: the framer may fill it again.
       const done = () => {
         entry.done = true;
-        if (t.shared !== null) buffers.give(t.shared);
+        if (task.kind === 'bytes') buffers.give(task.chunk.buffer);
       };
       promise.then(done, done);
       inflight.push(entry);
@@ -744,6 +743,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
           if (inflight.length >= threads * 2) {
             shed.chunks++;
             shed.lines += countLines(t.task.chunk) + t.skippedLong;
+            // Never posted: its buffer is free for the framer at once.
+            buffers.give(t.task.chunk.buffer);
             // Let worker results and input events in before the next read.
             await new Promise((r) => setImmediate(r));
             skip = true;
