@@ -15,7 +15,7 @@
 import { describeError, E, isEmptyReferrer, LogRecord, parseLine } from '../parsers/access-log.js';
 import { compileLogFormat, PRESETS, type Plan } from '../parsers/log-format.js';
 import { cidrContains, ipWords, isV4, parseCidr, parseIp, type Cidr } from '../parsers/ip.js';
-import { hash32, hash64, hashBytes, hashBytes32, hashWords } from '../sketches/hash.js';
+import { hash32, hash64, hashBytes, hashBytes32, hashingOver, hashWords } from '../sketches/hash.js';
 import { C, N_COUNTERS, type BucketPartial, type Partial, type SubjectDetail } from './partial.js';
 import { GrowableF64, GrowableI32, groupByBucket } from './growable.js';
 import type { CountryHist } from '../geo/country-code.js';
@@ -405,6 +405,7 @@ export class LogFolder {
     let rQe = this.rQe.a;
     let n = 0;
     let pos = 0;
+    hashingOver(b);
     while (pos < len) {
       let nl = buf.indexOf(10, pos);
       if (nl < 0) nl = len;
@@ -509,28 +510,33 @@ export class LogFolder {
         uh ^= hash32(hash64[0]!, 1);
         ul ^= hash32(hash64[1]!, 2);
       }
+      // Where a text is in the chunk: written on every record, with its own offsets when it is
+      // new and its first ones again when not. A branch taken only by a chunk's first records
+      // (a chunk's first user agents and referrers are all new: the tables are cleared) is one
+      // V8 compiles blind, and it threw the compiled loop back to the interpreter at the start
+      // of the next chunk.
       const url = this.urlT.intern(uh, ul, 0, 0);
-      if (this.urlT.fresh) {
-        const uo = this.urlOff.ensure((url + 1) * 4);
-        uo[url * 4] = r.pathS;
-        uo[url * 4 + 1] = r.pathE;
-        uo[url * 4 + 2] = r.vhostS;
-        uo[url * 4 + 3] = r.vhostE;
-      }
-      const ua = this.uaT.intern(hashBytes32(b, r.uaS, r.uaE, TEXT_SEED), r.uaE - r.uaS, 0, 0);
-      if (this.uaT.fresh) {
-        const o = this.uaOff.ensure((ua + 1) * 2);
-        o[ua * 2] = r.uaS;
-        o[ua * 2 + 1] = r.uaE;
-      }
+      const urlNew = this.urlT.fresh;
+      const uo = this.urlOff.ensure((url + 1) * 4);
+      const { pathS, pathE, vhostS, vhostE } = r;
+      uo[url * 4] = urlNew ? pathS : uo[url * 4]!;
+      uo[url * 4 + 1] = urlNew ? pathE : uo[url * 4 + 1]!;
+      uo[url * 4 + 2] = urlNew ? vhostS : uo[url * 4 + 2]!;
+      uo[url * 4 + 3] = urlNew ? vhostE : uo[url * 4 + 3]!;
+      const { uaS, uaE } = r;
+      const ua = this.uaT.intern(hashBytes32(b, uaS, uaE, TEXT_SEED), uaE - uaS, 0, 0);
+      const uaNew = this.uaT.fresh;
+      const uo2 = this.uaOff.ensure((ua + 1) * 2);
+      uo2[ua * 2] = uaNew ? uaS : uo2[ua * 2]!;
+      uo2[ua * 2 + 1] = uaNew ? uaE : uo2[ua * 2 + 1]!;
       let ref = -1;
       if (!emptyRef) {
-        ref = this.refT.intern(hashBytes32(b, r.refS, r.refE, TEXT_SEED), r.refE - r.refS, 0, 0);
-        if (this.refT.fresh) {
-          const o = this.refOff.ensure((ref + 1) * 2);
-          o[ref * 2] = r.refS;
-          o[ref * 2 + 1] = r.refE;
-        }
+        const { refS, refE } = r;
+        ref = this.refT.intern(hashBytes32(b, refS, refE, TEXT_SEED), refE - refS, 0, 0);
+        const refNew = this.refT.fresh;
+        const ro = this.refOff.ensure((ref + 1) * 2);
+        ro[ref * 2] = refNew ? refS : ro[ref * 2]!;
+        ro[ref * 2 + 1] = refNew ? refE : ro[ref * 2 + 1]!;
       }
       rBucket[n] = local;
       rSec[n] = sec;

@@ -23,11 +23,20 @@ const C2 = 0x1b873593;
 let lastBytes: Uint8Array | null = null;
 let lastView: DataView = new DataView(new ArrayBuffer(0));
 function viewOf(bytes: Uint8Array): DataView {
-  if (bytes !== lastBytes) {
-    lastBytes = bytes;
-    lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  if (bytes !== lastBytes) hashingOver(bytes);
   return lastView;
+}
+
+/**
+ * Make the view for `bytes` now: a loop that hashes ranges of one buffer calls this before it
+ * starts. The view is made once per buffer, and if the first hash of a new chunk made it, the
+ * branch that does so ran only then — once a chunk, never while V8 gathered type feedback in
+ * the compiled loop — and threw the whole inlined loop back to the interpreter at the start
+ * of the second chunk (the worker's fold, see LogFolder.scan).
+ */
+export function hashingOver(bytes: Uint8Array): void {
+  lastBytes = bytes;
+  lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The two 32-bit halves of the last 64-bit hash computed ([0] high, [1] low); read right after the call. */
