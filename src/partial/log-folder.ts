@@ -405,7 +405,7 @@ export class LogFolder {
     let rQe = this.rQe.a;
     let n = 0;
     let pos = 0;
-    hashingOver(b);
+    hashingOver(buf);
     while (pos < len) {
       let nl = buf.indexOf(10, pos);
       if (nl < 0) nl = len;
@@ -502,11 +502,11 @@ export class LogFolder {
         sh[src * 2 + 1] = hash64[1]!;
       }
       // Intern URL (path, qualified by the virtual host when logged).
-      hashBytes(b, r.pathS, r.pathE, URL_SEED);
+      hashBytes(buf, r.pathS, r.pathE, URL_SEED);
       let uh = hash64[0]! | 0;
       let ul = hash64[1]! | 0;
       if (r.vhostE > r.vhostS) {
-        hashBytes(b, r.vhostS, r.vhostE, URL_SEED + 1);
+        hashBytes(buf, r.vhostS, r.vhostE, URL_SEED + 1);
         uh ^= hash32(hash64[0]!, 1);
         ul ^= hash32(hash64[1]!, 2);
       }
@@ -524,7 +524,7 @@ export class LogFolder {
       uo[url * 4 + 2] = urlNew ? vhostS : uo[url * 4 + 2]!;
       uo[url * 4 + 3] = urlNew ? vhostE : uo[url * 4 + 3]!;
       const { uaS, uaE } = r;
-      const ua = this.uaT.intern(hashBytes32(b, uaS, uaE, TEXT_SEED), uaE - uaS, 0, 0);
+      const ua = this.uaT.intern(hashBytes32(buf, uaS, uaE, TEXT_SEED), uaE - uaS, 0, 0);
       const uaNew = this.uaT.fresh;
       const uo2 = this.uaOff.ensure((ua + 1) * 2);
       uo2[ua * 2] = uaNew ? uaS : uo2[ua * 2]!;
@@ -532,7 +532,7 @@ export class LogFolder {
       let ref = -1;
       if (!emptyRef) {
         const { refS, refE } = r;
-        ref = this.refT.intern(hashBytes32(b, refS, refE, TEXT_SEED), refE - refS, 0, 0);
+        ref = this.refT.intern(hashBytes32(buf, refS, refE, TEXT_SEED), refE - refS, 0, 0);
         const refNew = this.refT.fresh;
         const ro = this.refOff.ensure((ref + 1) * 2);
         ro[ref * 2] = refNew ? refS : ro[ref * 2]!;
