@@ -7,8 +7,9 @@
  *   threads=1  full analysis (parse, sketches, windows, detectors, report) on one worker
  *   default    full analysis with the default thread count (twice)
  *   big        the same on the larger input (twice) to show RSS stays flat
- * plus the live cases (alert latency, lines/s through a pipe; see live.ts) and micro-benches of
- * the hot pieces beside their obvious alternatives.
+ * plus a log worker's warm-up alone (its first chunks, see warmup.ts), the live cases (alert
+ * latency, lines/s through a pipe; see live.ts) and micro-benches of the hot pieces beside their
+ * obvious alternatives.
  * Generated files live in a temp dir and are removed afterwards (--keep to keep them).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { benchScenario, generateAccessLog, quietDayScenario } from '../src/generate/access-log.js';
 import { streamBenchCapture } from '../src/generate/capture.js';
 import { defaultThreads } from '../src/pipeline/analyze.js';
+import { LOG_CHUNK_BYTES } from '../src/framing/lines.js';
 import { runMicro } from './micro.js';
 import { runLive } from './live.js';
 import { RUNTIME } from '../src/cli/runtime.js';
@@ -118,6 +120,41 @@ interface Suite {
   floorName: string;
   generate: (path: string, n: number) => void;
   floor: (path: string) => { count: number; ms: number };
+  /** A line on a worker's warm-up over the same file (logs: see warmup.ts). */
+  warmup?: (path: string) => string;
+}
+
+/** Fresh processes timing a log worker's first chunks (warmup.ts): runs, chunks each. */
+const WARMUP_RUNS = 3;
+const WARMUP_CHUNKS = 8;
+
+/**
+ * A log worker's first chunks, folded in a fresh process (as the CLI runs: same flags), three
+ * times: each run's first three chunks, and what they cost beyond three steady ones (the median
+ * of the chunks after them) — what compiling the fold costs each worker of every run.
+ */
+function logWarmup(path: string): string {
+  const script = fileURLToPath(new URL('./warmup.js', import.meta.url));
+  const runs: string[] = [];
+  const excess: number[] = [];
+  for (let i = 0; i < WARMUP_RUNS; i++) {
+    const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, script, path, String(WARMUP_CHUNKS)], {
+      encoding: 'utf8',
+      env: { ...process.env, ...RUNTIME.env },
+    });
+    if (r.status !== 0) throw new Error(`bench warm-up case failed: ${r.stderr}`);
+    const ms = (JSON.parse(r.stdout.trim()) as { chunks: number[] }).chunks;
+    const rest = ms.slice(3).sort((a, b) => a - b);
+    const steady = rest[rest.length >> 1] ?? 0;
+    const first = ms.slice(0, 3);
+    excess.push(first.reduce((a, b) => a + b, 0) - 3 * steady);
+    runs.push(`${first.map((x) => x.toFixed(0)).join(' + ')} ms (steady ${steady.toFixed(1)})`);
+  }
+  excess.sort((a, b) => a - b);
+  return (
+    `a worker's warm-up (one thread, ${WARMUP_CHUNKS} chunks of ${LOG_CHUNK_BYTES >> 20} MiB, fresh process ×${WARMUP_RUNS}): first three chunks ${runs.join(', ')}; ` +
+    `beyond steady chunks: ${excess[excess.length >> 1]!.toFixed(0)} ms a worker (median)`
+  );
 }
 
 /**
@@ -139,6 +176,7 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
     runCase(`${s.prefix}, ${threads} threads`, file, threads),
     runCase(`${s.prefix}, ${threads} threads (again)`, file, threads),
   ];
+  const warm = s.warmup?.(file);
   if (!keep) rmSync(file);
   if (bigN > 0) {
     const big = join(dir, `big-${s.file}`);
@@ -171,6 +209,7 @@ function runSuite(s: Suite, dir: string, n: number, bigN: number, threads: numbe
   console.log(`where the CPU went (workers and V8's helper threads are the "other threads"):\n  ${split(results[0]!)}\n  ${split(def)}`);
   const scaling = defRate / (results[0]!.lines / (results[0]!.ms / 1000));
   console.log(`thread scaling 1 → ${threads}: ×${scaling.toFixed(2)}`);
+  if (warm !== undefined) console.log(warm);
   console.log('');
   return defRate;
 }
@@ -189,6 +228,7 @@ const LOGS: Suite = {
     closeSync(fd);
   },
   floor: newlineFloor,
+  warmup: logWarmup,
 };
 
 const PACKETS: Suite = {
