@@ -298,13 +298,15 @@ export class PacketFolder {
       osB[k] = bucketIndex[at[0]]!;
       osS[k++] = at[1];
     }
-    const perm = buckets.map((_, i) => i).sort((a, b) => buckets[a]!.index - buckets[b]!.index);
+    // By time, in place (a permutation of indices made by map() came back with another elements
+    // kind when a chunk had one bucket, and threw fold back to the interpreter).
+    buckets.sort((x, y) => x.index - y.index);
     return {
       seq,
       packets,
       minTime: packets > 0 ? span[0]! : 0,
       maxTime: packets > 0 ? span[1]! : 0,
-      buckets: perm.map((i) => buckets[i]!),
+      buckets,
       openSyn: osH,
       openSynBucket: osB,
       openSynService: osS,
