@@ -526,9 +526,9 @@ export class LogFolder {
       const { uaS, uaE } = r;
       const ua = this.uaT.intern(hashBytes32(buf, uaS, uaE, TEXT_SEED), uaE - uaS, 0, 0);
       const uaNew = this.uaT.fresh;
-      const uo2 = this.uaOff.ensure((ua + 1) * 2);
-      uo2[ua * 2] = uaNew ? uaS : uo2[ua * 2]!;
-      uo2[ua * 2 + 1] = uaNew ? uaE : uo2[ua * 2 + 1]!;
+      const ao = this.uaOff.ensure((ua + 1) * 2);
+      ao[ua * 2] = uaNew ? uaS : ao[ua * 2]!;
+      ao[ua * 2 + 1] = uaNew ? uaE : ao[ua * 2 + 1]!;
       let ref = -1;
       if (!emptyRef) {
         const { refS, refE } = r;

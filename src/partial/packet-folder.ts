@@ -298,8 +298,8 @@ export class PacketFolder {
       osB[k] = bucketIndex[at[0]]!;
       osS[k++] = at[1];
     }
-    // By time, in place (a permutation of indices made by map() came back with another elements
-    // kind when a chunk had one bucket, and threw fold back to the interpreter).
+    // By time, in place: a permutation of indices made by map() met an array of another map
+    // at the sixth chunk of the bench capture and threw fold back to the interpreter.
     buckets.sort((x, y) => x.index - y.index);
     return {
       seq,
