@@ -17,5 +17,5 @@ export default function foldPackets(task: PacketTask): PacketPartial {
     folder = new PacketFolder(task.step, task.geo, (workerData as { countryBytes?: Uint8Array } | undefined)?.countryBytes);
     folderKey = key;
   }
-  return packPacketPartial(folder.fold(task.chunk, task.context, task.seq));
+  return packPacketPartial(folder.fold(task.chunk, task.context, task.seq, task.records));
 }

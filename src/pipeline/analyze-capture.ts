@@ -192,7 +192,7 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     const dispatch = (run: Run, ch: CaptureChunk) => {
       if (ch.records === 0) return;
       // The chunk is in shared memory (see alloc): posted as is, not transferred.
-      const promise = pool.run({ chunk: ch.bytes, context: ch.context, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }) as Promise<PacketPartial>;
+      const promise = pool.run({ chunk: ch.bytes, context: ch.context, records: ch.records, seq: run.seq++, step: cfg.step, geo: o.geo ?? null }) as Promise<PacketPartial>;
       const done = () => buffers.give(ch.bytes.buffer);
       promise.then(done, done);
       inflight.push({ run, promise });

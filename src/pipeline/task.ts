@@ -11,6 +11,8 @@ export type LogTask =
 export interface PacketTask {
   chunk: Uint8Array;
   context: import('../framing/captures.js').CaptureContext;
+  /** Packet records in the chunk (its framer's count: the worker sizes its columns by it). */
+  records: number;
   seq: number;
   step: number;
   /** Geolocate sources in the worker (undefined countryDb: the bundled database), or null. */

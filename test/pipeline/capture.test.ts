@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze, ethIpv4, generateCapture, writePcap, writePcapng, type CaptureTruth, type PacketReport } from '../../dist/src/index.js';
+import { frameCapture } from '../../dist/src/framing/captures.js';
+import { PacketFolder } from '../../dist/src/partial/packet-folder.js';
 import { run, tmp } from '../helpers.js';
 
 let truth: CaptureTruth;
@@ -174,6 +176,30 @@ describe('detection on a generated capture (ground truth beside it)', () => {
     expect(n.attacks.map((a) => [a.signature, a.target, a.start, a.end])).toEqual(report.attacks.map((a) => [a.signature, a.target, a.start, a.end]));
     const piped = await run(['--format', 'json', '-q'], { stdin: bytes });
     expect((JSON.parse(piped.stdout) as PacketReport).attacks).toEqual(report.attacks);
+  });
+
+  it("folds a chunk the same whatever its framer's record count says: columns sized by it, folded again when it falls short", async () => {
+    let at = 0;
+    const read = async (t: Uint8Array, off: number, len: number): Promise<number> => {
+      const n = Math.min(len, bytes.length - at);
+      t.set(bytes.subarray(at, at + n), off);
+      at += n;
+      return n;
+    };
+    const chunks: { bytes: Uint8Array; context: Parameters<PacketFolder['fold']>[1]; records: number }[] = [];
+    // Chunks of more records than a fresh folder's columns hold (16,384), so a count that falls
+    // short would lose records, not land in room the columns had anyway.
+    for await (const ch of frameCapture(read, 'gen.pcap', { warnings: [], error: null }, 16 << 20)) if (ch.records > 0) chunks.push({ ...ch, bytes: ch.bytes.slice() });
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks[0]!.records).toBeGreaterThan(1 << 15);
+    const fold = (records: (c: (typeof chunks)[number]) => number | undefined) => {
+      const f = new PacketFolder(STEP, null);
+      return chunks.map((c, i) => f.fold(c.bytes, c.context, i, records(c)));
+    };
+    const worst = fold(() => undefined);
+    expect(fold((c) => c.records)).toEqual(worst);
+    expect(fold((c) => c.records >> 2)).toEqual(worst);
+    expect(worst.reduce((a, p) => a + p.packets, 0)).toBe(chunks.reduce((a, c) => a + c.records, 0));
   });
 
   it('prints the capture report on the terminal with victims and each attack', async () => {
