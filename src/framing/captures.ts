@@ -106,6 +106,17 @@ const MAX_RECORD = 1 << 24;
 /** Bytes read, 0 at the end, -1 when live input stayed quiet for `idleMs`. */
 type Read = (target: Uint8Array, offset: number, length: number, idleMs?: number) => Promise<number>;
 
+/** A Read over bytes in memory (a capture's first bytes, a test's capture). */
+export function readFrom(bytes: Uint8Array): Read {
+  let at = 0;
+  return async (t, off, len) => {
+    const n = Math.min(len, bytes.length - at);
+    t.set(bytes.subarray(at, at + n), off);
+    at += n;
+    return n;
+  };
+}
+
 /**
  * A byte window over the stream with an absolute offset, refilled from `read`.
  * Holds at most one chunk plus one record; chunks are handed out as copies (see ChunkAlloc).

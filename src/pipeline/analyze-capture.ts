@@ -5,7 +5,7 @@
  */
 import { Piscina } from 'piscina';
 import { ChunkBuffers } from './chunk-buffers.js';
-import { frameCapture, type CaptureChunk, type CaptureIssues } from '../framing/captures.js';
+import { frameCapture, readFrom, type CaptureChunk, type CaptureIssues } from '../framing/captures.js';
 import { firstRecordTime } from '../parsers/packet/records.js';
 import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/packet.js';
 import type { PacketPartial } from '../partial/packet-partial.js';
@@ -45,14 +45,7 @@ export interface CaptureOptions {
 
 /** The first packet's time in a capture's first bytes (null: none there): where it starts, before it is opened again. */
 export async function firstPacketTime(head: Uint8Array): Promise<number | null> {
-  let at = 0;
-  const read = async (t: Uint8Array, off: number, len: number): Promise<number> => {
-    const n = Math.min(len, head.length - at);
-    t.set(head.subarray(at, at + n), off);
-    at += n;
-    return n;
-  };
-  for await (const ch of frameCapture(read, '', { warnings: [], error: null })) {
+  for await (const ch of frameCapture(readFrom(head), '', { warnings: [], error: null })) {
     if (ch.records > 0) return firstRecordTime(ch.bytes, ch.context);
   }
   return null;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze, ethIpv4, generateCapture, writePcap, writePcapng, type CaptureTruth, type PacketReport } from '../../dist/src/index.js';
-import { frameCapture } from '../../dist/src/framing/captures.js';
+import { frameCapture, readFrom } from '../../dist/src/framing/captures.js';
 import { PacketFolder } from '../../dist/src/partial/packet-folder.js';
 import { run, tmp } from '../helpers.js';
 
@@ -179,17 +179,10 @@ describe('detection on a generated capture (ground truth beside it)', () => {
   });
 
   it("folds a chunk the same whatever its framer's record count says: columns sized by it, folded again when it falls short", async () => {
-    let at = 0;
-    const read = async (t: Uint8Array, off: number, len: number): Promise<number> => {
-      const n = Math.min(len, bytes.length - at);
-      t.set(bytes.subarray(at, at + n), off);
-      at += n;
-      return n;
-    };
     const chunks: { bytes: Uint8Array; context: Parameters<PacketFolder['fold']>[1]; records: number }[] = [];
     // Chunks of more records than a fresh folder's columns hold (16,384), so a count that falls
     // short would lose records, not land in room the columns had anyway.
-    for await (const ch of frameCapture(read, 'gen.pcap', { warnings: [], error: null }, 16 << 20)) if (ch.records > 0) chunks.push({ ...ch, bytes: ch.bytes.slice() });
+    for await (const ch of frameCapture(readFrom(bytes), 'gen.pcap', { warnings: [], error: null }, 16 << 20)) if (ch.records > 0) chunks.push({ ...ch, bytes: ch.bytes.slice() });
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks[0]!.records).toBeGreaterThan(1 << 15);
     const fold = (records: (c: (typeof chunks)[number]) => number | undefined) => {
