@@ -6,8 +6,9 @@
  *
  * A worker's first chunks are where V8 compiles the fold (~140 ms of compiling in the first
  * chunk on this machine), and in a run of the 2M-line bench log each of the two workers folds
- * only ~45 chunks: the first three cost what ~17 steady ones do. Measured here on one thread, where
- * the figure is steady from run to run (±10 ms), unlike the whole pipeline's on two busy cores.
+ * only ~45 chunks: the first three cost what ~17 steady ones do. Measured here on one thread,
+ * where the figure is steady from run to run (±10 ms), unlike the whole pipeline's on two busy
+ * cores.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { LOG_CHUNK_BYTES } from '../src/framing/lines.js';
