@@ -183,10 +183,20 @@ function u16(b: Uint8Array, i: number, le: boolean): number {
 }
 
 /**
- * Frame a capture into chunks of about `chunkSize` bytes of whole packet records.
+ * Frame a capture into chunks of about `chunkSize` bytes of whole packet records, each spanning
+ * less than `spanSeconds` of capture time from its first record (a quiet capture's chunk would
+ * otherwise hold many steps, and each step's summaries travel with it).
  * `issues` collects warnings and the error that stopped the file, if any.
  */
-export async function* frameCapture(read: Read, name: string, issues: CaptureIssues, chunkSize = 1 << 20, idleMs = 0, alloc: ChunkAlloc = (n) => new Uint8Array(n)): AsyncGenerator<CaptureChunk> {
+export async function* frameCapture(
+  read: Read,
+  name: string,
+  issues: CaptureIssues,
+  chunkSize = 1 << 20,
+  idleMs = 0,
+  alloc: ChunkAlloc = (n) => new Uint8Array(n),
+  spanSeconds = Infinity,
+): AsyncGenerator<CaptureChunk> {
   const w = new Window(read, chunkSize * 2, idleMs);
   if (!(await w.need(4))) {
     issues.error = `${name}: empty file, not a capture`;
@@ -196,7 +206,8 @@ export async function* frameCapture(read: Read, name: string, issues: CaptureIss
   if (kind === 'pcap' || kind === 'pcapng') {
     const seen: Seen = { context: null };
     let any = false;
-    for await (const ch of kind === 'pcap' ? framePcap(w, name, issues, chunkSize, seen, alloc) : framePcapng(w, name, issues, chunkSize, seen, alloc)) {
+    const chunks = kind === 'pcap' ? framePcap(w, name, issues, chunkSize, seen, alloc, spanSeconds) : framePcapng(w, name, issues, chunkSize, seen, alloc, spanSeconds);
+    for await (const ch of chunks) {
       any = true;
       yield ch;
     }
@@ -213,7 +224,7 @@ interface Seen {
   context: CaptureContext | null;
 }
 
-async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc): AsyncGenerator<CaptureChunk> {
+async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc, spanSeconds: number): AsyncGenerator<CaptureChunk> {
   if (!(await w.need(24))) {
     issues.error = `${name}: truncated pcap header (${w.end - w.start} of 24 bytes)`;
     return;
@@ -239,6 +250,9 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
     let records = 0;
     let stop = false;
     let idle = false;
+    // The chunk's first record's second; a record `spanSeconds` or more after it starts the next.
+    let first = 0;
+    let full = false;
     while (w.start - w.mark < chunkSize) {
       // Fast path: walk every record already buffered without awaiting per record.
       const buf = w.buf;
@@ -247,12 +261,18 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       while (st < limit && w.end - st >= 16) {
         const incl = u32(buf, st + 8, le);
         if (incl > MAX_RECORD || w.end - st < 16 + incl) break;
+        const sec = u32(buf, st, le);
+        if (records === 0) first = sec;
+        else if (sec - first >= spanSeconds) {
+          full = true;
+          break;
+        }
         if (snaplen > 0 && incl > snaplen) overSnap++;
         st += 16 + incl;
         records++;
       }
       w.start = st;
-      if (st >= limit) break;
+      if (st >= limit || full) break;
       const got = await w.waitFor(16);
       if (got === 'idle') {
         // Live input paused between records: hand out what is here now.
@@ -277,6 +297,9 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
         stop = true;
         break;
       }
+      const sec = u32(w.buf, w.start, le);
+      if (records === 0) first = sec;
+      else if (sec - first >= spanSeconds) break;
       w.start += 16 + incl;
       records++;
     }
@@ -292,7 +315,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
   if (overSnap > 0) issues.warnings.push(`${name}: ${overSnap} record${overSnap === 1 ? '' : 's'} longer than the snaplen ${snaplen} (read anyway)`);
 }
 
-async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc): AsyncGenerator<CaptureChunk> {
+async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chunkSize: number, seen: Seen, alloc: ChunkAlloc, spanSeconds: number): AsyncGenerator<CaptureChunk> {
   let le = true;
   let context: CaptureContext | null = null;
   /** Sections begun (an Interface Statistics Block names an interface of the current one). */
@@ -301,6 +324,8 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
   let pendingBytes = 0;
   let pendingRecords = 0;
   let pendingOffset = 0;
+  /** The pending chunk's first timed packet's time (seconds), NaN before one. */
+  let pendingFirst = NaN;
   const flush = function* (idle = false): Generator<CaptureChunk> {
     if ((pendingRecords > 0 || idle) && context !== null) {
       const bytes = alloc(pendingBytes);
@@ -316,6 +341,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
     pending = [];
     pendingBytes = 0;
     pendingRecords = 0;
+    pendingFirst = NaN;
   };
   for (;;) {
     w.mark = w.start;
@@ -370,6 +396,13 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
       yield* flush();
       context = seen.context = { ...context, interfaces: [...context.interfaces, parseIdb(w.buf, w.start, len, le)] };
     } else if (bt === 6 || bt === 3 || bt === 2) {
+      // Enhanced and obsolete Packet Blocks carry a time (Simple ones do not): in the interface's units.
+      const ifc = bt === 3 || len < 20 ? undefined : context.interfaces[bt === 6 ? u32(w.buf, w.start + 8, le) : u16(w.buf, w.start + 8, le)];
+      if (ifc !== undefined) {
+        const t = (u32(w.buf, w.start + 12, le) * 4294967296 + u32(w.buf, w.start + 16, le)) / ifc.unitsPerSec + ifc.tsOffset;
+        if (t - pendingFirst >= spanSeconds) yield* flush();
+        if (Number.isNaN(pendingFirst)) pendingFirst = t;
+      }
       if (pendingRecords === 0) pendingOffset = w.offset;
       pending.push(w.buf.slice(w.start, w.start + len));
       pendingBytes += len;

@@ -75,6 +75,31 @@ describe('capture containers', () => {
     expect((await walk(writePcap(pkts))).issues.drops).toBeUndefined();
   });
 
+  it.each([
+    ['pcap', writePcap(pkts)],
+    ['pcap big-endian, ns', writePcap(pkts, { littleEndian: false, nano: true })],
+    ['pcapng, two resolutions', writePcapng(pkts.map((p, i) => ({ ...p, iface: i % 2 })), [{ linkType: 1, tsresol: 9 }, { linkType: 1, tsresol: 6 }])],
+  ])('cuts a %s capture by time as well as by size: no chunk spans the seconds it is given', async (_n, file) => {
+    const issues: CaptureIssues = { warnings: [], error: null };
+    const r = new PacketRecord();
+    const spans: number[] = [];
+    let packets = 0;
+    // 300 packets over 75 s, chunks of up to 1 MiB (all of it) spanning under 10 s.
+    for await (const ch of frameCapture(readFromIterable(once(file)), 'x', issues, 1 << 20, 0, undefined, 10)) {
+      const times: number[] = [];
+      walkChunk(ch.bytes, ch.context, r, () => times.push(r.time));
+      expect(times).toHaveLength(ch.records);
+      packets += times.length;
+      spans.push(Math.max(...times) - Math.min(...times));
+    }
+    expect(issues).toEqual({ warnings: [], error: null });
+    expect(packets).toBe(300);
+    expect(spans.length).toBeGreaterThanOrEqual(7);
+    // pcap cuts on its records' whole seconds, pcapng on their times.
+    for (const x of spans) expect(x).toBeLessThan(11);
+    expect(Math.max(...spans)).toBeGreaterThan(8);
+  });
+
   it('reads no count from a statistics block whose option runs past its end, and keeps the packets of one cut inside it', async () => {
     const file = writePcapng(pkts.slice(0, 10), [{ linkType: 1, tsresol: 6, stats: [{ received: 100, ifDrop: 7 }] }]);
     // The ISB is the last block (52 bytes): type, length, interface, timestamp (8), two 12-byte
