@@ -144,9 +144,20 @@ class Window {
       if (r !== 'idle') return r === 'ok';
     }
   }
-  /** As `need`, but live input that stays quiet for `idleMs` gives 'idle' (bytes may have come). */
+  /**
+   * As `need`, but live input that stays quiet for `idleMs` gives 'idle' (bytes may have come),
+   * and so does steady input once the chunk being gathered has waited `idleMs` since its first
+   * bytes arrived: a flood too slow to fill a chunk quickly is not held back until it does.
+   */
   waitFor(n: number): Promise<'ok' | 'eof' | 'idle'> {
+    if (this.idleMs > 0 && this.waitingSince > 0 && Date.now() - this.waitingSince >= this.idleMs) return Promise.resolve('idle');
     return this.fill(n, this.idleMs > 0);
+  }
+  /** Live input: when the first bytes of the chunk being gathered arrived (0: none yet). */
+  private waitingSince = 0;
+  /** A chunk was handed out: the next one's wait starts with the bytes after it. */
+  chunkOut(): void {
+    this.waitingSince = this.end > this.start ? Date.now() : 0;
   }
   private async fill(n: number, idle: boolean): Promise<'ok' | 'eof' | 'idle'> {
     while (this.end - this.start < n) {
@@ -165,6 +176,7 @@ class Window {
       const got = await this.read(this.buf, this.end, this.buf.length - this.end, idle ? this.idleMs : undefined);
       if (got < 0) return 'idle';
       if (got === 0) this.eof = true;
+      else if (this.waitingSince === 0) this.waitingSince = Date.now();
       this.end += got;
     }
     return 'ok';
@@ -309,6 +321,7 @@ async function* framePcap(w: Window, name: string, issues: CaptureIssues, chunkS
       bytes.set(w.buf.subarray(w.mark, w.start));
       yield idle ? { bytes, context, records, offset: chunkOffset, idle } : { bytes, context, records, offset: chunkOffset };
     }
+    w.chunkOut();
     if (stop || (w.eof && w.start >= w.end)) break;
     if (!idle && !(await w.need(1))) break;
   }
@@ -342,6 +355,7 @@ async function* framePcapng(w: Window, name: string, issues: CaptureIssues, chun
     pendingBytes = 0;
     pendingRecords = 0;
     pendingFirst = NaN;
+    w.chunkOut();
   };
   for (;;) {
     w.mark = w.start;

@@ -100,6 +100,35 @@ describe('capture containers', () => {
     expect(Math.max(...spans)).toBeGreaterThan(8);
   });
 
+  it.each([
+    ['pcap', writePcap(pkts)],
+    ['pcapng', writePcapng(pkts, [{ linkType: 1, tsresol: 6 }])],
+  ])('hands out a live %s capture that never pauses once its chunk has waited the idle time, not when the chunk is full', async (_n, file) => {
+    // Steady input: 30 pieces, one every 20 ms, never a pause of the idle time (100 ms).
+    let at = 0;
+    const piece = Math.ceil(file.length / 30);
+    const read = async (t: Uint8Array, off: number, len: number): Promise<number> => {
+      if (at >= file.length) return 0;
+      await new Promise((r) => setTimeout(r, 20));
+      const n = Math.min(len, piece, file.length - at);
+      t.set(file.subarray(at, at + n), off);
+      at += n;
+      return n;
+    };
+    const issues: CaptureIssues = { warnings: [], error: null };
+    const r = new PacketRecord();
+    let packets = 0;
+    let chunks = 0;
+    for await (const ch of frameCapture(read, 'x', issues, 1 << 20, 100)) {
+      if (ch.records > 0) chunks++;
+      packets += walkChunk(ch.bytes, ch.context, r, () => {});
+    }
+    expect(issues).toEqual({ warnings: [], error: null });
+    expect(packets).toBe(300);
+    // ~600 ms of input in chunks of ~100 ms (one chunk at the end, before).
+    expect(chunks).toBeGreaterThanOrEqual(3);
+  });
+
   it('reads no count from a statistics block whose option runs past its end, and keeps the packets of one cut inside it', async () => {
     const file = writePcapng(pkts.slice(0, 10), [{ linkType: 1, tsresol: 6, stats: [{ received: 100, ifDrop: 7 }] }]);
     // The ISB is the last block (52 bytes): type, length, interface, timestamp (8), two 12-byte
