@@ -31,11 +31,6 @@ import { notAnalyzed, noteMerged, pickOldest, watermarkBound, type SideBySide } 
  */
 const CHUNK_BYTES = 2 << 20;
 const CHUNK_STEPS = 20;
-/**
- * Live input keeps 1 MiB chunks: a chunk is handed out when full or when the input pauses, and
- * a steady flood at a thousand SYNs a second fills 1 MiB in ~14 s already.
- */
-const LIVE_CHUNK_BYTES = 1 << 20;
 
 export interface CaptureOptions {
   threads: number;
@@ -137,7 +132,8 @@ export async function analyzeCaptures(sources: InputSource[], o: CaptureOptions)
     // Chunks go to the workers in shared memory, each buffer filled again once its worker has
     // answered (see ChunkBuffers); a chunk is about chunkSize bytes of whole records, and spans
     // CHUNK_STEPS steps at most.
-    const chunkSize = o.chunkSize ?? (live === undefined ? CHUNK_BYTES : LIVE_CHUNK_BYTES);
+    // (Live input: a chunk goes out 250 ms after its first bytes at the latest, whatever its size.)
+    const chunkSize = o.chunkSize ?? CHUNK_BYTES;
     const buffers = new ChunkBuffers(o.threads * 2 + 2);
     const alloc = (n: number): Uint8Array => buffers.take(n, chunkSize + (chunkSize >> 2));
     const progress = () => {
