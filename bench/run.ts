@@ -92,18 +92,22 @@ function recordFloor(path: string): { count: number; ms: number } {
   return { count, ms: performance.now() - t0 };
 }
 
-function runCase(name: string, file: string, threads: number): CaseResult {
-  const script = fileURLToPath(new URL('./case.js', import.meta.url));
-  const before = cpuJiffies();
-  // Same process settings as the CLI's shebang line.
-  const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, script, file, String(threads)], {
+/** Run a bench script of this directory in a fresh process with the CLI's process settings (its shebang line); its last stdout line. */
+function runScript(what: string, script: string, args: string[]): string {
+  const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, fileURLToPath(new URL(script, import.meta.url)), ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     env: { ...process.env, ...RUNTIME.env },
   });
-  if (r.status !== 0) throw new Error(`bench case ${name} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`bench ${what} failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+function runCase(name: string, file: string, threads: number): CaseResult {
+  const before = cpuJiffies();
+  const out = runScript(`case ${name}`, './case.js', [file, String(threads)]);
   const steal = stealPercent(before, cpuJiffies());
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; lines: number; bytes: number; maxRssMiB: number; cpuS: number; cpuMainS: number | null; cpuThreadsS: number[] };
+  const j = JSON.parse(out) as { ms: number; lines: number; bytes: number; maxRssMiB: number; cpuS: number; cpuMainS: number | null; cpuThreadsS: number[] };
   return { name, threads, steal, ...j };
 }
 
@@ -134,16 +138,10 @@ const WARMUP_CHUNKS = 8;
  * of the chunks after them) — what compiling the fold costs each worker of every run.
  */
 function logWarmup(path: string): string {
-  const script = fileURLToPath(new URL('./warmup.js', import.meta.url));
   const runs: string[] = [];
   const excess: number[] = [];
   for (let i = 0; i < WARMUP_RUNS; i++) {
-    const r = spawnSync(process.execPath, [...RUNTIME.nodeFlags, script, path, String(WARMUP_CHUNKS)], {
-      encoding: 'utf8',
-      env: { ...process.env, ...RUNTIME.env },
-    });
-    if (r.status !== 0) throw new Error(`bench warm-up case failed: ${r.stderr}`);
-    const ms = (JSON.parse(r.stdout.trim()) as { chunks: number[] }).chunks;
+    const ms = (JSON.parse(runScript('warm-up case', './warmup.js', [path, String(WARMUP_CHUNKS)])) as { chunks: number[] }).chunks;
     const rest = ms.slice(3).sort((a, b) => a - b);
     const steady = rest[rest.length >> 1] ?? 0;
     const first = ms.slice(0, 3);

@@ -157,7 +157,7 @@ class Window {
   private waitingSince = 0;
   /** A chunk was handed out: the next one's wait starts with the bytes after it. */
   chunkOut(): void {
-    this.waitingSince = this.end > this.start ? Date.now() : 0;
+    if (this.idleMs > 0) this.waitingSince = this.end > this.start ? Date.now() : 0;
   }
   private async fill(n: number, idle: boolean): Promise<'ok' | 'eof' | 'idle'> {
     while (this.end - this.start < n) {
@@ -182,7 +182,7 @@ class Window {
       const got = await this.read(this.buf, this.end, this.buf.length - this.end, idle ? this.idleMs : undefined);
       if (got < 0) return 'idle';
       if (got === 0) this.eof = true;
-      else if (this.waitingSince === 0) this.waitingSince = Date.now();
+      else if (this.idleMs > 0 && this.waitingSince === 0) this.waitingSince = Date.now();
       this.end += got;
     }
     return 'ok';
