@@ -10,12 +10,12 @@ async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < b.length; i += 777) yield b.subarray(i, i + 777);
 }
 
-async function walk(bytes: Uint8Array, chunkSize = 4096) {
+async function walk(bytes: Uint8Array, chunkSize = 4096, spanSeconds = Infinity) {
   const issues: CaptureIssues = { warnings: [], error: null };
   const r = new PacketRecord();
   const seen: { time: number; src: string; dport: number; flags: number; len: number }[] = [];
   let chunks = 0;
-  for await (const ch of frameCapture(readFromIterable(once(bytes)), 'x.pcap', issues, chunkSize)) {
+  for await (const ch of frameCapture(readFromIterable(once(bytes)), 'x.pcap', issues, chunkSize, 0, undefined, spanSeconds)) {
     chunks++;
     walkChunk(ch.bytes, ch.context, r, () => seen.push({ time: r.time, src: formatIp(r.s0, r.s1, r.s2, r.s3), dport: r.dport, flags: r.tcpFlags, len: r.origLen }));
   }
@@ -154,6 +154,18 @@ describe('capture containers', () => {
     expect(seen).toHaveLength(299);
     expect(issues.error).toBeNull();
     expect(issues.warnings).toEqual([expect.stringMatching(/^x\.pcap: truncated last record at byte offset \d+ \(\d+ of 54 bytes\); the packets before it are kept$/)]);
+  });
+
+  it('keeps the same packets of a truncated or damaged capture when its chunks are also cut by time', async () => {
+    const file = writePcap(pkts);
+    const cut = await walk(file.subarray(0, file.length - 30), 1 << 20, 10);
+    expect(cut.chunks).toBeGreaterThanOrEqual(7);
+    expect(cut.seen).toHaveLength(299);
+    expect(cut.issues.warnings).toEqual([expect.stringMatching(/^x\.pcap: truncated last record at byte offset \d+ \(\d+ of 54 bytes\); the packets before it are kept$/)]);
+    const bad = Buffer.concat([file.subarray(0, 24 + 100 * 70), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0])]);
+    const g = await walk(bad, 1 << 20, 10);
+    expect(g.seen).toHaveLength(100);
+    expect(g.issues.error).toMatch(/^x\.pcap: garbage at byte offset 7024: record length \d+ is not believable; the packets before it are kept$/);
   });
 
   it('stops at garbage after a valid header with a one-line error naming the offset', async () => {
