@@ -24,7 +24,14 @@ export default function foldChunk(task: LogTask): Partial {
   }
   let partial: Partial;
   if (task.kind === 'bytes') {
-    partial = folder.fold(task.chunk, task.seq);
+    // Folded from a copy in the worker's own memory: the same fold over the shared buffer
+    // itself took ~10 % longer (2.6-3.3 ms of ~30 a 4 MiB chunk, in process, medians of 15;
+    // the copy ~0.2 ms). Captures showed no such difference.
+    const n = task.chunk.length;
+    // Room for a line more, as for a byte range: chunks differ by a few bytes in length.
+    if (scratch === null || scratch.length < n) scratch = Buffer.allocUnsafe(n + task.config.maxLineBytes + 2);
+    scratch.set(task.chunk);
+    partial = folder.fold(scratch.subarray(0, n), task.seq);
   } else {
     const need = task.end - task.start + task.config.maxLineBytes + 2;
     if (scratch === null || scratch.length < need) scratch = Buffer.allocUnsafe(need);
