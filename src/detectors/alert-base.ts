@@ -117,6 +117,15 @@ export abstract class AlertBase<B> {
     this.sources.thaw();
   }
 
+  /**
+   * It can no longer reopen: what it kept to absorb each bucket only once goes (a step index
+   * per absorbed step: a day-long attack's 8,640 in a Set, kept by every alert a live run
+   * closed).
+   */
+  settle(): void {
+    this.absorbed.clear();
+  }
+
   topSources(n: number): TopEntry[] {
     return this.sources.top(n);
   }

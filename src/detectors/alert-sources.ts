@@ -1,8 +1,10 @@
 /**
  * An alert's sources: a space-saving summary while the alert is open; once closed, only
- * the top list a report shows, so closed alerts cost little memory however many there are.
+ * the top list a report shows, in typed arrays (32 bytes a source; as objects, with their
+ * address words boxed past 2^31, ~80), so closed alerts cost little memory however many there
+ * are: a live run keeps every alert it closed for its final report.
  */
-import { SpaceSaving, type TopEntry } from '../sketches/space-saving.js';
+import { SpaceSaving, type TopEntry, type TopList } from '../sketches/space-saving.js';
 import { ipKey } from '../windows/bucket.js';
 
 export const FROZEN_SOURCES = 1000;
@@ -11,13 +13,14 @@ const keyOf = (e: TopEntry) => ipKey(e.w0, e.w1, e.w2, e.w3);
 
 export class AlertSources {
   private ss: SpaceSaving;
-  private frozen: TopEntry[] | null = null;
+  private frozen: TopList | null = null;
   /**
    * Of each source's traffic, the part a legitimate client's would be (made when first asked
    * for): URL alerts, its requests with a referrer; SYN floods, its completed handshakes.
    */
   private legitSs: SpaceSaving | null = null;
-  private frozenLegit: Map<string, TopEntry> | null = null;
+  /** Of the frozen sources, the legitimate part of those that had one, by ipKey. */
+  private frozenLegit: Map<string, number> | null = null;
 
   constructor(private readonly capacity: number) {
     this.ss = new SpaceSaving(capacity, 64);
@@ -36,14 +39,16 @@ export class AlertSources {
 
   freeze(): void {
     if (this.frozen !== null) return;
-    this.frozen = this.ss.top(FROZEN_SOURCES);
+    const frozen = this.ss.sorted(FROZEN_SOURCES);
+    this.frozen = frozen;
     this.ss = new SpaceSaving(1);
     if (this.legitSs !== null) {
       const legit = this.legitSs;
       this.frozenLegit = new Map();
-      for (const e of this.frozen) {
-        const count = legit.countOf(e.w0, e.w1, e.w2, e.w3);
-        if (count > 0) this.frozenLegit.set(keyOf(e), { ...e, count, error: 0 });
+      const w = frozen.words;
+      for (let i = 0; i < frozen.length; i++) {
+        const count = legit.countOf(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!);
+        if (count > 0) this.frozenLegit.set(ipKey(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!), count);
       }
       this.legitSs = null;
     }
@@ -51,23 +56,29 @@ export class AlertSources {
 
   thaw(): void {
     if (this.frozen === null) return;
+    const frozen = this.frozen;
     this.ss = new SpaceSaving(this.capacity);
-    for (const e of this.frozen) this.ss.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+    this.ss.addTop(frozen);
     this.frozen = null;
     if (this.frozenLegit !== null) {
+      // In the frozen list's order, as the legitimate parts were added before.
       this.legitSs = new SpaceSaving(this.capacity);
-      for (const e of this.frozenLegit.values()) this.legitSs.add(e.w0, e.w1, e.w2, e.w3, e.count, e.error);
+      const w = frozen.words;
+      for (let i = 0; i < frozen.length; i++) {
+        const count = this.frozenLegit.get(ipKey(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!));
+        if (count !== undefined) this.legitSs.add(w[i * 4]!, w[i * 4 + 1]!, w[i * 4 + 2]!, w[i * 4 + 3]!, count, 0);
+      }
       this.frozenLegit = null;
     }
   }
 
   /** That part of a source's traffic (0 when not tracked: a lower bound). */
   legit(e: TopEntry): number {
-    if (this.frozenLegit !== null) return this.frozenLegit.get(keyOf(e))?.count ?? 0;
+    if (this.frozenLegit !== null) return this.frozenLegit.get(keyOf(e)) ?? 0;
     return this.legitSs?.countOf(e.w0, e.w1, e.w2, e.w3) ?? 0;
   }
 
   top(n: number): TopEntry[] {
-    return this.frozen !== null ? this.frozen.slice(0, n) : this.ss.top(n);
+    return this.frozen !== null ? this.frozen.head(n).entries() : this.ss.top(n);
   }
 }

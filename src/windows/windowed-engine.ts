@@ -48,6 +48,8 @@ export interface LifecycleAlert<B, F> {
   retitle(f: F): void;
   freeze(): void;
   thaw(): void;
+  /** Closed a window ago: it can no longer reopen (see forgetClosed). */
+  settle(): void;
 }
 
 export type AlertEvent = 'alert.open' | 'alert.update' | 'alert.close';
@@ -352,7 +354,11 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
 
   /** Closed alerts a finding at step s no longer reopens: closed a window or more before it. */
   private forgetClosed(s: number): void {
-    for (const [id, a] of this.recentlyClosed) if (s - a.closedStep >= this.k) this.recentlyClosed.delete(id);
+    for (const [id, a] of this.recentlyClosed) {
+      if (s - a.closedStep < this.k) continue;
+      a.settle();
+      this.recentlyClosed.delete(id);
+    }
   }
 
   /** The open alert finding `f` continues (see continues), out of `open` to take f's id; or none. */

@@ -48,6 +48,46 @@ describe('alert lifecycle over event time', () => {
   });
 });
 
+describe('an alert that closes and fires again within a window', () => {
+  it('is the same alert, its sources and its visitors counted across the pause (a closed alert keeps them compactly)', async () => {
+    // Background at 2 req/s with referrers; /x flooded at 40 req/s from 80 addresses without
+    // one, s 300-359 and 375-434; a visitor loads /x with a referrer every 2 s throughout.
+    const t0 = Date.UTC(2024, 2, 1) / 1000;
+    const rows: string[] = [];
+    let n = 0;
+    let flood = 0;
+    for (let s = 0; s < 600; s++) {
+      for (let k = 0; k < 2; k++) rows.push(`198.51.100.${(n++ % 20) + 1} - - [${clf(t0 + s)}] "GET /p${n % 7} HTTP/1.1" 200 10 "https://example.org/" "Mozilla"`);
+      if ((s >= 300 && s < 360) || (s >= 375 && s < 435)) {
+        for (let k = 0; k < 40; k++, flood++) rows.push(`198.18.0.${(flood % 80) + 1} - - [${clf(t0 + s)}] "GET /x HTTP/1.1" 200 10 "-" "bot"`);
+        if (s % 2 === 0) rows.push(`203.0.113.7 - - [${clf(t0 + s)}] "GET /x HTTP/1.1" 200 10 "https://example.org/" "Mozilla"`);
+      }
+    }
+    const p = join(tmp(), 'pause.log');
+    writeFileSync(p, rows.join('\n') + '\n');
+    const events: string[] = [];
+    const r = await analyzeLogs({
+      inputs: [p],
+      threads: 2,
+      detect: { window: 10, step: 1 },
+      hooks: { onAlert: (type, a) => (a.target === '/x' ? events.push(`${type} ${a.id} ${a.signature}`) : undefined) },
+    });
+    // Closed after the first half, opened again as the same alert for the second.
+    const lifecycle = events.filter((e) => e.endsWith(' http.repeated-url') && !e.startsWith('alert.update'));
+    expect(lifecycle.map((e) => e.split(' ')[0])).toEqual(['alert.open', 'alert.close', 'alert.open', 'alert.close']);
+    expect(new Set(lifecycle.map((e) => e.split(' ')[1])).size).toBe(1);
+    const x = r.attacks.filter((a) => a.signature === 'http.repeated-url' && a.target === '/x');
+    expect(x).toHaveLength(1);
+    const a = x[0]!;
+    // Every request of both halves, each source's whole count: nothing lost or counted twice
+    // when its sources were frozen at the close and taken up again.
+    expect(a.requests).toBe(120 * 40 + 60);
+    expect(a.topSources.reduce((sum, e) => sum + e.count, 0)).toBe(a.requests);
+    expect(a.topSources.find((e) => e.ip === '203.0.113.7')?.count).toBe(60);
+    expect(a.visitorSources).toEqual(['203.0.113.7']);
+  });
+});
+
 describe('a log that falls silent (the server down, or not logging)', () => {
   const t0 = Date.UTC(2026, 10, 20, 2) / 1000;
   it('says when and for how long, and does not make one attack of the flood before and after it', async () => {
