@@ -81,8 +81,13 @@ export class Alert extends AlertBase<StepBucket> {
       const d = b.sourceDetail.get(this.key);
       if (d !== undefined) {
         if (!this.activeSeconds(b.start, d.perSecond)) return;
-        this.requests += d.count;
-        this.sources.summary.add(w0, w1, w2, w3, d.count);
+        // The detail holds what the chunks that detailed this source sent: a step split between
+        // two chunks, the source among the heaviest of one only, had part of its requests. The
+        // step's source summary counts every request exactly while it has evicted none.
+        const exact = b.sources.size < b.sources.capacity ? b.sources.countOf(w0, w1, w2, w3) : 0;
+        const count = Math.max(d.count, exact);
+        this.requests += count;
+        this.sources.summary.add(w0, w1, w2, w3, count);
         addMapInto(this.urls, d.urls);
         addMapInto(this.uas, d.uas);
         addMapInto(this.refs, d.refs);

@@ -33,6 +33,9 @@ describe('many addresses, each over its limit', () => {
     for (const a of brief) expect(key(a)).toBeLessThanOrEqual(least);
     // The ten heaviest are the five addresses at 15 req/s and the five at 14.
     expect(shown.map((a) => Number(a.target.split('.')[3]) % 10).sort()).toEqual([8, 8, 8, 8, 8, 9, 9, 9, 9, 9]);
+    // Each address's requests over the attack, exactly: 6 + (i mod 10) a second for 180 s. A step
+    // split between two chunks once counted only what the chunks that detailed the address sent.
+    for (const a of sources) expect(a.requests).toBe((6 + (Number(a.target.split('.')[3]) % 10)) * 180);
     // No other finding is in brief.
     expect(report.attacks.filter((a) => a.inBrief && a.signature !== 'http.source-rate')).toEqual([]);
   });
