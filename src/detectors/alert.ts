@@ -86,6 +86,8 @@ export class Alert extends AlertBase<StepBucket> {
         // step's source summary counts every request exactly while it has evicted none.
         const exact = b.sources.size < b.sources.capacity ? b.sources.countOf(w0, w1, w2, w3) : 0;
         const count = Math.max(d.count, exact);
+        // Seconds of the rest are not known: the step's span, as for a source not detailed.
+        if (count > d.count) this.bucketSpan(b, count - d.count);
         this.requests += count;
         this.sources.summary.add(w0, w1, w2, w3, count);
         addMapInto(this.urls, d.urls);

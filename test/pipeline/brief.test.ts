@@ -36,6 +36,9 @@ describe('many addresses, each over its limit', () => {
     // Each address's requests over the attack, exactly: 6 + (i mod 10) a second for 180 s. A step
     // split between two chunks once counted only what the chunks that detailed the address sent.
     for (const a of sources) expect(a.requests).toBe((6 + (Number(a.target.split('.')[3]) % 10)) * 180);
+    // … from its first second to its last, to the second: where a step's detail of an address
+    // is partial, the seconds not detailed are the step's (they were its last detailed second).
+    expect(new Set(sources.map((a) => `${a.start} ${a.end}`))).toEqual(new Set(['2026-11-20T03:05:00+00:00 2026-11-20T03:07:59+00:00']));
     // No other finding is in brief.
     expect(report.attacks.filter((a) => a.inBrief && a.signature !== 'http.source-rate')).toEqual([]);
   });
