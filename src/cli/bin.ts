@@ -19,7 +19,7 @@
 // over the three isolates; the main thread's full GCs 35 → 106, its scavenges 242 → 207),
 // no batch slowdown measured, but ~12 % on a pipe in live mode, where the main thread is the
 // bottleneck (6M lines: 8.6 → 9.7 s, RSS 235–247 → 198–202 MiB; ~15–20 % by session 21):
-// live mode sets V8's own factor back (liveRuntime in ./runtime.ts).
+// a live log of busy chunks gets V8's own factor back (liveChunk in ./runtime.ts).
 import { EXIT, main } from './main.js';
 
 // The reader of our output went away (`floodscope … | head`, a consumer of the live events

@@ -30,7 +30,7 @@ import { DEFAULT_PACKET_DETECT, type PacketDetectConfig } from '../detectors/pac
 import { AlertActions } from '../live/actions.js';
 import { Metrics, parseListen } from '../live/metrics.js';
 import { VERSION } from '../version.js';
-import { liveRuntime } from './runtime.js';
+import { liveChunk } from './runtime.js';
 
 /** Block-list exclusions said on stderr; the rest are in the file's comments and the JSON. */
 const MAX_EXCLUSION_NOTICES = 10;
@@ -530,7 +530,6 @@ export async function main(argv: string[]): Promise<number> {
     })();
     const onStdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
     const live = v.live === true || v.follow === true || (onStdin && stdinIsPipe && v.format === undefined && v.output === undefined);
-    if (live) liveRuntime();
     const liveView = live && process.stdout.isTTY === true;
     // --live --format text into a file or pipe: a line of text per alert event, then the text report.
     const liveLines = live && !liveView && v.output === undefined && v.format === 'text';
@@ -580,6 +579,7 @@ export async function main(argv: string[]): Promise<number> {
               shed: v.shed === true,
               ...(v['update-interval'] !== undefined ? { updateInterval: parseDuration(v['update-interval'], '--update-interval') } : {}),
               windowEvents: (!v['no-window-events'] && !liveLines) || view !== null || metrics !== null,
+              onChunk: liveChunk,
               onEvent: (e) => {
                 if (view !== null) view.event(e);
                 else if (liveLines) {

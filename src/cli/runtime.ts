@@ -9,17 +9,37 @@ export const RUNTIME = {
   nodeFlags: ['--max-semi-space-size=4', '--no-concurrent-recompilation', '--v8-pool-size=1', '--heap-growing-percent=50'],
 } as const;
 
+/** Steps of event time in a chunk above which a live log is a quiet one (see liveChunk). */
+const QUIET_CHUNK_STEPS = 20;
+
 /**
- * Live mode gives the heap back V8's own growing factor (--heap-growing-percent=50 is for
- * batch runs; see bin.ts). A live pipe's bottleneck is the main thread — it reads and frames
- * the input as well as merging — and with the old generation allowed to grow by only half its
- * live size (~11 MiB) it ran a full GC every ~80 ms: ~100 on a 6M-line pipe, ~1 s of its time
- * marking, against ~20 with V8's factor (0 here). The bench's pipe case, three runs each
- * interleaved: sustained 0.73–0.80 → 0.84–0.97 M lines/s, peak RSS 205–207 → 237–240 MiB, as
- * flat; --heap-growing-percent=100 gained only ~3 % (0.78–0.81 M, 204–208 MiB). The flag is
- * read whenever V8 sizes a heap after a GC, so setting it before the pool starts covers every
- * thread.
+ * After each chunk of a live log: V8's own heap growing while chunks hold few steps, the
+ * batch setting (--heap-growing-percent=50, see bin.ts) while they hold many.
+ *
+ * A busy live pipe's bottleneck is the main thread — it reads and frames the input as well as
+ * merging — and with the old generation allowed to grow by only half its live size (~11 MiB)
+ * it ran a full GC every ~80 ms: ~100 on a 6M-line pipe, ~1 s of its time marking, against ~20
+ * with V8's factor. The bench's pipe case, three runs each interleaved: sustained 0.73–0.80 →
+ * 0.84–0.97 M lines/s, peak RSS 205–207 → 237–240 MiB, as flat; --heap-growing-percent=100
+ * gained only ~3 %. But a quiet log piped in fast (`zcat access.log.1.gz | floodscope`) puts
+ * ~300 steps in a 4 MiB chunk, each with its summaries on the main thread, and V8's factor let
+ * that heap grow to several times its size: a day at 10 req/s peaked at ~480 MiB, ~300 with the
+ * batch setting. So the setting follows the chunks (a log starts on the batch one). The flag is
+ * read whenever V8 sizes a heap after a GC, so every thread follows.
  */
-export function liveRuntime(): void {
-  setFlagsFromString('--heap-growing-percent=0');
+export function liveChunk(steps: number): void {
+  busyRun = steps > QUIET_CHUNK_STEPS ? 0 : busyRun + 1;
+  const want = busyRun >= BUSY_CHUNKS ? 0 : 50;
+  if (want === growing) return;
+  setFlagsFromString(`--heap-growing-percent=${want}`);
+  growing = want;
 }
+
+/**
+ * Busy chunks in a row before V8's factor is given back: a quiet log piped in fast comes as
+ * full chunks of ~300 steps with a few small ones between (flushed while the pipeline waited).
+ */
+const BUSY_CHUNKS = 4;
+/** The setting now (the CLI starts with 50: bin.ts, RUNTIME), and busy chunks in a row. */
+let growing = 50;
+let busyRun = 0;
