@@ -28,18 +28,30 @@ const QUIET_CHUNK_STEPS = 20;
  * read whenever V8 sizes a heap after a GC, so every thread follows.
  */
 export function liveChunk(steps: number): void {
-  busyRun = steps > QUIET_CHUNK_STEPS ? 0 : busyRun + 1;
-  const want = busyRun >= BUSY_CHUNKS ? 0 : 50;
-  if (want === growing) return;
-  setFlagsFromString(`--heap-growing-percent=${want}`);
-  growing = want;
+  const want = liveGrowing.next(steps);
+  if (want !== null) setFlagsFromString(`--heap-growing-percent=${want}`);
 }
 
 /**
- * Busy chunks in a row before V8's factor is given back: a quiet log piped in fast comes as
- * full chunks of ~300 steps with a few small ones between (flushed while the pipeline waited).
+ * The rule of liveChunk: the heap growing percent a live log's chunks call for (0: V8's own),
+ * given back after BUSY_CHUNKS chunks in a row of at most QUIET_CHUNK_STEPS steps — a quiet log
+ * piped in fast comes as full chunks of ~300 steps with a few small ones between (flushed while
+ * the pipeline waited) — and taken back at the first chunk of more.
  */
+export class HeapGrowingRule {
+  /** The setting now (the CLI starts with 50: bin.ts, RUNTIME). */
+  private growing = 50;
+  private busyRun = 0;
+
+  /** After a chunk of `steps` steps: the new setting, or null when it stays. */
+  next(steps: number): number | null {
+    this.busyRun = steps > QUIET_CHUNK_STEPS ? 0 : this.busyRun + 1;
+    const want = this.busyRun >= BUSY_CHUNKS ? 0 : 50;
+    if (want === this.growing) return null;
+    this.growing = want;
+    return want;
+  }
+}
+
 const BUSY_CHUNKS = 4;
-/** The setting now (the CLI starts with 50: bin.ts, RUNTIME), and busy chunks in a row. */
-let growing = 50;
-let busyRun = 0;
+const liveGrowing = new HeapGrowingRule();
