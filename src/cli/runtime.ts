@@ -23,8 +23,9 @@ const QUIET_CHUNK_STEPS = 20;
  * 0.84–0.97 M lines/s, peak RSS 205–207 → 237–240 MiB, as flat; --heap-growing-percent=100
  * gained only ~3 %. But a quiet log piped in fast (`zcat access.log.1.gz | floodscope`) puts
  * ~300 steps in a 4 MiB chunk, each with its summaries on the main thread, and V8's factor let
- * that heap grow to several times its size: a day at 10 req/s peaked at ~480 MiB, ~300 with the
- * batch setting. So the setting follows the chunks (a log starts on the batch one). The flag is
+ * that heap grow to several times its size: a day at 10 req/s peaked at ~470 MiB, ~280 with the
+ * batch setting, ~320 with this rule. So the setting follows the chunks (a log starts on the
+ * batch one). The flag is
  * read whenever V8 sizes a heap after a GC, so every thread follows.
  */
 export function liveChunk(steps: number): void {
