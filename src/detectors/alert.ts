@@ -80,14 +80,18 @@ export class Alert extends AlertBase<StepBucket> {
     if (this.kind === 'source') {
       const d = b.sourceDetail.get(this.key);
       if (d !== undefined) {
-        if (!this.activeSeconds(b.start, d.perSecond)) return;
         // The detail holds what the chunks that detailed this source sent: a step split between
-        // two chunks, the source among the heaviest of one only, had part of its requests. The
+        // chunks, the source among the heaviest of some only, had part of its requests. The
         // step's source summary counts every request exactly while it has evicted none.
         const exact = b.sources.size < b.sources.capacity ? b.sources.countOf(w0, w1, w2, w3) : 0;
         const count = Math.max(d.count, exact);
-        // Seconds of the rest are not known: the step's span, as for a source not detailed.
-        if (count > d.count) this.bucketSpan(b, count - d.count);
+        if (!this.activeSeconds(b.start, d.perSecond)) {
+          // No detailed second at the level, but the detail may be a sliver of the step (one
+          // chunk's last second or two): the step's exact count decides, as for a source not
+          // detailed.
+          if (count === d.count || count / b.step < this.level) return;
+          this.bucketSpan(b, count);
+        } else if (count > d.count) this.bucketSpan(b, count - d.count); // seconds of the rest not known: the step's span
         this.requests += count;
         this.sources.summary.add(w0, w1, w2, w3, count);
         addMapInto(this.urls, d.urls);

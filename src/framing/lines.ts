@@ -19,6 +19,13 @@ export interface LineChunk {
   skippedLong: number;
   /** Live input went quiet: the chunk holds the complete lines so far (maybe none). */
   idle?: boolean;
+  /**
+   * Not for idle chunks: the stream offset of bytes[0], and the byte range [lo, hi) whose lines
+   * the chunk holds — the range a plain file's worker would read (see time-cut.ts).
+   */
+  at?: number;
+  lo?: number;
+  hi?: number;
 }
 
 /**
@@ -133,12 +140,12 @@ export async function* frameFrom(
     }
   }
   if (skipping) skipped++; // the input ended inside an overlong line
-  if (fill > 0 || skipped > 0) yield { bytes: cur.subarray(0, fill), skippedLong: skipped };
+  if (fill > 0 || skipped > 0) yield { bytes: cur.subarray(0, fill), skippedLong: skipped, at: base, lo: boundary - chunkSize, hi: Math.min(boundary, base + fill) };
 
   function* emit(end: number, idle = false): Generator<LineChunk> {
     const next = alloc(cap);
     next.set(cur.subarray(end, fill));
-    const out: LineChunk = idle ? { bytes: cur.subarray(0, end), skippedLong: skipped, idle } : { bytes: cur.subarray(0, end), skippedLong: skipped };
+    const out: LineChunk = idle ? { bytes: cur.subarray(0, end), skippedLong: skipped, idle } : { bytes: cur.subarray(0, end), skippedLong: skipped, at: base, lo: boundary - chunkSize, hi: boundary };
     skipped = 0;
     base += end;
     fill -= end;

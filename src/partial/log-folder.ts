@@ -93,6 +93,7 @@ class ChunkTally {
   zoneOtherAt = 0;
   minTime = Infinity;
   maxTime = -Infinity;
+  disorder = 0;
   records = 0;
   readonly reasons = new Float64Array(16);
   readonly samples: Partial['samples'] = [];
@@ -359,6 +360,7 @@ export class LogFolder {
       zoneOtherAt: t.zoneOtherAt,
       minTime: t.parsed > 0 ? t.minTime : 0,
       maxTime: t.parsed > 0 ? t.maxTime : 0,
+      disorder: t.disorder,
       reasons: t.reasons,
       samples: t.samples,
       buckets,
@@ -386,6 +388,7 @@ export class LogFolder {
     let zoneOtherAt = 0;
     let minTime = Infinity;
     let maxTime = -Infinity;
+    let disorder = 0;
     let lastBucket = NaN;
     let lastLocal = -1;
     let perSec: Float64Array = new Float64Array(0);
@@ -449,6 +452,7 @@ export class LogFolder {
       const time = r.time;
       if (time < minTime) minTime = time;
       if (time > maxTime) maxTime = time;
+      else if (maxTime - time > disorder) disorder = maxTime - time;
       if (!r.hasZone) noZone++;
       else if (zoneMinutes === null) {
         zoneMinutes = r.zoneMinutes;
@@ -568,6 +572,7 @@ export class LogFolder {
     t.zoneOtherAt = zoneOtherAt;
     t.minTime = minTime;
     t.maxTime = maxTime;
+    t.disorder = disorder;
     t.records = n;
   }
 

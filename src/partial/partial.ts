@@ -125,6 +125,11 @@ export interface Partial {
   zoneOtherAt: number;
   minTime: number;
   maxTime: number;
+  /**
+   * How far the chunk's lines run backwards in time: the most seconds a line came after one
+   * stamped later (0 for a log in time order). See WindowedEngine.noteDisorder.
+   */
+  disorder: number;
   /** Malformed counts by reason code (see parsers/access-log E). */
   reasons: Float64Array;
   samples: MalformedSample[];

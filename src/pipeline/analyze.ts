@@ -20,6 +20,7 @@ import { compileLogFormat, F, FormatError, PRESETS } from '../parsers/log-format
 import { parseCidr } from '../parsers/ip.js';
 import { zoneLabel } from '../parsers/timestamp.js';
 import { frameFrom, LOG_CHUNK_BYTES } from '../framing/lines.js';
+import { CUT_STEPS, fileProbe, memoryProbe, timeCuts, type LineTime, type TimeProbe } from '../framing/time-cut.js';
 import { ByteSource, ParkedSource, type InputSource, type InputSpec } from '../sources/byte-source.js';
 import { READ_FAILED } from '../sources/file-range.js';
 import { Interruption } from './interrupted.js';
@@ -232,15 +233,23 @@ interface Dispatch {
   rawEnd: number;
 }
 
-async function* rangeTasks(fd: number, size: number, chunkSize: number, config: FoldConfig): AsyncGenerator<Dispatch> {
+/** Where a chunk of log bytes [a, b) is cut by event time (see framing/time-cut.ts), given its probes. */
+type Cutter = (a: number, b: number, probe: TimeProbe) => number[];
+
+async function* rangeTasks(fd: number, size: number, chunkSize: number, config: FoldConfig, cut: Cutter, lineTime: LineTime): AsyncGenerator<Dispatch> {
   let seq = 0;
+  const probe = fileProbe((into, from) => readSync(fd, into, 0, into.length, from), lineTime);
   for (let start = 0; start < size; start += chunkSize) {
     const end = Math.min(size, start + chunkSize);
-    yield { task: { kind: 'range', fd, start, end, size, seq: seq++, config }, skippedLong: 0, rawStart: start, rawEnd: end };
+    let from = start;
+    for (const to of [...cut(start, end, probe), end]) {
+      yield { task: { kind: 'range', fd, start: from, end: to, size, seq: seq++, config }, skippedLong: 0, rawStart: from, rawEnd: to };
+      from = to;
+    }
   }
 }
 
-async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs: number, buffers: ChunkBuffers): AsyncGenerator<Dispatch> {
+async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfig, idleMs: number, buffers: ChunkBuffers, cut: Cutter, lineTime: LineTime): AsyncGenerator<Dispatch> {
   let seq = 0;
   // Chunks are framed into shared memory, read by the worker in place (see ChunkBuffers).
   for await (const chunk of frameFrom((t, off, len, idle) => src.read(t, off, len, idle), chunkSize, MAX_LINE_BYTES, idleMs, (n) => buffers.take(n))) {
@@ -249,7 +258,24 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
       if (chunk.idle) yield { task: null, skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
       continue;
     }
-    yield { task: { kind: 'bytes', chunk: bytes, seq: seq++, config }, skippedLong: chunk.skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
+    // Cut where a plain file's ranges are cut (time-cut.ts); the pieces share the buffer. Not
+    // live input: its chunks end where it paused, which differs run to run.
+    const at = chunk.at;
+    const cuts = at === undefined || idleMs > 0 ? [] : cut(chunk.lo!, chunk.hi!, memoryProbe(bytes, at, lineTime));
+    if (cuts.length > 0) buffers.share(bytes.buffer, cuts.length + 1);
+    let from = 0;
+    let skippedLong = chunk.skippedLong;
+    for (let i = 0; i <= cuts.length; i++) {
+      // A piece holds the lines starting in [cut, next cut): from the first line start at or after it.
+      let to = bytes.length;
+      if (i < cuts.length) {
+        const r = cuts[i]! - at!;
+        to = r <= 0 || bytes[r - 1] === 10 ? Math.max(0, r) : bytes.indexOf(10, r) + 1 || bytes.length;
+      }
+      yield { task: { kind: 'bytes', chunk: bytes.subarray(from, to), seq: seq++, config }, skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
+      skippedLong = 0;
+      from = to;
+    }
   }
 }
 
@@ -541,9 +567,12 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       first: Infinity,
       last: -Infinity,
     }));
-    const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; done: boolean }[] = [];
+    const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; idle: boolean; done: boolean }[] = [];
     const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
     const probe = Buffer.allocUnsafe(16 * 1024);
+    // Chunks of a quiet log are cut at ~CUT_STEPS steps of log time (see framing/time-cut.ts).
+    const lineTime: LineTime = (b, s, e) => (parseLine(plan, b, s, e, rec) ? rec.time : null);
+    const cut: Cutter = (a, b, p) => timeCuts(a, b, CUT_STEPS * detect.step, p);
 
     /** Time of the first record of a chunk (bytes in hand, or read at a range's start); else the run's last one. */
     const firstTimeOf = (run: Run, t: Dispatch): number => {
@@ -577,7 +606,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       if (samples.length < (opts.maxSamples ?? 10)) samples.push({ file: name, line, reason });
       if (opts.strict) throw new InputError('FS_MALFORMED_STRICT', name, `${name}:${line}: ${reason} (--strict makes malformed lines fatal)`);
     };
-    const merge = (run: Run, p: Partial, skippedLong: number) => {
+    const merge = (run: Run, p: Partial, skippedLong: number, idle: boolean) => {
       const st = run.st;
       for (let i = 0; i < skippedLong; i++) {
         run.lineBase++;
@@ -607,6 +636,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       if (zone === null && p.zoneMinutes !== null) zone = p.zoneMinutes;
       if (p.zoneMinutes !== null) noteZone(p.zoneMinutes, p.zoneAt);
       if (p.zoneOther !== null) noteZone(p.zoneOther, p.zoneOtherAt);
+      // Batch: the lateness follows the log's own disorder (live input keeps its latency).
+      if (live === undefined) engine.noteDisorder(p.disorder);
       const lateBefore = engine.lateRequests;
       for (const b of p.buckets) engine.add(b);
       st.late += engine.lateRequests - lateBefore;
@@ -615,7 +646,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         run.first = Math.min(run.first, p.minTime);
         run.last = Math.max(run.last, p.maxTime);
       }
-      engine.advance(watermarkBound(runs));
+      // Live input that paused is all here: seal up to its clock. Otherwise a Partial behind.
+      engine.advance(watermarkBound(runs), !idle);
     };
     /** An input read to its end (or stopped): its counts, damage and descriptor. */
     const finish = (run: Run) => {
@@ -664,7 +696,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         }
       }
       if (p !== null && run.failed === null) {
-        merge(run, p, head.skippedLong);
+        merge(run, p, head.skippedLong, head.idle);
         run.readTo = head.rawEnd;
       }
       if (run.next === null && run.queued.length === 0 && run.state === 'reading') finish(run);
@@ -674,7 +706,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       const task = t.task;
       if (task === null) return;
       const promise = pool.run(task) as Promise<Partial>;
-      const entry = { run, promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, done: false };
+      const entry = { run, promise, skippedLong: t.skippedLong, rawStart: t.rawStart, rawEnd: t.rawEnd, idle: t.idle === true, done: false };
       // Its worker is done with the chunk's buffer once it answered: the framer may fill it again.
       const done = () => {
         entry.done = true;
@@ -706,7 +738,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       // transferred.
       run.fd = fd;
       run.ranged = fd !== null;
-      run.tasks = fd !== null ? rangeTasks(fd, run.o.src.size!, chunkSize, fold) : byteTasks(run.o.src, chunkSize, fold, live?.idleMs ?? 0, buffers);
+      run.tasks = fd !== null ? rangeTasks(fd, run.o.src.size!, chunkSize, fold, cut, lineTime) : byteTasks(run.o.src, chunkSize, fold, live?.idleMs ?? 0, buffers, cut, lineTime);
       run.state = 'reading';
       await readAhead(run);
       if (run.next === null) finish(run);

@@ -18,8 +18,24 @@ export class ChunkBuffers {
     return new Uint8Array(b !== undefined && b.byteLength >= n ? b : new SharedArrayBuffer(Math.max(n, capacity)), 0, n);
   }
 
-  /** A buffer its worker is done with. */
+  /** Buffers whose chunk was cut into pieces, each folded by its own task: pieces not yet given back. */
+  private readonly pieces = new Map<ArrayBufferLike, number>();
+
+  /** The buffer holds `n` pieces, each given back on its own. */
+  share(b: ArrayBufferLike, n: number): void {
+    this.pieces.set(b, n);
+  }
+
+  /** A buffer (or one piece of it) its worker is done with. */
   give(b: ArrayBufferLike): void {
+    const n = this.pieces.get(b);
+    if (n !== undefined) {
+      if (n > 1) {
+        this.pieces.set(b, n - 1);
+        return;
+      }
+      this.pieces.delete(b);
+    }
     if (b instanceof SharedArrayBuffer && this.spare.length < this.keep) this.spare.push(b);
   }
 }

@@ -501,7 +501,13 @@ export function ownTrafficOf(engine: Engine, forwardedField: boolean, clientIp: 
 
 /** The alert as the JSON report has it, or (with `ev`) as a live event carries it. */
 export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventAlertOptions): AttackReport {
-  const entries = a.topSources(TOP_SOURCES_JSON);
+  const ranked = a.topSources(TOP_SOURCES_JSON);
+  // A flood's visitors (not to block) after its other sources of the same count: in a flood of
+  // more sources than the summary holds, many share the evicted minimum as their count, and
+  // which of them come first was the order the chunks brought them in.
+  const visitors = new Set(visitorSources(a, ranked));
+  const isVisitor = (e: TopEntry): number => (visitors.has(formatIp(e.w0, e.w1, e.w2, e.w3)) ? 1 : 0);
+  const entries = visitors.size === 0 ? ranked : [...ranked].sort((x, y) => y.count - x.count || isVisitor(x) - isVisitor(y));
   const topSources = reportedSources(entries, ev);
   const isRegular = new Set(own.regular.map((r) => r.ip));
   for (const e of entries) if (own.proxied || (own.cdn !== null && cdnOf(e.w0, e.w1, e.w2, e.w3) === own.cdn)) isRegular.add(formatIp(e.w0, e.w1, e.w2, e.w3));
@@ -519,7 +525,7 @@ export function alertReport(a: Alert, zone: number, own: OwnTraffic, ev?: EventA
     distinctSources: a.distinctSources,
     topSources,
     regularSources: topSources.filter((x) => isRegular.has(x.ip)).map((x) => x.ip),
-    visitorSources: visitorSources(a, entries),
+    visitorSources: [...visitors],
     ...(note !== undefined ? { note } : {}),
     topUserAgents: sortedTexts(a.uas, 10),
     topReferrers: sortedTexts(a.refs, 10),

@@ -246,11 +246,34 @@ export abstract class WindowedEngine<B extends { index: number }, F extends Life
    * with inputs read side by side, the oldest of their own clocks (pipeline/side-by-side.ts);
    * the watermark does not pass it, so the records still to come from them are not late.
    */
-  advance(bound = Infinity): void {
+  advance(bound = Infinity, behind = false): void {
     this.takeNoted();
-    const wm = Math.min(this.clock, bound) - this.timing.lateness;
+    // `behind`: more of the input is on its way (a batch run, a pipe read ahead of the
+    // analysis), so seal only as far as the clock stood at the previous Partial: a line
+    // written out of order a chunk later (each minute's lines shuffled, a slow request logged
+    // at its end) is late only past a whole chunk, whatever the chunk's size (see
+    // framing/time-cut.ts). The steps of one chunk more are held, no more.
+    const clock = behind ? this.clockBefore : this.clock;
+    this.clockBefore = this.clock;
+    const wm = Math.min(clock, bound) - Math.max(this.timing.lateness, this.disorder);
     this.sealThrough(Math.floor(wm / this.timing.step) - 1);
   }
+
+  /** The most seconds the input's lines ran backwards so far (noteDisorder), up to a window. */
+  private disorder = 0;
+
+  /**
+   * A batch run: lines of the input came up to `seconds` after lines stamped later (each
+   * minute's lines shuffled, a log merged from several servers, slow requests logged when they
+   * end). The lateness allowed grows to that, up to one window, so such a log loses no line as
+   * late whatever its chunks; a log in time order keeps the configured lateness.
+   */
+  noteDisorder(seconds: number): void {
+    if (seconds > this.disorder) this.disorder = Math.min(seconds, this.timing.window);
+  }
+
+  /** The clock as it stood after the previous advance (see advance). */
+  private clockBefore = -Infinity;
 
   /** End of input: seal everything (outliers too) and close open alerts. */
   finish(): void {
