@@ -50,6 +50,11 @@ export const LIMITS = {
   detailUrls: 16,
   urlSources: 1024,
   detailSources: 8,
+  /**
+   * URLs of the whole chunk sent with their counts for the input's top URLs (Partial.urlTotals):
+   * every URL of a chunk in practice, so those counts do not depend on where chunks end.
+   */
+  chunkUrls: 1024,
   topTexts: 8,
   srcHllP: 14,
   urlHllP: 12,
@@ -231,6 +236,9 @@ export class LogFolder {
   private readonly pfxCnt = new GrowableF64(SOURCES_HINT);
   private readonly pfxSrc = new GrowableF64(SOURCES_HINT);
   private readonly urlRank = new GrowableI32(4096, -1);
+  /** The chunk's requests per URL slot, and the slots 0…n-1 (see urlTotals). */
+  private readonly urlTot = new GrowableF64(4096);
+  private readonly urlSlots = new GrowableI32(4096);
   private readonly srcRank = new GrowableI32(SOURCES_HINT, -1);
   private readonly touchedSrc = new GrowableI32(RECORDS_HINT);
   private readonly touchedUrl = new GrowableI32(RECORDS_HINT);
@@ -345,6 +353,7 @@ export class LogFolder {
     }
     // Deterministic order: by time.
     buckets.sort((x, y) => x.index - y.index);
+    const urlTotals = this.urlTotals(buf, n);
 
     return {
       seq,
@@ -361,6 +370,7 @@ export class LogFolder {
       minTime: t.parsed > 0 ? t.minTime : 0,
       maxTime: t.parsed > 0 ? t.maxTime : 0,
       disorder: t.disorder,
+      urlTotals,
       reasons: t.reasons,
       samples: t.samples,
       buckets,
@@ -871,6 +881,30 @@ export class LogFolder {
     const vs = o[u * 4 + 2]!;
     const ve = o[u * 4 + 3]!;
     return ve > vs ? `${buf.toString('utf8', vs, ve)} ${path}` : path;
+  }
+
+  /** The chunk's URLs with their requests, the most requested first (at most LIMITS.chunkUrls). */
+  private urlTotals(buf: Buffer, n: number): Partial['urlTotals'] {
+    const size = this.urlT.size;
+    const cnt = this.urlTot.ensure(size);
+    cnt.fill(0, 0, size);
+    const rUrl = this.rUrl.a;
+    for (let i = 0; i < n; i++) cnt[rUrl[i]!]!++;
+    const slots = this.urlSlots.ensure(size);
+    for (let u = 0; u < size; u++) slots[u] = u;
+    const top = topSlots(slots, size, cnt, LIMITS.chunkUrls);
+    const keys = this.urlT.keys;
+    const words = new Uint32Array(top.length * 2);
+    const counts = new Float64Array(top.length);
+    const texts = new Array<string>(top.length);
+    for (let k = 0; k < top.length; k++) {
+      const u = top[k]!;
+      words[k * 2] = keys[u * 4]!;
+      words[k * 2 + 1] = keys[u * 4 + 1]!;
+      counts[k] = cnt[u]!;
+      texts[k] = this.urlText(buf, u);
+    }
+    return { words, counts, texts };
   }
 
   /** Where an interned URL (kind 0), user agent (1) or referrer (2) is in the chunk's texts (decoded at its first use). */

@@ -130,6 +130,12 @@ export interface Partial {
    * stamped later (0 for a log in time order). See WindowedEngine.noteDisorder.
    */
   disorder: number;
+  /**
+   * The chunk's URLs (64-bit hash as two words each) with their requests and texts, the most
+   * requested first: what the input's top URLs are counted from (every URL of a chunk in
+   * practice; the step buckets' hot URLs are only the few heaviest of each step).
+   */
+  urlTotals: { words: Uint32Array; counts: Float64Array; texts: string[] };
   /** Malformed counts by reason code (see parsers/access-log E). */
   reasons: Float64Array;
   samples: MalformedSample[];
@@ -155,6 +161,7 @@ function mapArrays(p: Partial, f: <T extends PackedArray>(a: T) => T): Partial {
   return {
     ...p,
     reasons: f(p.reasons),
+    urlTotals: { ...p.urlTotals, words: f(p.urlTotals.words), counts: f(p.urlTotals.counts) },
     buckets: p.buckets.map((b) => ({
       ...b,
       perSecond: f(b.perSecond),

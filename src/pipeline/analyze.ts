@@ -638,6 +638,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       if (p.zoneOther !== null) noteZone(p.zoneOther, p.zoneOtherAt);
       // Batch: the lateness follows the log's own disorder (live input keeps its latency).
       if (live === undefined) engine.noteDisorder(p.disorder);
+      engine.addUrlTotals(p.urlTotals);
       const lateBefore = engine.lateRequests;
       for (const b of p.buckets) engine.add(b);
       st.late += engine.lateRequests - lateBefore;

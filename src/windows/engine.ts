@@ -7,7 +7,7 @@
  */
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { SpaceSaving } from '../sketches/space-saving.js';
-import { C, N_COUNTERS, type BucketPartial } from '../partial/partial.js';
+import { C, N_COUNTERS, type BucketPartial, type Partial } from '../partial/partial.js';
 import { Alert } from '../detectors/alert.js';
 import type { DetectConfig } from '../detectors/config.js';
 import { round, type Finding } from '../detectors/finding.js';
@@ -70,7 +70,12 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
   readonly perMinuteErrors = new Map<number, number>();
   readonly allSources = new HyperLogLog(14);
   readonly topSources = new SpaceSaving(256);
-  readonly topUrls = new SpaceSaving(256);
+  /**
+   * The input's URLs by requests, from each chunk's own counts (Partial.urlTotals): exact while
+   * the input has at most 4,096 distinct URLs (of a step's hot URLs only, a site of 200 pages
+   * at 10 requests/s showed half its pages' requests, and counts that moved with the chunks).
+   */
+  readonly topUrls = new SpaceSaving(4096, 256);
   readonly urlText = new Map<string, string>();
   /** Buckets that have left the window: "before" for alerts opened later. */
   private readonly history = new TrafficHistory();
@@ -92,6 +97,24 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     this.cfg = cfg;
     this.hooks = hooks;
     this.baseline = new Baseline(cfg.baselineAlpha, cfg.step);
+  }
+
+  /** A Partial's URL counts (Partial.urlTotals), into the input's top URLs. */
+  addUrlTotals(t: Partial['urlTotals']): void {
+    const w = t.words;
+    this.topUrls.reserve(t.counts.length);
+    for (let k = 0; k < t.counts.length; k++) {
+      const w0 = w[k * 2]!;
+      const w1 = w[k * 2 + 1]!;
+      this.topUrls.add(w0, w1, 0, 0, t.counts[k]!);
+      const key = urlKey(w0, w1);
+      if (!this.urlText.has(key)) this.urlText.set(key, t.texts[k]!);
+    }
+    if (this.urlText.size > 2 * this.topUrls.capacity) {
+      // Keep texts only for URLs still in the top summary.
+      const keep = new Set(this.topUrls.top().map((e) => urlKey(e.w0, e.w1)));
+      for (const k of this.urlText.keys()) if (!keep.has(k)) this.urlText.delete(k);
+    }
   }
 
   /** Merge one bucket of a Partial. Call `advance` after a Partial's buckets are in. */
@@ -290,20 +313,11 @@ export class Engine extends WindowedEngine<StepBucket, Finding, Alert> {
     // A step's heaviest only: its light tail would churn the input's top list (each new key
     // evicts one) for nothing.
     this.topSources.addTop(b.sortedSources().head(this.topSources.capacity));
-    for (const [key, u] of b.urls) {
-      this.topUrls.add(u.w0, u.w1, 0, 0, u.count);
-      if (!this.urlText.has(key)) this.urlText.set(key, u.text);
-    }
     for (let i = 0; i < b.step; i++) {
       if (b.perSecond[i]! > this.peakSecondRate) {
         this.peakSecondRate = b.perSecond[i]!;
         this.peakSecondAt = b.start + i;
       }
-    }
-    if (this.urlText.size > 4096) {
-      // Keep texts only for URLs still in the top summary.
-      const keep = new Set(this.topUrls.top().map((e) => urlKey(e.w0, e.w1)));
-      for (const k of this.urlText.keys()) if (!keep.has(k)) this.urlText.delete(k);
     }
   }
 }

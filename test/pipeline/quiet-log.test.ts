@@ -73,4 +73,25 @@ describe('a quiet log', () => {
       expect(r.attacks.find((a) => a.target === '/login')?.requests).toBe(4 * 60 * 60);
     }
   });
+
+  it("counts the input's top URLs exactly, however many URLs each step has", async () => {
+    // 20 minutes at 10 requests/s over 200 pages: ~80 distinct URLs a step, of which each chunk
+    // details the 16 heaviest (the top URLs were once counted from those: half the requests).
+    const rnd = new Random(9);
+    const rows: string[] = [];
+    const exact = new Map<string, number>();
+    for (let s = 0; s < 1200; s++) {
+      for (let k = 0; k < 10; k++) {
+        const u = `/page/${rnd.int(200)}`;
+        exact.set(u, (exact.get(u) ?? 0) + 1);
+        rows.push(`81.2.0.${rnd.int(250)} - - [${clf(T0 + s)}] "GET ${u} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0"`);
+      }
+    }
+    const path = join(tmp(), 'pages.log');
+    writeFileSync(path, rows.join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [path], threads: 2, chunkSize: 64 * 1024 });
+    // Each its exact count, and the ten largest counts (ties in any order).
+    expect(r.summary.topUrls.map((u) => u.count)).toEqual(r.summary.topUrls.map((u) => exact.get(u.value)));
+    expect(r.summary.topUrls.map((u) => u.count)).toEqual([...exact.values()].sort((a, b) => b - a).slice(0, 10));
+  });
 });
