@@ -258,10 +258,11 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
       if (chunk.idle) yield { task: null, skippedLong: 0, rawStart: 0, rawEnd: 0, idle: true };
       continue;
     }
-    // Cut where a plain file's ranges are cut (time-cut.ts); the pieces share the buffer. Not
-    // live input: its chunks end where it paused, which differs run to run.
+    // Cut where a plain file's ranges are cut (time-cut.ts); the pieces share the buffer. Live
+    // input too, but for chunks handed out where it paused (no range: `at` unset). A quiet day
+    // piped in fast (`zcat day.log.gz | floodscope`, live): 331 -> 234 MiB, 9.1 -> 6.1 s.
     const at = chunk.at;
-    const cuts = at === undefined || idleMs > 0 ? [] : cut(chunk.lo!, chunk.hi!, memoryProbe(bytes, at, lineTime));
+    const cuts = at === undefined ? [] : cut(chunk.lo!, chunk.hi!, memoryProbe(bytes, at, lineTime));
     if (cuts.length > 0) buffers.share(bytes.buffer, cuts.length + 1);
     let from = 0;
     let skippedLong = chunk.skippedLong;
