@@ -112,8 +112,8 @@ export interface LiveOptions {
   /** Event-time seconds between `alert.update` events of one alert without a material change (default 60; see UpdateThrottle). */
   updateInterval?: number;
   onEvent: (e: LiveEvent) => void;
-  /** After each chunk of a log is merged: the steps of event time it held (see liveChunk in cli/runtime.ts). */
-  onChunk?: (steps: number) => void;
+  /** After each chunk of a log is merged: the steps of event time and the lines it held (see liveChunk in cli/runtime.ts). */
+  onChunk?: (steps: number, lines: number) => void;
 }
 
 export type LiveEvent =
@@ -630,7 +630,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       });
       for (const s of p.samples) sample(run, run.lineBase + s.line, s.reason);
       run.lineBase += p.lines;
-      live?.onChunk?.(p.buckets.length);
+      live?.onChunk?.(p.buckets.length, p.lines);
       linesDone += p.lines + skippedLong;
       malformedDone += p.malformed + skippedLong;
       noZone += p.noZone;
