@@ -74,17 +74,22 @@ describe('a quiet log', () => {
     }
   });
 
-  it("counts the input's top URLs exactly, however many URLs each step has", async () => {
-    // 20 minutes at 10 requests/s over 200 pages: ~80 distinct URLs a step, of which each chunk
-    // details the 16 heaviest (the top URLs were once counted from those: half the requests).
+  it("counts the input's top URLs and sources exactly, however many each step has", async () => {
+    // 20 minutes at 10 requests/s over 200 pages from 2,000 addresses: ~80 distinct URLs a step,
+    // of which each chunk details the 16 heaviest (the top URLs were once counted from those:
+    // half the requests), and more addresses than the input's source summary once held (256:
+    // each count a range as wide as 2–60).
     const rnd = new Random(9);
     const rows: string[] = [];
     const exact = new Map<string, number>();
+    const bySource = new Map<string, number>();
     for (let s = 0; s < 1200; s++) {
       for (let k = 0; k < 10; k++) {
         const u = `/page/${rnd.int(200)}`;
+        const ip = `81.2.${rnd.int(8)}.${rnd.int(250)}`;
         exact.set(u, (exact.get(u) ?? 0) + 1);
-        rows.push(`81.2.0.${rnd.int(250)} - - [${clf(T0 + s)}] "GET ${u} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0"`);
+        bySource.set(ip, (bySource.get(ip) ?? 0) + 1);
+        rows.push(`${ip} - - [${clf(T0 + s)}] "GET ${u} HTTP/1.1" 200 900 "https://example.org/" "Mozilla/5.0"`);
       }
     }
     const path = join(tmp(), 'pages.log');
@@ -93,5 +98,7 @@ describe('a quiet log', () => {
     // Each its exact count, and the ten largest counts (ties in any order).
     expect(r.summary.topUrls.map((u) => u.count)).toEqual(r.summary.topUrls.map((u) => exact.get(u.value)));
     expect(r.summary.topUrls.map((u) => u.count)).toEqual([...exact.values()].sort((a, b) => b - a).slice(0, 10));
+    expect(r.summary.topSources.map((x) => [x.count, x.minCount])).toEqual(r.summary.topSources.map((x) => [bySource.get(x.ip), undefined]));
+    expect(r.summary.topSources.map((x) => x.count)).toEqual([...bySource.values()].sort((a, b) => b - a).slice(0, 10));
   });
 });
