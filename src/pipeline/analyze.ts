@@ -231,6 +231,8 @@ interface Dispatch {
   /** For ranges: the file offsets this task reads from and up to (progress, damage). */
   rawStart: number;
   rawEnd: number;
+  /** Framed: more pieces of the same chunk follow (time-cut.ts), read already. */
+  more?: boolean;
 }
 
 /** Where a chunk of log bytes [a, b) is cut by event time (see framing/time-cut.ts), given its probes. */
@@ -273,7 +275,7 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
         const r = cuts[i]! - at!;
         to = r <= 0 || bytes[r - 1] === 10 ? Math.max(0, r) : bytes.indexOf(10, r) + 1 || bytes.length;
       }
-      yield { task: { kind: 'bytes', chunk: bytes.subarray(from, to), seq: seq++, config }, skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true };
+      yield { task: { kind: 'bytes', chunk: bytes.subarray(from, to), seq: seq++, config }, skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true, more: i < cuts.length };
       skippedLong = 0;
       from = to;
     }
@@ -756,7 +758,14 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
               r.o.src.close();
               r.state = 'done';
             } else if (r.state === 'reading' && r.next !== null) {
-              if (!r.ranged) dispatch(r, r.next);
+              if (!r.ranged) {
+                // Read already: the chunk's pieces are all folded (the offset said is past them).
+                dispatch(r, r.next);
+                while (r.next?.more === true) {
+                  await readAhead(r);
+                  if (r.next !== null) dispatch(r, r.next);
+                }
+              }
               interruption.stoppedIn({ name: r.st.name, offset: r.ranged ? r.next.rawStart : r.o.src.rawBytes, size: r.o.src.size, compressed: !r.ranged && r.o.src.compressed });
               r.stopped = true;
               r.next = null;

@@ -64,6 +64,21 @@ describe('a quiet log', () => {
     expect(same(JSON.parse(piped.stdout) as Report)).toBe(same(plain));
   });
 
+  it('interrupted, folds every piece of each chunk it read: the lines it reports end where a chunk ends', async () => {
+    const text = quietLog(false);
+    const gz = join(tmp(), 'quiet.log.gz');
+    writeFileSync(gz, gzipSync(text));
+    const chunk = 1 << 20;
+    const stop = new AbortController();
+    const r = await analyzeLogs({ inputs: [gz], threads: 1, chunkSize: chunk, signal: stop.signal, onProgress: () => stop.abort() });
+    expect(r.input.warnings.some((w) => w.startsWith('interrupted'))).toBe(true);
+    // Chunk k ends with the line holding byte k·chunk - 1.
+    const ends: number[] = [];
+    for (let k = 1; k * chunk < text.length; k++) ends.push(text.slice(0, text.indexOf('\n', k * chunk - 1) + 1).split('\n').length - 1);
+    expect(ends).toContain(r.input.lines);
+    expect(r.input.lines).toBeLessThan(text.split('\n').length - 1);
+  });
+
   it('written out of order by up to a minute, loses no line as late, however small its chunks', async () => {
     const path = join(tmp(), 'shuffled.log');
     writeFileSync(path, quietLog(true));
