@@ -20,7 +20,7 @@ import { describeExclusion, parseAllow } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
 import { applyHint, BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
-import { renderJson } from '../sinks/json.js';
+import { jsonPieces } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
 import { renderHtml } from '../sinks/html.js';
@@ -272,7 +272,17 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
-async function writeOut(path: string, text: string): Promise<void> {
+/** Write the pieces to a stream, each after the one before has drained. */
+async function writeAll(out: NodeJS.WriteStream, pieces: Iterable<string>): Promise<void> {
+  for (const p of pieces) await new Promise<void>((resolve) => out.write(p, () => resolve()));
+}
+
+function* prepend(first: string, rest: Iterable<string>): Generator<string> {
+  yield first;
+  yield* rest;
+}
+
+async function writeOut(path: string, text: string | Iterable<string>): Promise<void> {
   try {
     await writeFile(path, text);
   } catch (e) {
@@ -620,17 +630,13 @@ export async function main(argv: string[]): Promise<number> {
       view?.close();
       const toFile = v.output !== undefined;
       const color = !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      const rendered =
-        format === 'json' ? renderJson(report) : format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color });
+      // JSON in pieces (a finding each): a report of thousands of findings is never one string.
+      const rendered: Iterable<string> =
+        format === 'json' ? jsonPieces(report) : [format === 'html' ? renderHtml(report) : report.kind === 'capture' ? renderPacketText(report, { color }) : renderText(report, { color })];
       // After the event lines, the report on its own.
-      const text = liveLines ? `\n${rendered}` : rendered;
-      if (toFile) {
-        await writeOut(v.output!, text);
-      } else if (blockToStdout) {
-        await new Promise<void>((resolve) => process.stderr.write(text, () => resolve()));
-      } else {
-        await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
-      }
+      const text = liveLines ? prepend('\n', rendered) : rendered;
+      if (toFile) await writeOut(v.output!, text);
+      else await writeAll(blockToStdout ? process.stderr : process.stdout, text);
     }
     if (v.html !== undefined) {
       await writeOut(v.html, renderHtml(report));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { BIN, generated, run, tmp, ROOT } from '../helpers.js';
-import { VERSION } from '../../dist/src/index.js';
+import { analyze, analyzeLogs, generateCapture, renderJson, VERSION, writePcap, type Report } from '../../dist/src/index.js';
+import { jsonPieces } from '../../dist/src/sinks/json.js';
 
 interface J {
   schema: string;
@@ -52,6 +53,23 @@ describe('floodscope CLI', () => {
     expect(['info', 'low', 'medium', 'high']).toContain(a.severity);
     expect(a.topSources[0]).toEqual({ ip: expect.any(String), count: expect.any(Number), country: expect.stringMatching(/^[A-Z]{2}$/) });
     expect(j.input).toMatchObject({ lines: 25869, parsed: 25869, format: 'combined', formatSource: 'detected' });
+  });
+
+  it('writes the JSON a finding at a time, byte for byte what one JSON.stringify writes', async () => {
+    const logs = await analyzeLogs({ inputs: [sample.path], threads: 1 });
+    const c = join(dir, 'syn.pcap');
+    writeFileSync(c, writePcap(generateCapture(4, 0.2).packets));
+    const capture = await analyze({ inputs: [c], threads: 1 });
+    for (const r of [logs, capture, { ...logs, attacks: [], note: undefined, hook: () => 1 } as unknown as Report]) {
+      const pieces = [...jsonPieces(r)];
+      expect(pieces.join('')).toBe(renderJson(r));
+      if (r.attacks.length > 0) expect(pieces.length).toBeGreaterThan(r.attacks.length);
+    }
+    const out = join(dir, 'pieces.json');
+    expect((await run(['--format', 'json', '-o', out, '-q', sample.path])).code).toBe(0);
+    const piped = await run(['--format', 'json', '-q', sample.path]);
+    expect(piped.stdout).toBe(readFileSync(out, 'utf8'));
+    expect(JSON.parse(piped.stdout)).toMatchObject({ schema: 'floodscope.report/v1', input: { lines: 25869 } });
   });
 
   it('exits 3 with --fail-on-attack when an attack is found, 0 when only info findings or none', async () => {
