@@ -14,13 +14,13 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyze, defaultThreads, resolveInputs, type AnalyzeOptions, type LiveEvent, type Progress } from '../pipeline/analyze.js';
-import type { AttackReport } from '../report/report.js';
-import type { PacketAttackReport } from '../report/packet-report.js';
+import type { AttackReport, Report } from '../report/report.js';
+import type { PacketAttackReport, PacketReport } from '../report/packet-report.js';
 import { describeExclusion, parseAllow } from '../geo/blocklist.js';
 import { printable } from '../report/printable.js';
 import { applyHint, BLOCKLIST_FORMATS, renderBlocklist, type BlocklistFormat } from '../sinks/blocklist.js';
 import { InputError } from '../sources/errors.js';
-import { jsonPieces } from '../sinks/json.js';
+import { compactJsonPieces, jsonPieces } from '../sinks/json.js';
 import { renderText } from '../sinks/text.js';
 import { renderPacketText } from '../sinks/packet-text.js';
 import { renderHtml } from '../sinks/html.js';
@@ -275,6 +275,13 @@ function joinNegativeValues(argv: string[]): string[] {
 /** Write the pieces to a stream, each after the one before has drained. */
 async function writeAll(out: NodeJS.WriteStream, pieces: Iterable<string>): Promise<void> {
   for (const p of pieces) await new Promise<void>((resolve) => out.write(p, () => resolve()));
+}
+
+/** The final NDJSON event, JSON.stringify({ type: 'report', report }) in pieces (see jsonPieces). */
+function* reportEvent(report: Report | PacketReport): Generator<string> {
+  yield '{"type":"report","report":';
+  yield* compactJsonPieces(report);
+  yield '}\n';
 }
 
 function* prepend(first: string, rest: Iterable<string>): Generator<string> {
@@ -625,7 +632,7 @@ export async function main(argv: string[]): Promise<number> {
     if (actions !== null) await actions.drain(actionTimeout(v) + 5000);
     if (live && view === null && v.output === undefined && !liveLines) {
       // NDJSON: the final report is the last event (block lists and the HTML report are still written).
-      await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify({ type: 'report', report })}\n`, () => resolve()));
+      await writeAll(process.stdout, reportEvent(report));
     } else {
       view?.close();
       const toFile = v.output !== undefined;

@@ -44,3 +44,21 @@ function hasJson(v: unknown): boolean {
 function indented(json: string, pad: string): string {
   return json.replace(/\n/g, `\n${pad}`);
 }
+
+/** The same as JSON.stringify(report) (no spaces, no newline: an NDJSON event's field), in pieces. */
+export function* compactJsonPieces(report: Report | PacketReport): Generator<string> {
+  const obj = report as unknown as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => hasJson(obj[k]));
+  yield '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = obj[k];
+    const sep = i > 0 ? ',' : '';
+    if (Array.isArray(v) && v.length > 0) {
+      yield `${sep}${JSON.stringify(k)}:[`;
+      for (let j = 0; j < v.length; j++) yield `${j > 0 ? ',' : ''}${JSON.stringify(v[j]) ?? 'null'}`;
+      yield ']';
+    } else yield `${sep}${JSON.stringify(k)}:${JSON.stringify(v)!}`;
+  }
+  yield '}';
+}

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { BIN, generated, run, tmp, ROOT } from '../helpers.js';
 import { analyze, analyzeLogs, generateCapture, renderJson, VERSION, writePcap, type Report } from '../../dist/src/index.js';
-import { jsonPieces } from '../../dist/src/sinks/json.js';
+import { compactJsonPieces, jsonPieces } from '../../dist/src/sinks/json.js';
 
 interface J {
   schema: string;
@@ -63,6 +63,8 @@ describe('floodscope CLI', () => {
     for (const r of [logs, capture, { ...logs, attacks: [], note: undefined, hook: () => 1 } as unknown as Report]) {
       const pieces = [...jsonPieces(r)];
       expect(pieces.join('')).toBe(renderJson(r));
+      // And without spaces, as the final NDJSON event of live mode carries it.
+      expect([...compactJsonPieces(r)].join('')).toBe(JSON.stringify(r));
       if (r.attacks.length > 0) expect(pieces.length).toBeGreaterThan(r.attacks.length);
     }
     const out = join(dir, 'pieces.json');
