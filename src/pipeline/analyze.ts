@@ -34,7 +34,7 @@ import { ChunkBuffers } from './chunk-buffers.js';
 import type { Partial } from '../partial/partial.js';
 import { DEFAULT_DETECT, validateDetect, type DetectConfig } from '../detectors/config.js';
 import { Engine, type EngineHooks } from '../windows/engine.js';
-import { alertReport, buildReport, overlapWarning, ownTrafficOf, silenceReport, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type Report, type SilenceReport } from '../report/report.js';
+import { alertReport, buildReport, disorderWarning, overlapWarning, ownTrafficOf, silenceReport, zoneWarning, type AttackReport, type FileReport, type MalformedSample, type Report, type SilenceReport } from '../report/report.js';
 import { VERSION } from '../version.js';
 import { sniffCapture } from '../framing/captures.js';
 import type { PacketDetectConfig } from '../detectors/packet.js';
@@ -549,6 +549,8 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       /** Its oldest and newest record time (see InputStats.spans). */
       first: number;
       last: number;
+      /** The most seconds its lines ran backwards in a chunk (Partial.disorder). */
+      disorder: number;
     }
     const runs: Run[] = order.map((o, index) => ({
       o,
@@ -569,6 +571,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       stopped: false,
       first: Infinity,
       last: -Infinity,
+      disorder: 0,
     }));
     const inflight: { run: Run; promise: Promise<Partial>; skippedLong: number; rawStart: number; rawEnd: number; idle: boolean; done: boolean }[] = [];
     const chunkSize = opts.chunkSize ?? LOG_CHUNK_BYTES;
@@ -641,6 +644,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
       if (p.zoneOther !== null) noteZone(p.zoneOther, p.zoneOtherAt);
       // Batch: the lateness follows the log's own disorder (live input keeps its latency).
       if (live === undefined) engine.noteDisorder(p.disorder);
+      if (p.disorder > run.disorder) run.disorder = p.disorder;
       engine.addUrlTotals(p.urlTotals);
       const lateBefore = engine.lateRequests;
       for (const b of p.buckets) engine.add(b);
@@ -665,7 +669,7 @@ async function analyzeRaw(opts: AnalyzeOptions, countryBytes: Uint8Array | null,
         o.src.bytes = run.failed === null && !run.stopped ? o.src.size! : run.readTo;
       }
       rawDone += o.src.rawBytes;
-      const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', run.index);
+      const overlap = overlapWarning(st.name, st.late, st.parsed, 'requests', run.index) ?? (run.index === 0 && run.disorder > 0 ? disorderWarning(st.name, st.late, st.parsed, run.disorder) : null);
       if (overlap !== null) {
         warn(overlap);
       }

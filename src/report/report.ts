@@ -212,6 +212,19 @@ export function overlapWarning(name: string, late: number, total: number, unit: 
   return `${name}: ${late} of its ${total} ${unit} (${((late / total) * 100).toFixed(1)} %) came for time already analyzed and are counted but left out of detection, which saw part of the traffic of that time: its ${unit === 'packets' ? 'packets' : 'records'} are far out of time order against the other inputs (a first ${unit === 'packets' ? 'packet' : 'line'} far from the rest?)`;
 }
 
+/**
+ * A log written out of order (each minute's lines shuffled: merged from several servers or
+ * buffered writers) whose lines came more than the lateness after lines stamped later: late,
+ * counted, not in detection. `disorder`: the most seconds its lines ran backwards. A batch run
+ * follows the disorder up to a window (WindowedEngine.noteDisorder), live mode keeps --lateness
+ * (its alert latency): said past a few records and 0.1 % (null otherwise).
+ */
+export function disorderWarning(name: string, late: number, total: number, disorder: number): string | null {
+  if (late < 10 || late < total * 0.001) return null;
+  const s = Math.ceil(disorder);
+  return `${name}: ${late} of its ${total} requests (${((late / total) * 100).toFixed(1)} %) came more than the lateness allowed after lines stamped later and are counted but left out of detection, which saw part of the traffic of their time: the log runs up to ${s}s out of time order (merged from several servers or buffered writers?); --lateness ${s}s takes them in`;
+}
+
 export interface MalformedSample {
   file: string;
   line: number;

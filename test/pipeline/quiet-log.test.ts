@@ -3,7 +3,7 @@
  * hence the same report, whether the workers read the plain file in ranges or the main thread
  * frames it (gzip, stdin); and a log written out of order loses no line as late for it.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -86,7 +86,16 @@ describe('a quiet log', () => {
       const r = await analyzeLogs({ inputs: [path], threads: 2, chunkSize });
       expect(r.input.late).toBe(0);
       expect(r.attacks.find((a) => a.target === '/login')?.requests).toBe(4 * 60 * 60);
+      expect(r.input.warnings.filter((w) => /out of time order/.test(w))).toEqual([]);
     }
+    // Live mode keeps --lateness (its alert latency), and says what that cost and what takes it back.
+    const out = join(tmp(), 'live.json');
+    const live = await run(['--live', '-q', '--format', 'json', '-o', out], { stdin: quietLog(true) });
+    expect(live.code).toBe(0);
+    const r = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(r.input.late).toBeGreaterThan(0);
+    const w = r.input.warnings.find((x) => /out of time order/.test(x));
+    expect(w).toMatch(new RegExp(`^\\(stdin\\): ${r.input.late} of its ${r.input.parsed} requests .* the log runs up to (5\\d)s out of time order .*; --lateness \\1s takes them in$`));
   });
 
   it("counts the input's top URLs and sources exactly, however many each step has", async () => {
