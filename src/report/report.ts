@@ -222,8 +222,14 @@ export function overlapWarning(name: string, late: number, total: number, unit: 
 export function disorderWarning(name: string, late: number, total: number, disorder: number): string | null {
   if (late < 10 || late < total * 0.001) return null;
   const s = Math.ceil(disorder);
-  return `${name}: ${late} of its ${total} requests (${((late / total) * 100).toFixed(1)} %) came more than the lateness allowed after lines stamped later and are counted but left out of detection, which saw part of the traffic of their time: the log runs up to ${s}s out of time order (merged from several servers or buffered writers?); --lateness ${s}s takes them in`;
+  const head = `${name}: ${late} of its ${total} requests (${((late / total) * 100).toFixed(1)} %) came more than the lateness allowed after lines stamped later and are counted but left out of detection, which saw part of the traffic of their time: `;
+  // Hours back is no shuffle but pieces of a log in the wrong order, which no lateness should hold.
+  if (s > MAX_LATENESS_HINT) return `${head}the log goes back in time by up to ${(s / 3600).toFixed(1)} h at places (rotated logs joined newest first, as \`cat access.log access.log.1\` does?): give the files by name, which are read oldest first, or in time order`;
+  return `${head}the log runs up to ${s}s out of time order (merged from several servers or buffered writers?); --lateness ${s}s takes them in`;
 }
+
+/** Seconds of disorder past which the warning suggests no --lateness (see disorderWarning). */
+const MAX_LATENESS_HINT = 3600;
 
 export interface MalformedSample {
   file: string;

@@ -98,6 +98,16 @@ describe('a quiet log', () => {
     expect(w).toMatch(new RegExp(`^\\(stdin\\): ${r.input.late} of its ${r.input.parsed} requests .* the log runs up to (5\\d)s out of time order .*; --lateness \\1s takes them in$`));
   });
 
+  it('joined newest first, says to give the files in time order, not to wait hours for its lines', async () => {
+    const lines = quietLog(false).split('\n').filter(Boolean);
+    const half = lines.length / 2;
+    const path = join(tmp(), 'joined.log');
+    writeFileSync(path, [...lines.slice(half), ...lines.slice(0, half)].join('\n') + '\n');
+    const r = await analyzeLogs({ inputs: [path], threads: 2, chunkSize: 256 * 1024 });
+    expect(r.input.late).toBeGreaterThan(half * 0.9);
+    expect(r.input.warnings).toContainEqual(expect.stringMatching(/the log goes back in time by up to \d+\.\d h at places .*: give the files by name, which are read oldest first, or in time order$/));
+  });
+
   it("counts the input's top URLs and sources exactly, however many each step has", async () => {
     // 20 minutes at 10 requests/s over 200 pages from 2,000 addresses: ~80 distinct URLs a step,
     // of which each chunk details the 16 heaviest (the top URLs were once counted from those:
