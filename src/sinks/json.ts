@@ -12,53 +12,49 @@ export function renderJson(report: Report | PacketReport): string {
  * log with a flood every quarter hour (1,920 findings, 97 MB of JSON) peaked at 586 MiB written
  * as one string, at ~400 in pieces. Joined, the pieces are renderJson's text, byte for byte.
  */
-export function* jsonPieces(report: Report | PacketReport): Generator<string> {
+export function jsonPieces(report: Report | PacketReport): Generator<string> {
+  return pieces(report, true);
+}
+
+/** The same as JSON.stringify(report) (no spaces, no newline: an NDJSON event's field), in pieces. */
+export function compactJsonPieces(report: Report | PacketReport): Generator<string> {
+  return pieces(report, false);
+}
+
+/** JSON.stringify(report, null, pretty ? 2 : undefined), with renderJson's final newline when pretty, in pieces. */
+function* pieces(report: Report | PacketReport, pretty: boolean): Generator<string> {
   const obj = report as unknown as Record<string, unknown>;
+  const nl = pretty ? '\n' : '';
+  const colon = pretty ? ': ' : ':';
+  const [pad1, pad2] = pretty ? ['  ', '    '] : ['', ''];
+  const json = (v: unknown): string | undefined => (pretty ? JSON.stringify(v, null, 2) : JSON.stringify(v));
   // The keys JSON.stringify writes: own enumerable ones whose value has a JSON form.
   const keys = Object.keys(obj).filter((k) => hasJson(obj[k]));
   if (keys.length === 0) {
-    yield '{}\n';
+    yield `{}${nl}`;
     return;
   }
-  yield '{\n';
+  yield `{${nl}`;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = obj[k];
-    const end = i + 1 < keys.length ? ',\n' : '\n';
+    const sep = i + 1 < keys.length ? ',' : '';
     if (Array.isArray(v) && v.length > 0) {
-      yield `  ${JSON.stringify(k)}: [\n`;
-      for (let j = 0; j < v.length; j++) yield `    ${indented(JSON.stringify(v[j], null, 2) ?? 'null', '    ')}${j + 1 < v.length ? ',\n' : '\n'}`;
-      yield `  ]${end}`;
+      yield `${pad1}${JSON.stringify(k)}${colon}[${nl}`;
+      for (let j = 0; j < v.length; j++) yield `${pad2}${indented(json(v[j]) ?? 'null', pad2)}${j + 1 < v.length ? ',' : ''}${nl}`;
+      yield `${pad1}]${sep}${nl}`;
     } else {
-      yield `  ${JSON.stringify(k)}: ${indented(JSON.stringify(v, null, 2)!, '  ')}${end}`;
+      yield `${pad1}${JSON.stringify(k)}${colon}${indented(json(v)!, pad1)}${sep}${nl}`;
     }
   }
-  yield '}\n';
+  yield `}${nl}`;
 }
 
 function hasJson(v: unknown): boolean {
   return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 }
 
-/** A value's JSON nested `pad` deeper (JSON text holds no raw newline inside a string). */
+/** A value's JSON nested `pad` deeper (JSON text holds no raw newline inside a string; compact JSON none at all). */
 function indented(json: string, pad: string): string {
-  return json.replace(/\n/g, `\n${pad}`);
-}
-
-/** The same as JSON.stringify(report) (no spaces, no newline: an NDJSON event's field), in pieces. */
-export function* compactJsonPieces(report: Report | PacketReport): Generator<string> {
-  const obj = report as unknown as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => hasJson(obj[k]));
-  yield '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const v = obj[k];
-    const sep = i > 0 ? ',' : '';
-    if (Array.isArray(v) && v.length > 0) {
-      yield `${sep}${JSON.stringify(k)}:[`;
-      for (let j = 0; j < v.length; j++) yield `${j > 0 ? ',' : ''}${JSON.stringify(v[j]) ?? 'null'}`;
-      yield ']';
-    } else yield `${sep}${JSON.stringify(k)}:${JSON.stringify(v)!}`;
-  }
-  yield '}';
+  return pad === '' ? json : json.replace(/\n/g, `\n${pad}`);
 }
