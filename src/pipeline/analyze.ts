@@ -269,11 +269,12 @@ async function* byteTasks(src: InputSource, chunkSize: number, config: FoldConfi
     let from = 0;
     let skippedLong = chunk.skippedLong;
     for (let i = 0; i <= cuts.length; i++) {
-      // A piece holds the lines starting in [cut, next cut): from the first line start at or after it.
+      // A piece holds the lines starting in [cut, next cut): it ends after the first newline at
+      // or after the byte before the next cut, as a range's first line is found (file-range.ts).
       let to = bytes.length;
       if (i < cuts.length) {
         const r = cuts[i]! - at!;
-        to = r <= 0 || bytes[r - 1] === 10 ? Math.max(0, r) : bytes.indexOf(10, r) + 1 || bytes.length;
+        to = r <= 0 ? 0 : bytes.indexOf(10, r - 1) + 1 || bytes.length;
       }
       yield { task: { kind: 'bytes', chunk: bytes.subarray(from, to), seq: seq++, config }, skippedLong, rawStart: 0, rawEnd: 0, idle: chunk.idle === true, more: i < cuts.length };
       skippedLong = 0;
